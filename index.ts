@@ -1,0 +1,3 @@
+export { WhatsAutoMetaApi } from './credentials/WhatsAutoMetaApi.credentials';
+export { WhatsAutoStoreApi } from './credentials/WhatsAutoStoreApi.credentials';
+export { WhatsAutoTrigger } from './nodes/WhatsAutoTrigger/WhatsAutoTrigger.node';

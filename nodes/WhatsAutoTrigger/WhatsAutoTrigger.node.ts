@@ -1,0 +1,63 @@
+import {
+	NodeConnectionTypes,
+	type IHookFunctions,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+
+import { activate } from './activation';
+import { triggerProperties } from './description';
+import { getVerifyToken, whatsAutoMetaApiTest, whatsAutoStoreApiTest } from './methods';
+import { receive } from './webhook/receive';
+
+export class WhatsAutoTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'WhatsAuto Trigger',
+		name: 'whatsAutoTrigger',
+		icon: 'file:whatsauto.svg',
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{"WhatsApp messages"}}',
+		description: 'Starts the workflow on WhatsApp messages: verified, deduplicated, one item per message',
+		defaults: { name: 'WhatsAuto Trigger' },
+		inputs: [],
+		// Three fixed outputs so statuses and events never reach a Messages branch (README: lint exceptions).
+		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		outputNames: ['Messages', 'Statuses', 'Events'],
+		credentials: [
+			{ name: 'whatsAutoMetaApi', required: true, testedBy: 'whatsAutoMetaApiTest' },
+			{ name: 'whatsAutoStoreApi', required: false, testedBy: 'whatsAutoStoreApiTest' },
+		],
+		webhooks: [
+			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', path: 'webhook' },
+			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' },
+		],
+		properties: triggerProperties,
+	};
+
+	methods = {
+		credentialTest: { whatsAutoMetaApiTest, whatsAutoStoreApiTest },
+		loadOptions: { getVerifyToken },
+	};
+
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				return false;
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				return await activate(this);
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await receive(this);
+	}
+}

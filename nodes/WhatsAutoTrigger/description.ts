@@ -1,0 +1,177 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+export const MESSAGE_TYPES = [
+	'text',
+	'image',
+	'video',
+	'audio',
+	'document',
+	'sticker',
+	'location',
+	'contacts',
+	'interactive',
+	'button',
+	'reaction',
+	'order',
+	'system',
+	'request_welcome',
+	'unsupported',
+] as const;
+
+const typeLabel = (type: string): string =>
+	type
+		.split('_')
+		.map((word) => word[0].toUpperCase() + word.slice(1))
+		.join(' ');
+
+export const triggerProperties: INodeProperties[] = [
+	{
+		displayName:
+			'In Meta App Dashboard › WhatsApp › Configuration, set the Callback URL to this node’s Production URL (above) and the Verify Token to the one in your credential, then subscribe to the "messages" field.',
+		name: 'setupNotice',
+		type: 'notice',
+		default: '',
+	},
+	// A read-only display of the credential's token, not a choice: the dynamic-options naming rules do not fit it.
+	{
+		// eslint-disable-next-line n8n-nodes-base/node-param-display-name-wrong-for-dynamic-options
+		displayName: 'Verify Token to Paste Into Meta',
+		name: 'verifyTokenHint',
+		type: 'options',
+		typeOptions: { loadOptionsMethod: 'getVerifyToken' },
+		default: '',
+		// eslint-disable-next-line n8n-nodes-base/node-param-description-wrong-for-dynamic-options
+		description:
+			'Shows the verify token of the selected credential so you can copy it into Meta. Selecting it changes nothing.',
+	},
+	{
+		displayName: 'Message Types',
+		name: 'messageTypes',
+		type: 'multiOptions',
+		options: [
+			{ name: 'All', value: 'all' },
+			...MESSAGE_TYPES.map((type) => ({ name: typeLabel(type), value: type })),
+		],
+		default: ['all'],
+		description: 'Messages of other types are acknowledged and dropped',
+	},
+	{
+		displayName: 'Statuses Output',
+		name: 'emitStatuses',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to send sent/delivered/read/played/failed status updates to the Statuses output. Off: they are acknowledged without starting an execution.',
+	},
+	{
+		displayName: 'Other Events',
+		name: 'events',
+		type: 'multiOptions',
+		options: [
+			{
+				name: 'Marketing Opt-Out/Opt-In (User_preferences)',
+				value: 'user_preferences',
+				description: 'The person tapped stop or resume for marketing messages inside WhatsApp',
+			},
+			{
+				name: 'Business App Replies (Smb_message_echoes)',
+				value: 'smb_message_echoes',
+				description: 'A person at the business answered from the WhatsApp Business app',
+			},
+			{
+				name: 'Delivery Errors',
+				value: 'errors',
+				description: 'Errors Meta reports about the account or a delivery',
+			},
+			{
+				name: 'Other Webhook Fields',
+				value: 'unknown_field',
+				description: 'Any other field subscribed in Meta (account_update, …) as it arrives',
+			},
+		],
+		default: [],
+		description: 'Events sent to the Events output; they never reach the Messages output',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [
+			{
+				displayName: 'Accept Any Phone Number',
+				name: 'anyPhoneNumber',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to accept messages sent to other phone numbers of the app. Off: only the credential’s phone number ID; others are dropped and logged.',
+			},
+			{
+				displayName: 'Content by Reference',
+				name: 'contentByReference',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to keep message content and media encrypted in the WhatsAuto store (short time-to-live) and put only a reference in the item, so n8n’s execution data never holds it. Needs a WhatsAuto: Store API credential.',
+			},
+			{
+				displayName: 'Content Time-to-Live (Minutes)',
+				name: 'contentTtlMinutes',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 10080 },
+				default: 60,
+				description: 'How long content kept by reference lives if nothing deletes it first',
+			},
+			{
+				displayName: 'Download Media',
+				name: 'downloadMedia',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to download images, voice notes, videos, documents and stickers into the item’s binary data (after Meta has been answered). A failed download leaves an error field on the item.',
+			},
+			{
+				displayName: 'Include Raw Payload',
+				name: 'includeRaw',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to add the message as Meta sent it under "raw". Off by default to keep items minimal.',
+			},
+			{
+				displayName: 'Max Media Size (MB)',
+				name: 'maxMediaMb',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description: 'Largest media to download; 0 uses Meta’s limit for each type (image 5, audio/video 16, document 100)',
+			},
+			{
+				displayName: 'Max Message Age (Minutes)',
+				name: 'maxAgeMinutes',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 60,
+				description: 'Meta retries deliveries for days; older messages are dropped or flagged. 0 turns the check off.',
+			},
+			{
+				displayName: 'Old Messages',
+				name: 'staleMessages',
+				type: 'options',
+				options: [
+					{ name: 'Drop', value: 'drop', description: 'Acknowledge and log, start nothing' },
+					{ name: 'Flag', value: 'flag', description: 'Pass on with stale: true' },
+				],
+				default: 'drop',
+			},
+			{
+				displayName: 'Subscribe Business Account on Activation',
+				name: 'subscribeOnActivation',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to call POST /{WABA}/subscribed_apps when the workflow is activated; without it production numbers never deliver. A failure is only logged.',
+			},
+		],
+	},
+];

@@ -1,0 +1,51 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { MEDIA_SIZE_LIMITS } from '../../shared/transport/media';
+
+export interface TriggerConfig {
+	messageTypes: ReadonlySet<string> | 'all';
+	emitStatuses: boolean;
+	events: ReadonlySet<string>;
+	anyPhoneNumber: boolean;
+	contentByReference: boolean;
+	contentTtlMs: number;
+	downloadMedia: boolean;
+	includeRaw: boolean;
+	/** 0: Meta's limit for each media type. */
+	maxMediaBytes: number;
+	/** 0: no age check. */
+	maxAgeMs: number;
+	staleMessages: 'drop' | 'flag';
+	subscribeOnActivation: boolean;
+}
+
+const MINUTE = 60_000;
+
+const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+const num = (value: unknown, fallback: number): number =>
+	typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+
+/** The trigger's parameters as one typed value; missing ones take the defaults shown in the editor. */
+export function toTriggerConfig(parameters: IDataObject): TriggerConfig {
+	const options = (parameters.options ?? {}) as IDataObject;
+	const types = list(parameters.messageTypes ?? ['all']);
+	return {
+		messageTypes: types.length === 0 || types.includes('all') ? 'all' : new Set(types),
+		emitStatuses: parameters.emitStatuses === true,
+		events: new Set(list(parameters.events)),
+		anyPhoneNumber: options.anyPhoneNumber === true,
+		contentByReference: options.contentByReference === true,
+		contentTtlMs: num(options.contentTtlMinutes, 60) * MINUTE || 60 * MINUTE,
+		downloadMedia: options.downloadMedia === true,
+		includeRaw: options.includeRaw === true,
+		maxMediaBytes: Math.round(num(options.maxMediaMb, 0) * 1024 * 1024),
+		maxAgeMs: num(options.maxAgeMinutes, 60) * MINUTE,
+		staleMessages: options.staleMessages === 'flag' ? 'flag' : 'drop',
+		subscribeOnActivation: options.subscribeOnActivation !== false,
+	};
+}
+
+export function mediaLimit(config: TriggerConfig, type: string): number {
+	const meta = MEDIA_SIZE_LIMITS[type] ?? MEDIA_SIZE_LIMITS.document;
+	return config.maxMediaBytes > 0 ? Math.min(config.maxMediaBytes, MEDIA_SIZE_LIMITS.document) : meta;
+}

@@ -1,0 +1,120 @@
+import type { INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+
+import { cachedCredentials, invalidateCredentials } from '../../shared/credentialCache';
+import { META_CREDENTIAL, toMetaCredentials, type MetaCredentials } from '../../shared/transport/metaCredentials';
+import { storeFor } from '../../shared/storeAccess';
+import { dedupeKey, DeliveryRejectedError, parseDelivery } from '../../shared/whatsapp';
+import { readConfig } from './readConfig';
+import { answerHandshake, type HandshakeQuery } from './handshake';
+import { verifySignature } from './signature';
+import { route, type RoutedUpdate } from './route';
+import { toItems } from './items';
+
+/** Meta sends at most 3 MB per delivery; anything larger is not Meta. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Meta retries for up to 7 days; a claim outlives that. */
+export const DEDUPE_TTL_MS = 8 * 24 * 60 * 60 * 1000;
+
+const DEDUPE_SCOPE = 'inbound';
+
+function reply(ctx: IWebhookFunctions, status: number, body = ''): IWebhookResponseData {
+	ctx.getResponseObject().status(status).type('text/plain').send(body);
+	return { noWebhookResponse: true };
+}
+
+function reject(ctx: IWebhookFunctions, status: number, reason: string): IWebhookResponseData {
+	const node = ctx.getNode();
+	ctx.logger.warn(`WhatsAuto Trigger rejected a webhook call with ${status}: ${reason}`, {
+		workflowId: ctx.getWorkflow().id,
+		node: node.name,
+	});
+	return reply(ctx, status, reason);
+}
+
+async function metaCredentials(ctx: IWebhookFunctions): Promise<MetaCredentials> {
+	return toMetaCredentials(await cachedCredentials(ctx, META_CREDENTIAL));
+}
+
+async function handshake(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const query = ctx.getQueryData() as HandshakeQuery;
+	let result = answerHandshake(query, (await metaCredentials(ctx)).verifyToken);
+	if (!result.ok && invalidateCredentials(ctx.getNode(), META_CREDENTIAL)) {
+		result = answerHandshake(query, (await metaCredentials(ctx)).verifyToken);
+	}
+	if (!result.ok) return reject(ctx, 403, `verification handshake refused (${result.reason})`);
+	return reply(ctx, 200, result.challenge);
+}
+
+async function verified(ctx: IWebhookFunctions, raw: Buffer | undefined): Promise<{ creds: MetaCredentials; failure?: string }> {
+	const header = ctx.getHeaderData()['x-hub-signature-256'];
+	let creds = await metaCredentials(ctx);
+	let check = verifySignature(raw, header, creds.appSecret);
+	if (!check.ok && check.reason === 'signature mismatch' && invalidateCredentials(ctx.getNode(), META_CREDENTIAL)) {
+		creds = await metaCredentials(ctx);
+		check = verifySignature(raw, header, creds.appSecret);
+	}
+	return { creds, failure: check.ok ? undefined : check.reason };
+}
+
+async function claimNew(ctx: IWebhookFunctions, routed: RoutedUpdate[]): Promise<RoutedUpdate[]> {
+	const { store } = await storeFor(ctx);
+	const fresh: RoutedUpdate[] = [];
+	for (const entry of routed) {
+		if (await store.claim(DEDUPE_SCOPE, dedupeKey(entry.update), DEDUPE_TTL_MS)) fresh.push(entry);
+	}
+	return fresh;
+}
+
+function describeDrops(dropped: Record<string, number | undefined>, duplicates: number): string {
+	const parts = Object.entries({ ...dropped, duplicate: duplicates || undefined })
+		.filter(([, count]) => count)
+		.map(([reason, count]) => `${count} ${reason}`);
+	return parts.join(', ');
+}
+
+/**
+ * A POST from Meta: verify the signature over the raw bytes, parse, route, deduplicate through the store,
+ * answer 200 at once, and only then do the slow part (media, content by reference) before the execution.
+ */
+async function delivery(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const req = ctx.getRequestObject() as { rawBody?: Buffer };
+	const raw = req.rawBody;
+	if (raw && raw.length > MAX_BODY_BYTES) return reject(ctx, 413, `body of ${raw.length} bytes is over the ${MAX_BODY_BYTES}-byte cap`);
+
+	const { creds, failure } = await verified(ctx, raw);
+	if (failure) return reject(ctx, 401, `invalid signature (${failure})`);
+
+	let updates;
+	try {
+		updates = parseDelivery(JSON.parse(raw!.toString('utf8')));
+	} catch (error) {
+		const reason = error instanceof DeliveryRejectedError ? error.reason : 'body is not JSON';
+		return reject(ctx, 400, reason);
+	}
+
+	const config = readConfig(ctx);
+	const { routed, dropped } = route(updates, config, creds, Date.now());
+	let fresh: RoutedUpdate[];
+	try {
+		fresh = routed.length ? await claimNew(ctx, routed) : [];
+	} catch (error) {
+		ctx.logger.error(`WhatsAuto Trigger could not reach its store; answering 500 so Meta retries: ${(error as Error).message}`);
+		return reply(ctx, 500, 'store unavailable');
+	}
+
+	const dropNote = describeDrops(dropped, routed.length - fresh.length);
+	if (dropNote) ctx.logger.info(`WhatsAuto Trigger acknowledged without starting anything: ${dropNote}`, { workflowId: ctx.getWorkflow().id });
+
+	reply(ctx, 200);
+	if (fresh.length === 0) return { noWebhookResponse: true };
+
+	const outputs: INodeExecutionData[][] = [[], [], []];
+	for (const { output, item } of await toItems(ctx, config, creds, fresh)) outputs[output].push(item);
+	return { noWebhookResponse: true, workflowData: outputs };
+}
+
+export async function receive(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
+	return ctx.getWebhookName() === 'setup' ? await handshake(ctx) : await delivery(ctx);
+}
+

@@ -1,0 +1,63 @@
+import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
+
+import { cachedCredentials, type CredentialSource } from './credentialCache';
+import { deriveKeys, pseudonymise } from './crypto';
+import type { ContentKeys } from './content';
+import { defaultSqlitePath, openStore } from './store';
+import type { StoreConfig, WhatsAutoStore } from './store/types';
+
+export const STORE_CREDENTIAL = 'whatsAutoStoreApi';
+
+const MIN_SECRET_LENGTH = 32;
+
+export class StoreConfigurationError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'StoreConfigurationError';
+	}
+}
+
+export function toStoreConfig(raw: ICredentialDataDecryptedObject | undefined): StoreConfig {
+	if (!raw || raw.backend !== 'postgres') {
+		const path = typeof raw?.sqlitePath === 'string' ? raw.sqlitePath.trim() : '';
+		return { backend: 'sqlite', path: path || defaultSqlitePath() };
+	}
+	return {
+		backend: 'postgres',
+		host: String(raw.host ?? 'localhost'),
+		port: Number(raw.port ?? 5432),
+		database: String(raw.database ?? ''),
+		user: String(raw.user ?? ''),
+		password: String(raw.password ?? ''),
+		ssl: raw.ssl === true,
+		schema: String(raw.schema || 'whatsauto'),
+	};
+}
+
+export function toContentKeys(raw: ICredentialDataDecryptedObject | undefined): ContentKeys | undefined {
+	const secret = typeof raw?.secretKey === 'string' ? raw.secretKey : '';
+	if (!secret) return undefined;
+	if (secret.length < MIN_SECRET_LENGTH) {
+		throw new StoreConfigurationError(
+			`The WhatsAuto: Store API credential's Secret Key must be at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -hex 32).`,
+		);
+	}
+	const keys = deriveKeys(secret);
+	return { contentKey: keys.contentKey, pseudonymise: (value) => pseudonymise(keys.pseudonymKey, value) };
+}
+
+export interface StoreAccess {
+	store: WhatsAutoStore;
+	/** Present when a WhatsAuto: Store API credential with a secret key is attached. */
+	keys?: ContentKeys;
+}
+
+/**
+ * The node's store: the attached WhatsAuto: Store API credential, or, without one, SQLite in the n8n user
+ * folder (enough for dedupe on one instance; content by reference and pseudonyms need the credential's key).
+ */
+export async function storeFor(source: CredentialSource, node: INode = source.getNode()): Promise<StoreAccess> {
+	const raw = node.credentials?.[STORE_CREDENTIAL] ? await cachedCredentials(source, STORE_CREDENTIAL, node) : undefined;
+	const store = await openStore(toStoreConfig(raw));
+	return { store, keys: toContentKeys(raw) };
+}

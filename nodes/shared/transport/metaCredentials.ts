@@ -1,0 +1,29 @@
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+
+export const META_CREDENTIAL = 'whatsAutoMetaApi';
+
+export interface MetaCredentials {
+	accessToken: string;
+	appSecret: string;
+	verifyToken: string;
+	phoneNumberId: string;
+	businessAccountId: string;
+	graphApiVersion: string;
+	baseUrl: string;
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value.trim() : value == null ? '' : String(value).trim());
+
+/** Normalises the decrypted credential; tolerant of a missing `v`, trailing slashes and spaces pasted by hand. */
+export function toMetaCredentials(raw: ICredentialDataDecryptedObject): MetaCredentials {
+	const version = text(raw.graphApiVersion) || 'v23.0';
+	return {
+		accessToken: text(raw.accessToken),
+		appSecret: text(raw.appSecret),
+		verifyToken: text(raw.verifyToken),
+		phoneNumberId: text(raw.phoneNumberId),
+		businessAccountId: text(raw.businessAccountId),
+		graphApiVersion: version.startsWith('v') ? version : `v${version}`,
+		baseUrl: (text(raw.baseUrl) || 'https://graph.facebook.com').replace(/\/+$/, ''),
+	};
+}

@@ -18,7 +18,8 @@ export class WhatsAutoTrigger implements INodeType {
 		name: 'whatsAutoTrigger',
 		icon: 'file:whatsauto.svg',
 		group: ['trigger'],
-		version: 1,
+		// Starts at 2: n8n evaluates an extra expression while parsing the body of any version-1 webhook node.
+		version: 2,
 		subtitle: '={{"WhatsApp messages"}}',
 		description: 'Starts the workflow on WhatsApp messages: verified, deduplicated, one item per message',
 		defaults: { name: 'WhatsAuto Trigger' },

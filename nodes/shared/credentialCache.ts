@@ -6,6 +6,8 @@ import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
  * within the TTL, and at once where a caller invalidates on a mismatch (e.g. a rotated app secret).
  */
 const TTL_MS = 30_000;
+/** A forged request must not be able to force a database read each time: one refresh per key per window. */
+const REFRESH_COOLDOWN_MS = 10_000;
 
 interface Entry {
 	value: ICredentialDataDecryptedObject;
@@ -13,6 +15,7 @@ interface Entry {
 }
 
 const cache = new Map<string, Entry>();
+const lastRefresh = new Map<string, number>();
 
 export interface CredentialSource {
 	getNode(): INode;
@@ -38,7 +41,10 @@ export async function cachedCredentials(
 	return value;
 }
 
-export function invalidateCredentials(node: INode, type: string): boolean {
+/** Drops a cached credential so the next read sees edits; false (nothing dropped) within the cooldown. */
+export function invalidateCredentials(node: INode, type: string, now = Date.now()): boolean {
 	const key = keyOf(node, type);
-	return key ? cache.delete(key) : false;
+	if (!key || now - (lastRefresh.get(key) ?? -Infinity) < REFRESH_COOLDOWN_MS) return false;
+	lastRefresh.set(key, now);
+	return cache.delete(key);
 }

@@ -1,14 +1,12 @@
 import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
 
 import { cachedCredentials, type CredentialSource } from './credentialCache';
-import { deriveKeys, pseudonymise } from './crypto';
+import { deriveKeys, MIN_SECRET_LENGTH, pseudonymise } from './crypto';
 import type { ContentKeys } from './content';
 import { defaultSqlitePath, openStore } from './store';
 import type { StoreConfig, WhatsAutoStore } from './store/types';
 
 export const STORE_CREDENTIAL = 'whatsAutoStoreApi';
-
-const MIN_SECRET_LENGTH = 32;
 
 export class StoreConfigurationError extends Error {
 	constructor(message: string) {

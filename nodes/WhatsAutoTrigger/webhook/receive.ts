@@ -18,6 +18,9 @@ export const DEDUPE_TTL_MS = 8 * 24 * 60 * 60 * 1000;
 
 const DEDUPE_SCOPE = 'inbound';
 
+const isObject = (value: unknown): value is object =>
+	typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && Object.keys(value).length > 0;
+
 function reply(ctx: IWebhookFunctions, status: number, body = ''): IWebhookResponseData {
 	ctx.getResponseObject().status(status).type('text/plain').send(body);
 	return { noWebhookResponse: true };
@@ -78,22 +81,25 @@ function describeDrops(dropped: Record<string, number | undefined>, duplicates: 
  * answer 200 at once, and only then do the slow part (media, content by reference) before the execution.
  */
 async function delivery(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
-	const req = ctx.getRequestObject() as { rawBody?: Buffer };
+	const req = ctx.getRequestObject() as { rawBody?: Buffer; body?: unknown; readRawBody?: () => Promise<void> };
+	if (!req.rawBody && req.readRawBody) await req.readRawBody();
 	const raw = req.rawBody;
 	if (raw && raw.length > MAX_BODY_BYTES) return reject(ctx, 413, `body of ${raw.length} bytes is over the ${MAX_BODY_BYTES}-byte cap`);
 
 	const { creds, failure } = await verified(ctx, raw);
 	if (failure) return reject(ctx, 401, `invalid signature (${failure})`);
 
+	const config = readConfig(ctx);
 	let updates;
 	try {
-		updates = parseDelivery(JSON.parse(raw!.toString('utf8')));
+		// n8n has already parsed a JSON body (and answered 422 itself when it was not JSON).
+		const parsed = isObject(req.body) ? req.body : JSON.parse(raw!.toString('utf8'));
+		updates = parseDelivery(parsed, { includeRaw: config.includeRaw });
 	} catch (error) {
 		const reason = error instanceof DeliveryRejectedError ? error.reason : 'body is not JSON';
 		return reject(ctx, 400, reason);
 	}
 
-	const config = readConfig(ctx);
 	const { routed, dropped } = route(updates, config, creds, Date.now());
 	let fresh: RoutedUpdate[];
 	try {

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { forgetContent, keepByReference, resolveContent, splitContent } from '../../nodes/shared/content';
+import { closeAllStores, openStore } from '../../nodes/shared/store';
+import type { WhatsAutoStore } from '../../nodes/shared/store/types';
+import { toContentKeys } from '../../nodes/shared/storeAccess';
+import { parseDelivery } from '../../nodes/shared/whatsapp';
+
+const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
+const keys = toContentKeys({ secretKey: SECRET })!;
+
+const message = parseDelivery({
+	object: 'whatsapp_business_account',
+	entry: [
+		{
+			id: '1',
+			changes: [
+				{
+					field: 'messages',
+					value: {
+						metadata: { phone_number_id: '2', display_phone_number: '3' },
+						contacts: [{ profile: { name: 'José' }, wa_id: '16505551234' }],
+						messages: [
+							{
+								from: '16505551234',
+								id: 'wamid.IMG',
+								timestamp: '1749416383',
+								type: 'image',
+								image: { caption: 'my card 4111 1111 1111 1111', mime_type: 'image/jpeg', sha256: 'x', id: '99' },
+							},
+						],
+					},
+				},
+			],
+		},
+	],
+})[0] as unknown as Record<string, unknown>;
+
+describe('content by reference', () => {
+	let dir: string;
+	let store: WhatsAutoStore;
+
+	beforeAll(async () => {
+		dir = mkdtempSync(join(tmpdir(), 'whatsauto-content-'));
+		store = await openStore({ backend: 'sqlite', path: join(dir, 'store.sqlite') });
+	});
+
+	afterAll(async () => {
+		await closeAllStores();
+		rmSync(dir, { recursive: true, force: true });
+	});
+
+	it('keeps only metadata in the item', () => {
+		const { metadata, content } = splitContent(message);
+		expect(metadata).toMatchObject({ messageId: 'wamid.IMG', type: 'image', media: { mimeType: 'image/jpeg' } });
+		expect(JSON.stringify(metadata)).not.toContain('4111');
+		expect(content).toMatchObject({ text: 'my card 4111 1111 1111 1111' });
+	});
+
+	it('stores content and media encrypted and resolves them back', async () => {
+		const media = { data: Buffer.from('JPEG-BYTES-ÄÖ'), mimeType: 'image/jpeg', fileName: 'photo.jpg' };
+		const item = await keepByReference(store, keys, message, 60_000, media);
+		expect(item.contentRef).toEqual(expect.any(String));
+		expect(JSON.stringify(item)).not.toMatch(/4111|JPEG-BYTES/);
+
+		const stored = await store.getContent(item.contentRef as string);
+		expect(stored!.data.toString('latin1')).not.toContain('4111');
+		expect(stored!.contactKey).toBe(keys.pseudonymise('16505551234'));
+		expect(stored!.contactKey).not.toContain('16505551234');
+
+		const resolved = await resolveContent(store, keys, item);
+		expect(resolved!.message).toMatchObject({ messageId: 'wamid.IMG', text: 'my card 4111 1111 1111 1111' });
+		expect(resolved!.message).not.toHaveProperty('contentRef');
+		expect(resolved!.media).toEqual(media);
+
+		expect(await forgetContent(store, item.contentRef as string)).toBe(true);
+		expect(await resolveContent(store, keys, item)).toBeUndefined();
+	});
+
+	it('cannot be read with another secret', async () => {
+		const item = await keepByReference(store, keys, message, 60_000);
+		const otherKeys = toContentKeys({ secretKey: 'another-secret-that-is-long-enough-987654321' })!;
+		await expect(resolveContent(store, otherKeys, item)).rejects.toThrow();
+	});
+
+	it('is gone after its time-to-live', async () => {
+		const item = await keepByReference(store, keys, message, 1);
+		await new Promise((resolve) => setTimeout(resolve, 5));
+		expect(await resolveContent(store, keys, item)).toBeUndefined();
+	});
+
+	it('refuses a short secret', () => {
+		expect(() => toContentKeys({ secretKey: 'short' })).toThrow(/at least 32/);
+		expect(toContentKeys({})).toBeUndefined();
+	});
+});

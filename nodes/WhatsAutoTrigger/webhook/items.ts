@@ -31,7 +31,8 @@ const EXTENSIONS: Record<string, string> = {
 
 function fileNameFor(message: InboundMessage | MessageEchoUpdate, mimeType: string, sent?: string): string {
 	const documentName = message.type === 'document' ? message.document.filename : undefined;
-	if (documentName || sent) return (documentName ?? sent)!;
+	const name = documentName || sent;
+	if (name) return name;
 	const extension = EXTENSIONS[mimeType.split(';')[0].trim()] ?? 'bin';
 	return `${message.type}.${extension}`;
 }
@@ -111,9 +112,9 @@ export async function toItems(
 				return { output: entry.output, item: { json: update as unknown as IDataObject } };
 			} catch (error) {
 				ctx.logger.error(`WhatsAuto Trigger could not prepare a ${update.kind}: ${(error as Error).message}`);
-				const { metadata } = { metadata: { kind: update.kind, phoneNumberId: update.phoneNumberId } };
 				const id = 'messageId' in update ? { messageId: update.messageId } : {};
-				return { output: entry.output, item: { json: { ...metadata, ...id, error: (error as Error).message } } };
+				const json = { kind: update.kind, phoneNumberId: update.phoneNumberId, ...id, error: (error as Error).message };
+				return { output: entry.output, item: { json } };
 			}
 		}),
 	);

@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import { Pool, type PoolClient } from 'pg';
+
+import {
+	assertContentEntry,
+	assertKey,
+	CLOSED_MESSAGE,
+	normaliseTtl,
+	toBuffer,
+	toCount,
+} from './common';
+import { CONTACT_TABLES, EXPIRING_TABLES, MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './migrations';
+import type {
+	ContentEntry,
+	PostgresStoreConfig,
+	StoreBackend,
+	StoreOpenOptions,
+	WhatsAutoStore,
+} from './types';
+
+export const PG_POOL_MAX = 4;
+export const PG_CONNECTION_TIMEOUT_MS = 10000;
+export const PG_STATEMENT_TIMEOUT_MS = 30000;
+export const PG_APPLICATION_NAME = 'whatsauto';
+
+/**
+ * The database server's clock in epoch milliseconds. Expiry is judged by one clock for every worker,
+ * whatever their own clocks say.
+ */
+const NOW_MS = '(floor(extract(epoch from now()) * 1000))::bigint';
+
+/** `name` as a safely quoted PostgreSQL identifier; rejects names PostgreSQL could not hold. */
+export function quoteIdent(name: string): string {
+	if (typeof name !== 'string' || name.length === 0 || name.includes('\0') || Buffer.byteLength(name) > 63) {
+		throw new TypeError('WhatsAuto store: PostgreSQL schema must be a non-empty name of at most 63 bytes');
+	}
+	return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A stable advisory-lock key (signed int8, as text) per schema for serialising migrations. */
+export function migrationLockKey(schema: string): string {
+	return createHash('sha256').update(`whatsauto:migrations:${schema}`).digest().readBigInt64BE(0).toString();
+}
+
+interface ContentRow {
+	ref: string;
+	contact_key: string;
+	data: Buffer;
+	expires_at: string;
+}
+
+/**
+ * The store in PostgreSQL (n8n queue mode: every main, webhook and worker process shares it). A small
+ * pool per process; claims are one `INSERT … ON CONFLICT … DO UPDATE … WHERE … RETURNING`, so exactly one
+ * caller wins across all workers.
+ */
+export class PostgresStore implements WhatsAutoStore {
+	readonly backend: StoreBackend = 'postgres';
+
+	private closed = false;
+
+	private readonly sql: {
+		claim: string;
+		put: string;
+		get: string;
+		delete: string;
+		version: string;
+		purge: string[];
+		erase: string[];
+	};
+
+	private constructor(
+		private readonly pool: Pool,
+		readonly schema: string,
+		private readonly onClose?: () => void,
+	) {
+		const s = quoteIdent(schema);
+		this.sql = {
+			claim: `INSERT INTO ${s}.claims AS c (scope, key, expires_at) VALUES ($1, $2, ${NOW_MS} + $3::bigint)
+				ON CONFLICT (scope, key) DO UPDATE SET expires_at = excluded.expires_at
+				WHERE c.expires_at <= ${NOW_MS}
+				RETURNING 1 AS won`,
+			put: `INSERT INTO ${s}.content (ref, contact_key, data, expires_at) VALUES ($1, $2, $3, $4::bigint)
+				ON CONFLICT (ref) DO UPDATE SET contact_key = excluded.contact_key, data = excluded.data,
+				expires_at = excluded.expires_at`,
+			get: `SELECT ref, contact_key, data, expires_at FROM ${s}.content WHERE ref = $1 AND expires_at > ${NOW_MS}`,
+			delete: `DELETE FROM ${s}.content WHERE ref = $1`,
+			version: `SELECT MAX(version) AS version FROM ${s}.${MIGRATIONS_TABLE}`,
+			purge: EXPIRING_TABLES.map((t) => `DELETE FROM ${s}.${t} WHERE expires_at <= ${NOW_MS}`),
+			erase: CONTACT_TABLES.map((t) => `DELETE FROM ${s}.${t} WHERE contact_key = $1`),
+		};
+	}
+
+	/** Opens a pool and applies pending migrations, without any caching; see openStore. */
+	static async open(
+		config: PostgresStoreConfig,
+		options: StoreOpenOptions = {},
+		migrations: readonly Migration[] = MIGRATIONS,
+	): Promise<PostgresStore> {
+		quoteIdent(config.schema);
+		const pool = new Pool({
+			host: config.host,
+			port: config.port,
+			database: config.database,
+			user: config.user,
+			password: config.password,
+			ssl: config.ssl ? { rejectUnauthorized: true } : false,
+			max: PG_POOL_MAX,
+			connectionTimeoutMillis: PG_CONNECTION_TIMEOUT_MS,
+			idleTimeoutMillis: 30000,
+			statement_timeout: PG_STATEMENT_TIMEOUT_MS,
+			application_name: PG_APPLICATION_NAME,
+			allowExitOnIdle: true,
+		});
+		// An idle client losing its connection (server restart, network) must not crash n8n; the pool
+		// discards it and the next query connects afresh.
+		pool.on('error', () => undefined);
+		try {
+			await migratePostgres(pool, config.schema, migrations);
+		} catch (error) {
+			await pool.end().catch(() => undefined);
+			throw error;
+		}
+		return new PostgresStore(pool, config.schema, options.onClose);
+	}
+
+	async claim(scope: string, key: string, ttlMs: number): Promise<boolean> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		assertKey('key', key);
+		const ttl = normaliseTtl(ttlMs);
+		const result = await this.pool.query(this.sql.claim, [scope, key, ttl]);
+		return (result.rowCount ?? 0) > 0;
+	}
+
+	async putContent(entry: ContentEntry): Promise<void> {
+		this.assertOpen();
+		assertContentEntry(entry);
+		await this.pool.query(this.sql.put, [
+			entry.ref,
+			entry.contactKey,
+			toBuffer(entry.data),
+			entry.expiresAt.getTime(),
+		]);
+	}
+
+	async getContent(ref: string): Promise<ContentEntry | undefined> {
+		this.assertOpen();
+		assertKey('ref', ref);
+		const result = await this.pool.query<ContentRow>(this.sql.get, [ref]);
+		const row = result.rows[0];
+		if (!row) return undefined;
+		return {
+			ref: row.ref,
+			contactKey: row.contact_key,
+			data: toBuffer(row.data),
+			expiresAt: new Date(Number(row.expires_at)),
+		};
+	}
+
+	async deleteContent(ref: string): Promise<boolean> {
+		this.assertOpen();
+		assertKey('ref', ref);
+		const result = await this.pool.query(this.sql.delete, [ref]);
+		return (result.rowCount ?? 0) > 0;
+	}
+
+	async eraseContact(contactKey: string): Promise<number> {
+		this.assertOpen();
+		assertKey('contactKey', contactKey);
+		return this.inTransaction(async (client) => {
+			let n = 0;
+			for (const statement of this.sql.erase) n += (await client.query(statement, [contactKey])).rowCount ?? 0;
+			return n;
+		});
+	}
+
+	async purgeExpired(): Promise<number> {
+		this.assertOpen();
+		let n = 0;
+		for (const statement of this.sql.purge) n += (await this.pool.query(statement)).rowCount ?? 0;
+		return n;
+	}
+
+	async schemaVersion(): Promise<number> {
+		this.assertOpen();
+		const result = await this.pool.query<{ version: number | null }>(this.sql.version);
+		return toCount(result.rows[0]?.version);
+	}
+
+	async close(): Promise<void> {
+		if (this.closed) return;
+		this.closed = true;
+		try {
+			await this.pool.end();
+		} finally {
+			this.onClose?.();
+		}
+	}
+
+	private async inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+		return withTransaction(this.pool, fn);
+	}
+
+	private assertOpen(): void {
+		if (this.closed) throw new Error(CLOSED_MESSAGE);
+	}
+}
+
+async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+	const client = await pool.connect();
+	let broken: Error | undefined;
+	try {
+		await client.query('BEGIN');
+		const result = await fn(client);
+		await client.query('COMMIT');
+		return result;
+	} catch (error) {
+		try {
+			await client.query('ROLLBACK');
+		} catch (rollbackError) {
+			broken = rollbackError as Error; // the connection is unusable: destroy it rather than reuse it
+		}
+		throw error;
+	} finally {
+		client.release(broken);
+	}
+}
+
+/**
+ * Creates the schema if missing and applies pending migrations in one transaction holding a
+ * transaction-scoped advisory lock, so concurrent openers of a fresh database serialise.
+ */
+async function migratePostgres(pool: Pool, schema: string, migrations: readonly Migration[]): Promise<void> {
+	const s = quoteIdent(schema);
+	await withTransaction(pool, async (client) => {
+		await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [migrationLockKey(schema)]);
+		// Checked rather than CREATE SCHEMA IF NOT EXISTS: that needs CREATE on the database even when the
+		// schema already exists, which a least-privileged role may lack.
+		const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+		if (!exists.rowCount) await client.query(`CREATE SCHEMA ${s}`);
+		await client.query(
+			`CREATE TABLE IF NOT EXISTS ${s}.${MIGRATIONS_TABLE} (
+				version INTEGER NOT NULL PRIMARY KEY,
+				name TEXT NOT NULL,
+				applied_at BIGINT NOT NULL
+			)`,
+		);
+		const current = await client.query<{ version: number | null }>(
+			`SELECT MAX(version) AS version FROM ${s}.${MIGRATIONS_TABLE}`,
+		);
+		const applied = toCount(current.rows[0]?.version);
+		for (const migration of migrations) {
+			if (migration.version <= applied) continue;
+			for (const statement of migration.postgres) await client.query(statement.split('{schema}').join(s));
+			await client.query(
+				`INSERT INTO ${s}.${MIGRATIONS_TABLE} (version, name, applied_at) VALUES ($1, $2, ${NOW_MS})`,
+				[migration.version, migration.name],
+			);
+		}
+	});
+}

@@ -1,0 +1,257 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import {
+	assertContentEntry,
+	assertKey,
+	CLOSED_MESSAGE,
+	normaliseTtl,
+	toBuffer,
+	toCount,
+} from './common';
+import { CONTACT_TABLES, EXPIRING_TABLES, MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './migrations';
+import type {
+	ContentEntry,
+	SqliteStoreConfig,
+	StoreBackend,
+	StoreOpenOptions,
+	WhatsAutoStore,
+} from './types';
+
+/** How long one statement waits for another process's write lock before failing with SQLITE_BUSY. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+/** Bound on retrying the few steps SQLite may refuse without consulting the busy handler (WAL switch). */
+const OPEN_RETRY_MS = 15000;
+
+interface ContentRow {
+	ref: string;
+	contact_key: string;
+	data: Uint8Array | null;
+	expires_at: number;
+}
+
+/**
+ * The store in one SQLite file through Node's built-in `node:sqlite`. WAL mode plus a busy timeout let
+ * every process of one n8n instance share the file; claims are a single upsert statement, so exactly one
+ * caller wins across processes.
+ */
+export class SqliteStore implements WhatsAutoStore {
+	readonly backend: StoreBackend = 'sqlite';
+
+	private closed = false;
+
+	private readonly claimStmt: StatementSync;
+
+	private readonly putStmt: StatementSync;
+
+	private readonly getStmt: StatementSync;
+
+	private readonly deleteStmt: StatementSync;
+
+	private readonly versionStmt: StatementSync;
+
+	private readonly purgeStmts: StatementSync[];
+
+	private readonly eraseStmts: StatementSync[];
+
+	private constructor(
+		private readonly db: DatabaseSync,
+		readonly path: string,
+		private readonly onClose?: () => void,
+	) {
+		this.claimStmt = db.prepare(
+			`INSERT INTO claims (scope, key, expires_at) VALUES (?, ?, ?)
+			 ON CONFLICT (scope, key) DO UPDATE SET expires_at = excluded.expires_at
+			 WHERE claims.expires_at <= ?
+			 RETURNING 1 AS won`,
+		);
+		this.putStmt = db.prepare(
+			`INSERT INTO content (ref, contact_key, data, expires_at) VALUES (?, ?, ?, ?)
+			 ON CONFLICT (ref) DO UPDATE SET contact_key = excluded.contact_key, data = excluded.data,
+			 expires_at = excluded.expires_at`,
+		);
+		this.getStmt = db.prepare(
+			'SELECT ref, contact_key, data, expires_at FROM content WHERE ref = ? AND expires_at > ?',
+		);
+		this.deleteStmt = db.prepare('DELETE FROM content WHERE ref = ?');
+		this.versionStmt = db.prepare(`SELECT MAX(version) AS version FROM ${MIGRATIONS_TABLE}`);
+		this.purgeStmts = EXPIRING_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE expires_at <= ?`));
+		this.eraseStmts = CONTACT_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE contact_key = ?`));
+	}
+
+	/** Opens (creating file, parent folders and schema as needed) without any caching; see openStore. */
+	static async open(
+		config: SqliteStoreConfig,
+		options: StoreOpenOptions = {},
+		migrations: readonly Migration[] = MIGRATIONS,
+	): Promise<SqliteStore> {
+		if (typeof config.path !== 'string' || config.path.length === 0) {
+			throw new TypeError('WhatsAuto store: SQLite path required');
+		}
+		const memory = config.path === ':memory:';
+		const path = memory ? ':memory:' : resolve(config.path);
+		if (!memory) {
+			mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+			// Create the file owner-only before SQLite does (its WAL and SHM files copy these permissions).
+			closeSync(openSync(path, 'a', 0o600));
+		}
+		const db = new DatabaseSync(path);
+		try {
+			db.exec(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+			if (!memory) {
+				await retryWhileBusy(() => {
+					const row = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode?: string } | undefined;
+					if (row?.journal_mode !== 'wal') throw new Error('WhatsAuto store: SQLite refused WAL mode');
+				});
+			}
+			db.exec('PRAGMA synchronous = NORMAL');
+			await retryWhileBusy(() => migrateSqlite(db, migrations));
+			return new SqliteStore(db, path, options.onClose);
+		} catch (error) {
+			db.close();
+			throw error;
+		}
+	}
+
+	async claim(scope: string, key: string, ttlMs: number): Promise<boolean> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		assertKey('key', key);
+		const ttl = normaliseTtl(ttlMs);
+		const now = Date.now();
+		return this.claimStmt.get(scope, key, now + ttl, now) !== undefined;
+	}
+
+	async putContent(entry: ContentEntry): Promise<void> {
+		this.assertOpen();
+		assertContentEntry(entry);
+		this.putStmt.run(entry.ref, entry.contactKey, entry.data, entry.expiresAt.getTime());
+	}
+
+	async getContent(ref: string): Promise<ContentEntry | undefined> {
+		this.assertOpen();
+		assertKey('ref', ref);
+		const row = this.getStmt.get(ref, Date.now()) as ContentRow | undefined;
+		if (!row) return undefined;
+		return {
+			ref: row.ref,
+			contactKey: row.contact_key,
+			data: toBuffer(row.data),
+			expiresAt: new Date(Number(row.expires_at)),
+		};
+	}
+
+	async deleteContent(ref: string): Promise<boolean> {
+		this.assertOpen();
+		assertKey('ref', ref);
+		return toCount(this.deleteStmt.run(ref).changes) > 0;
+	}
+
+	async eraseContact(contactKey: string): Promise<number> {
+		this.assertOpen();
+		assertKey('contactKey', contactKey);
+		return this.inTransaction(() =>
+			this.eraseStmts.reduce((n, stmt) => n + toCount(stmt.run(contactKey).changes), 0),
+		);
+	}
+
+	async purgeExpired(): Promise<number> {
+		this.assertOpen();
+		const now = Date.now();
+		return this.inTransaction(() =>
+			this.purgeStmts.reduce((n, stmt) => n + toCount(stmt.run(now).changes), 0),
+		);
+	}
+
+	async schemaVersion(): Promise<number> {
+		this.assertOpen();
+		const row = this.versionStmt.get() as { version: number | null } | undefined;
+		return toCount(row?.version);
+	}
+
+	async close(): Promise<void> {
+		if (this.closed) return;
+		this.closed = true;
+		try {
+			this.db.close();
+		} finally {
+			this.onClose?.();
+		}
+	}
+
+	private inTransaction<T>(fn: () => T): T {
+		this.db.exec('BEGIN IMMEDIATE');
+		try {
+			const result = fn();
+			this.db.exec('COMMIT');
+			return result;
+		} catch (error) {
+			rollbackQuietly(this.db);
+			throw error;
+		}
+	}
+
+	private assertOpen(): void {
+		if (this.closed) throw new Error(CLOSED_MESSAGE);
+	}
+}
+
+/** Applies pending migrations under one write lock (BEGIN IMMEDIATE): concurrent openers serialise. */
+function migrateSqlite(db: DatabaseSync, migrations: readonly Migration[]): void {
+	db.exec('BEGIN IMMEDIATE');
+	try {
+		db.exec(
+			`CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
+				version INTEGER NOT NULL PRIMARY KEY,
+				name TEXT NOT NULL,
+				applied_at INTEGER NOT NULL
+			)`,
+		);
+		const row = db.prepare(`SELECT MAX(version) AS version FROM ${MIGRATIONS_TABLE}`).get() as
+			| { version: number | null }
+			| undefined;
+		const current = toCount(row?.version);
+		const record = db.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (version, name, applied_at) VALUES (?, ?, ?)`);
+		for (const migration of migrations) {
+			if (migration.version <= current) continue;
+			for (const statement of migration.sqlite) db.exec(statement);
+			record.run(migration.version, migration.name, Date.now());
+		}
+		db.exec('COMMIT');
+	} catch (error) {
+		rollbackQuietly(db);
+		throw error;
+	}
+}
+
+/** Rolls back if a transaction is open (no error when none is: `isTransaction` is newer than Node 22.13). */
+function rollbackQuietly(db: DatabaseSync): void {
+	try {
+		db.exec('ROLLBACK');
+	} catch {
+		// no transaction was open
+	}
+}
+
+function isBusy(error: unknown): boolean {
+	const e = error as { errcode?: number; message?: string };
+	// SQLITE_BUSY = 5, SQLITE_LOCKED = 6; extended codes keep the primary code in the low byte.
+	if (typeof e?.errcode === 'number' && [5, 6].includes(e.errcode & 0xff)) return true;
+	return typeof e?.message === 'string' && /database (table )?is locked|busy/i.test(e.message);
+}
+
+/** Runs `fn`, retrying (bounded) while SQLite reports the database busy or locked. */
+async function retryWhileBusy(fn: () => void): Promise<void> {
+	const deadline = Date.now() + OPEN_RETRY_MS;
+	for (let attempt = 0; ; attempt++) {
+		try {
+			fn();
+			return;
+		} catch (error) {
+			if (!isBusy(error) || Date.now() >= deadline) throw error;
+			await sleep(Math.min(10 + attempt * 10, 100));
+		}
+	}
+}

@@ -1,0 +1,65 @@
+/**
+ * Runs in a separate Node process (transpiled by helpers.ts) so the store is exercised across real
+ * processes. Reads its task from WHATSAUTO_CHILD_TASK, prints one JSON line when ready and one with its
+ * result, then exits. Waits at a start barrier (a file appearing) so every child acts at the same moment.
+ */
+import { existsSync } from 'node:fs';
+
+import { closeAllStores, openStore } from '../../nodes/shared/store/index';
+import type { WhatsAutoStore } from '../../nodes/shared/store/types';
+import type { ChildTask } from './helpers';
+
+function say(message: object): void {
+	process.stdout.write(`${JSON.stringify(message)}\n`);
+}
+
+function waitForGo(task: ChildTask): void {
+	// A tight synchronous spin: the most precise barrier, and bounded.
+	const deadline = Date.now() + task.barrierTimeoutMs;
+	while (!existsSync(task.goFile)) {
+		if (Date.now() > deadline) throw new Error('start barrier timed out');
+	}
+}
+
+async function claimAll(store: WhatsAutoStore, task: ChildTask): Promise<string[]> {
+	const ids = task.ids ?? [];
+	const won: string[] = [];
+	let next = 0;
+	const worker = async () => {
+		while (next < ids.length) {
+			const id = ids[next++];
+			if (await store.claim(task.scope ?? 'test', id, task.ttlMs ?? 60000)) won.push(id);
+		}
+	};
+	await Promise.all(Array.from({ length: task.concurrency ?? 1 }, worker));
+	return won;
+}
+
+async function main(): Promise<void> {
+	const task = JSON.parse(process.env.WHATSAUTO_CHILD_TASK ?? '') as ChildTask;
+	if (task.mode === 'claim') {
+		const store = await openStore(task.config);
+		// Warm every pooled connection so the race starts with connections ready.
+		await Promise.all(Array.from({ length: task.concurrency ?? 1 }, () => store.schemaVersion()));
+		say({ ready: true });
+		waitForGo(task);
+		const started = Date.now();
+		const won = await claimAll(store, task);
+		say({ won, started });
+	} else {
+		say({ ready: true });
+		waitForGo(task);
+		const store = await openStore(task.config);
+		say({ version: await store.schemaVersion() });
+	}
+	await closeAllStores();
+}
+
+main().then(
+	() => process.exit(0),
+	(error: unknown) => {
+		// Error messages only (store errors carry no content or secrets).
+		process.stderr.write(`child failed: ${(error as Error)?.message ?? String(error)}\n`);
+		process.exit(1);
+	},
+);

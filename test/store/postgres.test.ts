@@ -1,0 +1,202 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+import { closeAllStores, openStore } from '../../nodes/shared/store/index';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../nodes/shared/store/migrations';
+import { PostgresStore, quoteIdent } from '../../nodes/shared/store/postgres';
+import type { PostgresStoreConfig } from '../../nodes/shared/store/types';
+import { describeStoreConformance } from './conformance';
+import {
+	buildChildScript,
+	killLeftoverChildren,
+	makeTempDir,
+	REPO,
+	runChildren,
+	wonExactlyOnce,
+} from './helpers';
+
+/**
+ * Runs against a real PostgreSQL: the one named by WHATSAUTO_TEST_PG_* when set, otherwise the throwaway
+ * server scripts/postgres.sh installs (apt-get, first time only) and starts — and which this file then
+ * stops again if it started it. No Postgres means failure, never a skip.
+ */
+const SCRIPT = join(REPO, 'scripts', 'postgres.sh');
+const START_TIMEOUT_MS = 300_000;
+
+const runId = `${process.pid}_${randomBytes(4).toString('hex')}`;
+const schemas = {
+	main: `whatsauto_test_${runId}`,
+	race: `whatsauto_test_${runId}_race`,
+	migrate: `whatsauto_test_${runId}_migrate`,
+	odd: `whatsauto test "${runId}"; drop`,
+};
+
+let base: Omit<PostgresStoreConfig, 'schema'>;
+let admin: Client | undefined;
+let startedHere = false;
+const dir = makeTempDir('whatsauto-pg-test-');
+
+const configFor = (schema: string): PostgresStoreConfig => ({ ...base, schema });
+
+function readEnvFile(path: string): Record<string, string> {
+	const values: Record<string, string> = {};
+	for (const line of readFileSync(path, 'utf8').split('\n')) {
+		const match = /^(WHATSAUTO_TEST_PG_[A-Z]+)=(.*)$/.exec(line.trim());
+		if (match) values[match[1]] = match[2];
+	}
+	return values;
+}
+
+function ensureServer(): Record<string, string | undefined> {
+	if (process.env.WHATSAUTO_TEST_PG_HOST) return process.env;
+	const running = spawnSync('bash', [SCRIPT, 'status'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+	let out: string;
+	try {
+		out = execFileSync('bash', [SCRIPT], {
+			encoding: 'utf8',
+			timeout: START_TIMEOUT_MS,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+	} catch (error) {
+		const e = error as { stderr?: string; message: string };
+		throw new Error(`could not start PostgreSQL with scripts/postgres.sh: ${e.stderr?.trim() || e.message}`);
+	}
+	startedHere = !running;
+	const envFile = out.trim().split('\n').pop() ?? '';
+	return readEnvFile(envFile);
+}
+
+async function migrationRows(schema: string) {
+	const result = await admin!.query<{ version: number; name: string }>(
+		`SELECT version, name FROM ${quoteIdent(schema)}.whatsauto_migrations ORDER BY version`,
+	);
+	return result.rows;
+}
+
+beforeAll(async () => {
+	const env = ensureServer();
+	for (const name of ['HOST', 'PORT', 'USER', 'PASSWORD', 'DATABASE']) {
+		if (!env[`WHATSAUTO_TEST_PG_${name}`]) throw new Error(`WHATSAUTO_TEST_PG_${name} missing`);
+	}
+	base = {
+		backend: 'postgres',
+		host: env.WHATSAUTO_TEST_PG_HOST!,
+		port: Number(env.WHATSAUTO_TEST_PG_PORT),
+		user: env.WHATSAUTO_TEST_PG_USER!,
+		password: env.WHATSAUTO_TEST_PG_PASSWORD!,
+		database: env.WHATSAUTO_TEST_PG_DATABASE!,
+		ssl: false,
+	};
+	const client = new Client({ ...base, connectionTimeoutMillis: 10_000 });
+	await client.connect();
+	admin = client;
+}, START_TIMEOUT_MS + 30_000);
+
+afterAll(async () => {
+	killLeftoverChildren();
+	await closeAllStores();
+	try {
+		if (admin) {
+			for (const schema of Object.values(schemas)) {
+				await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+			}
+			await admin.end();
+		}
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+		if (startedHere) execFileSync('bash', [SCRIPT, 'stop'], { stdio: 'ignore', timeout: 90_000 });
+	}
+}, 120_000);
+
+describeStoreConformance('postgres', {
+	backend: 'postgres',
+	makeStore: () => PostgresStore.open(configFor(schemas.main)),
+	migrationRows: () => migrationRows(schemas.main),
+});
+
+describe('PostgresStore specifics', () => {
+	it('creates its tables in the configured schema, quoting any name safely', async () => {
+		const store = await PostgresStore.open(configFor(schemas.odd));
+		try {
+			expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+			expect(await store.claim('message', 'm1', 60_000)).toBe(true);
+			const tables = await admin!.query<{ table_name: string }>(
+				'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+				[schemas.odd],
+			);
+			expect(tables.rows.map((r) => r.table_name)).toEqual(['claims', 'content', 'whatsauto_migrations']);
+		} finally {
+			await store.close();
+		}
+	});
+
+	it('connects as application whatsauto', async () => {
+		const store = await PostgresStore.open(configFor(schemas.main));
+		try {
+			await store.claim('message', `app-${runId}`, 60_000);
+			const apps = await admin!.query<{ n: string }>(
+				"SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'whatsauto' AND usename = $1",
+				[base.user],
+			);
+			expect(Number(apps.rows[0].n)).toBeGreaterThanOrEqual(1);
+		} finally {
+			await store.close();
+		}
+	});
+
+	it('rejects schema names PostgreSQL cannot hold', async () => {
+		await expect(PostgresStore.open(configFor(''))).rejects.toThrow(/schema/);
+		await expect(PostgresStore.open(configFor('x'.repeat(64)))).rejects.toThrow(/schema/);
+	});
+
+	it('fails to open, without echoing the password, when credentials are wrong', async () => {
+		const wrong = { ...configFor(schemas.main), password: 'definitely-wrong-password' };
+		const error = (await PostgresStore.open(wrong).then(
+			() => undefined,
+			(e: unknown) => e,
+		)) as Error;
+		expect(error).toBeInstanceOf(Error);
+		expect(error.message).not.toContain(wrong.password);
+		expect(error.message).not.toContain(base.password);
+	});
+
+	it('is cached per configuration by openStore', async () => {
+		const a = await openStore(configFor(schemas.main));
+		expect(await openStore(configFor(schemas.main))).toBe(a);
+		expect(await openStore(configFor(schemas.race))).not.toBe(a);
+		await closeAllStores();
+	});
+});
+
+describe('PostgresStore across processes', () => {
+	let script: string;
+
+	beforeAll(() => {
+		script = buildChildScript(join(dir, 'build'));
+	});
+
+	it('has exactly one winner per message id among racing processes', async () => {
+		// The schema exists before the race so every child is ready at once.
+		await (await PostgresStore.open(configFor(schemas.race))).close();
+		const ids = Array.from({ length: 300 }, (_, i) => `wamid.race-${i}`);
+		const task = { mode: 'claim' as const, config: configFor(schemas.race), scope: 'race', ids, ttlMs: 60_000, concurrency: 4 };
+		const reversed = { ...task, ids: [...ids].reverse() };
+		const results = await runChildren(script, dir, [task, reversed, task, reversed]);
+		const counts = wonExactlyOnce(ids, results);
+		expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
+		expect(results.reduce((n, r) => n + (r.won?.length ?? 0), 0)).toBe(ids.length);
+	});
+
+	it('migrates a fresh schema once when several processes open it at the same moment', async () => {
+		const results = await runChildren(
+			script,
+			dir,
+			Array.from({ length: 4 }, () => ({ mode: 'migrate' as const, config: configFor(schemas.migrate) })),
+		);
+		expect(results.map((r) => r.version)).toEqual(results.map(() => LATEST_SCHEMA_VERSION));
+		expect((await migrationRows(schemas.migrate)).map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+	});
+});

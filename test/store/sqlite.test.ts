@@ -1,0 +1,157 @@
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+import {
+	closeAllStores,
+	defaultSqlitePath,
+	openStore,
+	storeCacheKey,
+} from '../../nodes/shared/store/index';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../nodes/shared/store/migrations';
+import { SqliteStore } from '../../nodes/shared/store/sqlite';
+import type { SqliteStoreConfig } from '../../nodes/shared/store/types';
+import { describeStoreConformance } from './conformance';
+import {
+	buildChildScript,
+	killLeftoverChildren,
+	makeTempDir,
+	runChildren,
+	wonExactlyOnce,
+} from './helpers';
+
+const dir = makeTempDir('whatsauto-sqlite-');
+const config: SqliteStoreConfig = { backend: 'sqlite', path: join(dir, 'nested', 'deeper', 'store.sqlite') };
+
+function migrationRows(path: string) {
+	const db = new DatabaseSync(path, { readOnly: true });
+	try {
+		return db.prepare('SELECT version, name FROM whatsauto_migrations ORDER BY version').all() as Array<{
+			version: number;
+			name: string;
+		}>;
+	} finally {
+		db.close();
+	}
+}
+
+afterAll(async () => {
+	killLeftoverChildren();
+	await closeAllStores();
+	rmSync(dir, { recursive: true, force: true });
+});
+
+describeStoreConformance('sqlite', {
+	backend: 'sqlite',
+	makeStore: () => SqliteStore.open(config),
+	migrationRows: async () => migrationRows(config.path),
+});
+
+describe('SqliteStore file', () => {
+	it('creates parent folders, an owner-only file, and uses WAL with a busy timeout', async () => {
+		const store = await SqliteStore.open(config);
+		try {
+			expect(statSync(config.path).mode & 0o777).toBe(0o600);
+			const db = new DatabaseSync(config.path);
+			try {
+				expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+			} finally {
+				db.close();
+			}
+			expect(existsSync(`${config.path}-wal`)).toBe(true);
+		} finally {
+			await store.close();
+		}
+	});
+});
+
+describe('openStore (sqlite)', () => {
+	afterEach(async () => {
+		await closeAllStores();
+	});
+
+	it('reuses one open store per configuration, also for concurrent callers', async () => {
+		const cfg: SqliteStoreConfig = { backend: 'sqlite', path: join(dir, 'cached.sqlite') };
+		const [a, b] = await Promise.all([openStore(cfg), openStore({ ...cfg })]);
+		expect(a).toBe(b);
+		expect(await openStore(cfg)).toBe(a);
+		const other = await openStore({ backend: 'sqlite', path: join(dir, 'other.sqlite') });
+		expect(other).not.toBe(a);
+		expect(await a.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+	});
+
+	it('forgets a store once it is closed', async () => {
+		const cfg: SqliteStoreConfig = { backend: 'sqlite', path: join(dir, 'cached.sqlite') };
+		const a = await openStore(cfg);
+		await a.close();
+		const b = await openStore(cfg);
+		expect(b).not.toBe(a);
+		expect(await b.claim('x', 'y', 1000)).toBe(true);
+	});
+
+	it('closeAllStores closes every cached store', async () => {
+		const a = await openStore({ backend: 'sqlite', path: join(dir, 'all.sqlite') });
+		await closeAllStores();
+		await expect(a.schemaVersion()).rejects.toThrow(/closed/);
+	});
+
+	it('does not cache a failed open', async () => {
+		const cfg: SqliteStoreConfig = { backend: 'sqlite', path: join(dir, 'after-failure.sqlite') };
+		await expect(openStore({ backend: 'sqlite', path: join(__filename, 'x.sqlite') })).rejects.toThrow();
+		await expect(openStore({ backend: 'sqlite', path: join(__filename, 'x.sqlite') })).rejects.toThrow();
+		expect(await (await openStore(cfg)).schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+	});
+
+	it('keys the cache by an HMAC of the configuration, never the password', () => {
+		const pg = {
+			backend: 'postgres' as const,
+			host: 'db',
+			port: 5432,
+			database: 'n8n',
+			user: 'n8n',
+			password: 'correct horse battery staple',
+			ssl: false,
+			schema: 'whatsauto',
+		};
+		const key = storeCacheKey(pg);
+		expect(key).toMatch(/^[0-9a-f]{64}$/);
+		expect(key).not.toContain('horse');
+		expect(storeCacheKey({ ...pg })).toBe(key);
+		expect(storeCacheKey({ ...pg, password: 'other' })).not.toBe(key);
+	});
+
+	it('defaults to whatsauto.sqlite in the n8n user folder', () => {
+		expect(defaultSqlitePath({ N8N_USER_FOLDER: '/data/n8n' })).toBe('/data/n8n/.n8n/whatsauto.sqlite');
+		expect(defaultSqlitePath({})).toMatch(/\/\.n8n\/whatsauto\.sqlite$/);
+	});
+});
+
+describe('SqliteStore across processes', () => {
+	let script: string;
+
+	beforeAll(() => {
+		script = buildChildScript(join(dir, 'build'));
+	});
+
+	it('has exactly one winner per message id among racing processes', async () => {
+		const ids = Array.from({ length: 300 }, (_, i) => `wamid.race-${i}`);
+		const task = { mode: 'claim' as const, config, scope: 'race', ids, ttlMs: 60000 };
+		// Half the children walk the ids backwards, so races happen across the whole range.
+		const reversed = { ...task, ids: [...ids].reverse() };
+		const results = await runChildren(script, dir, [task, reversed, task, reversed]);
+		const counts = wonExactlyOnce(ids, results);
+		expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
+		expect(results.reduce((n, r) => n + (r.won?.length ?? 0), 0)).toBe(ids.length);
+	});
+
+	it('migrates a fresh database once when several processes open it at the same moment', async () => {
+		const fresh: SqliteStoreConfig = { backend: 'sqlite', path: join(dir, 'fresh', 'concurrent.sqlite') };
+		const results = await runChildren(
+			script,
+			dir,
+			Array.from({ length: 4 }, () => ({ mode: 'migrate' as const, config: fresh })),
+		);
+		expect(results.map((r) => r.version)).toEqual([4, 4, 4, 4].map(() => LATEST_SCHEMA_VERSION));
+		expect(migrationRows(fresh.path).map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+	});
+});

@@ -59,3 +59,17 @@ export async function storeFor(source: CredentialSource, node: INode = source.ge
 	const store = await openStore(toStoreConfig(raw));
 	return { store, keys: toContentKeys(raw) };
 }
+
+const PURGE_INTERVAL_MS = 10 * 60_000;
+const lastPurge = new WeakMap<WhatsAutoStore, number>();
+
+/**
+ * Deletes expired rows at most once per interval per store and process, in the background: content kept
+ * by reference must not outlive its time-to-live even on an instance that never restarts.
+ */
+export function purgeOccasionally(store: WhatsAutoStore, onError: (error: Error) => void, now = Date.now()): boolean {
+	if (now - (lastPurge.get(store) ?? -Infinity) < PURGE_INTERVAL_MS) return false;
+	lastPurge.set(store, now);
+	store.purgeExpired().catch(onError);
+	return true;
+}

@@ -2,7 +2,7 @@ import type { INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from
 
 import { cachedCredentials, invalidateCredentials } from '../../shared/credentialCache';
 import { META_CREDENTIAL, toMetaCredentials, type MetaCredentials } from '../../shared/transport/metaCredentials';
-import { storeFor } from '../../shared/storeAccess';
+import { purgeOccasionally, storeFor } from '../../shared/storeAccess';
 import { dedupeKey, DeliveryRejectedError, parseDelivery } from '../../shared/whatsapp';
 import { readConfig } from './readConfig';
 import { answerHandshake, type HandshakeQuery } from './handshake';
@@ -62,6 +62,7 @@ async function verified(ctx: IWebhookFunctions, raw: Buffer | undefined): Promis
 
 async function claimNew(ctx: IWebhookFunctions, routed: RoutedUpdate[]): Promise<RoutedUpdate[]> {
 	const { store } = await storeFor(ctx);
+	purgeOccasionally(store, (error) => ctx.logger.warn(`WhatsAuto store purge failed: ${error.message}`));
 	const fresh: RoutedUpdate[] = [];
 	for (const entry of routed) {
 		if (await store.claim(DEDUPE_SCOPE, dedupeKey(entry.update), DEDUPE_TTL_MS)) fresh.push(entry);
@@ -110,7 +111,14 @@ async function delivery(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
 	}
 
 	const dropNote = describeDrops(dropped, routed.length - fresh.length);
-	if (dropNote) ctx.logger.info(`WhatsAuto Trigger acknowledged without starting anything: ${dropNote}`, { workflowId: ctx.getWorkflow().id });
+	if (dropNote) {
+		// Routine drops (duplicates, statuses nobody asked for) arrive several times per message: debug only.
+		const noteworthy = dropped.other_phone_number || dropped.stale || dropped.type_filtered;
+		const log = noteworthy ? ctx.logger.info : ctx.logger.debug;
+		log.call(ctx.logger, `WhatsAuto Trigger acknowledged without starting anything for: ${dropNote}`, {
+			workflowId: ctx.getWorkflow().id,
+		});
+	}
 
 	reply(ctx, 200);
 	if (fresh.length === 0) return { noWebhookResponse: true };

@@ -8,7 +8,7 @@ import { closeAllStores, openStore } from '../../nodes/shared/store/index';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../nodes/shared/store/migrations';
 import { PostgresStore, quoteIdent } from '../../nodes/shared/store/postgres';
 import type { PostgresStoreConfig } from '../../nodes/shared/store/types';
-import { describeStoreConformance } from './conformance';
+import { describeStoreConformance, type Version1Seed } from './conformance';
 import {
 	buildChildScript,
 	killLeftoverChildren,
@@ -31,6 +31,7 @@ const schemas = {
 	main: `whatsauto_test_${runId}`,
 	race: `whatsauto_test_${runId}_race`,
 	migrate: `whatsauto_test_${runId}_migrate`,
+	v1: `whatsauto_test_${runId}_v1`,
 	odd: `whatsauto test "${runId}"; drop`,
 };
 
@@ -76,6 +77,40 @@ async function migrationRows(schema: string) {
 	return result.rows;
 }
 
+/** Creates a schema as a version-1 store left it: its migrations table, migration 1, and `seed`. */
+async function createAtVersion1(schema: string, seed: Version1Seed): Promise<void> {
+	const s = quoteIdent(schema);
+	await admin!.query('BEGIN');
+	try {
+		await admin!.query(`CREATE SCHEMA ${s}`);
+		await admin!.query(`CREATE TABLE ${s}.whatsauto_migrations (
+			version INTEGER NOT NULL PRIMARY KEY,
+			name TEXT NOT NULL,
+			applied_at BIGINT NOT NULL
+		)`);
+		for (const statement of MIGRATIONS[0].postgres) await admin!.query(statement.split('{schema}').join(s));
+		await admin!.query(`INSERT INTO ${s}.whatsauto_migrations (version, name, applied_at) VALUES (1, $1, $2)`, [
+			MIGRATIONS[0].name,
+			Date.now(),
+		]);
+		await admin!.query(`INSERT INTO ${s}.claims (scope, key, expires_at) VALUES ($1, $2, $3)`, [
+			seed.claim.scope,
+			seed.claim.key,
+			seed.claim.expiresAt,
+		]);
+		await admin!.query(`INSERT INTO ${s}.content (ref, contact_key, data, expires_at) VALUES ($1, $2, $3, $4)`, [
+			seed.content.ref,
+			seed.content.contactKey,
+			seed.content.data,
+			seed.content.expiresAt,
+		]);
+		await admin!.query('COMMIT');
+	} catch (error) {
+		await admin!.query('ROLLBACK');
+		throw error;
+	}
+}
+
 beforeAll(async () => {
 	const env = ensureServer();
 	for (const name of ['HOST', 'PORT', 'USER', 'PASSWORD', 'DATABASE']) {
@@ -115,6 +150,11 @@ describeStoreConformance('postgres', {
 	backend: 'postgres',
 	makeStore: () => PostgresStore.open(configFor(schemas.main)),
 	migrationRows: () => migrationRows(schemas.main),
+	upgrade: {
+		createAtVersion1: (seed) => createAtVersion1(schemas.v1, seed),
+		open: () => PostgresStore.open(configFor(schemas.v1)),
+		migrationRows: () => migrationRows(schemas.v1),
+	},
 });
 
 describe('PostgresStore specifics', () => {
@@ -127,7 +167,7 @@ describe('PostgresStore specifics', () => {
 				'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
 				[schemas.odd],
 			);
-			expect(tables.rows.map((r) => r.table_name)).toEqual(['claims', 'content', 'whatsauto_migrations']);
+			expect(tables.rows.map((r) => r.table_name)).toEqual(['claims', 'content', 'records', 'whatsauto_migrations']);
 		} finally {
 			await store.close();
 		}

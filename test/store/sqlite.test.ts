@@ -1,5 +1,5 @@
-import { existsSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import {
@@ -11,7 +11,7 @@ import {
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../nodes/shared/store/migrations';
 import { SqliteStore } from '../../nodes/shared/store/sqlite';
 import type { SqliteStoreConfig } from '../../nodes/shared/store/types';
-import { describeStoreConformance } from './conformance';
+import { describeStoreConformance, type Version1Seed } from './conformance';
 import {
 	buildChildScript,
 	killLeftoverChildren,
@@ -22,6 +22,7 @@ import {
 
 const dir = makeTempDir('whatsauto-sqlite-');
 const config: SqliteStoreConfig = { backend: 'sqlite', path: join(dir, 'nested', 'deeper', 'store.sqlite') };
+const v1Config: SqliteStoreConfig = { backend: 'sqlite', path: join(dir, 'v1', 'store.sqlite') };
 
 function migrationRows(path: string) {
 	const db = new DatabaseSync(path, { readOnly: true });
@@ -30,6 +31,38 @@ function migrationRows(path: string) {
 			version: number;
 			name: string;
 		}>;
+	} finally {
+		db.close();
+	}
+}
+
+/** Writes a database file as a version-1 store left it: its migrations table, migration 1, and `seed`. */
+function createAtVersion1(path: string, seed: Version1Seed): void {
+	mkdirSync(dirname(path), { recursive: true });
+	const db = new DatabaseSync(path);
+	try {
+		db.exec(`CREATE TABLE whatsauto_migrations (
+			version INTEGER NOT NULL PRIMARY KEY,
+			name TEXT NOT NULL,
+			applied_at INTEGER NOT NULL
+		)`);
+		for (const statement of MIGRATIONS[0].sqlite) db.exec(statement);
+		db.prepare('INSERT INTO whatsauto_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+			1,
+			MIGRATIONS[0].name,
+			Date.now(),
+		);
+		db.prepare('INSERT INTO claims (scope, key, expires_at) VALUES (?, ?, ?)').run(
+			seed.claim.scope,
+			seed.claim.key,
+			seed.claim.expiresAt,
+		);
+		db.prepare('INSERT INTO content (ref, contact_key, data, expires_at) VALUES (?, ?, ?, ?)').run(
+			seed.content.ref,
+			seed.content.contactKey,
+			seed.content.data,
+			seed.content.expiresAt,
+		);
 	} finally {
 		db.close();
 	}
@@ -45,6 +78,11 @@ describeStoreConformance('sqlite', {
 	backend: 'sqlite',
 	makeStore: () => SqliteStore.open(config),
 	migrationRows: async () => migrationRows(config.path),
+	upgrade: {
+		createAtVersion1: async (seed) => createAtVersion1(v1Config.path, seed),
+		open: () => SqliteStore.open(v1Config),
+		migrationRows: async () => migrationRows(v1Config.path),
+	},
 });
 
 describe('SqliteStore file', () => {

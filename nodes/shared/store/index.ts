@@ -6,12 +6,16 @@ import type { StoreConfig, WhatsAutoStore } from './types';
 
 export type {
 	ContentEntry,
+	ListRecordsOptions,
 	PostgresStoreConfig,
+	RecordInput,
 	SqliteStoreConfig,
 	StoreBackend,
 	StoreConfig,
+	StoredRecord,
 	WhatsAutoStore,
 } from './types';
+export { DEFAULT_RECORD_LIST_LIMIT, MAX_RECORD_LIST_LIMIT, MAX_RECORD_VALUE_BYTES } from './common';
 export { LATEST_SCHEMA_VERSION } from './migrations';
 
 /**

@@ -53,13 +53,49 @@ export const MIGRATIONS: readonly Migration[] = [
 			'CREATE INDEX IF NOT EXISTS content_expires_at_idx ON {schema}.content (expires_at)',
 		],
 	},
+	{
+		version: 2,
+		name: 'records',
+		// Small JSON values (metadata, never message content) under (scope, key). `contact_key` is a keyed
+		// pseudonym, or '' for a record that belongs to no contact.
+		sqlite: [
+			`CREATE TABLE IF NOT EXISTS records (
+				scope TEXT NOT NULL,
+				key TEXT NOT NULL,
+				contact_key TEXT NOT NULL DEFAULT '',
+				value TEXT NOT NULL,
+				created_at INTEGER NOT NULL,
+				expires_at INTEGER NOT NULL,
+				PRIMARY KEY (scope, key)
+			)`,
+			'CREATE INDEX IF NOT EXISTS records_expires_at_idx ON records (expires_at)',
+			'CREATE INDEX IF NOT EXISTS records_contact_key_idx ON records (contact_key)',
+			'CREATE INDEX IF NOT EXISTS records_scope_created_at_idx ON records (scope, created_at)',
+			'CREATE INDEX IF NOT EXISTS records_scope_contact_key_idx ON records (scope, contact_key, created_at)',
+		],
+		postgres: [
+			`CREATE TABLE IF NOT EXISTS {schema}.records (
+				scope TEXT NOT NULL,
+				key TEXT NOT NULL,
+				contact_key TEXT NOT NULL DEFAULT '',
+				value TEXT NOT NULL,
+				created_at BIGINT NOT NULL,
+				expires_at BIGINT NOT NULL,
+				PRIMARY KEY (scope, key)
+			)`,
+			'CREATE INDEX IF NOT EXISTS records_expires_at_idx ON {schema}.records (expires_at)',
+			'CREATE INDEX IF NOT EXISTS records_contact_key_idx ON {schema}.records (contact_key)',
+			'CREATE INDEX IF NOT EXISTS records_scope_created_at_idx ON {schema}.records (scope, created_at)',
+			'CREATE INDEX IF NOT EXISTS records_scope_contact_key_idx ON {schema}.records (scope, contact_key, created_at)',
+		],
+	},
 ];
 
 /** Tables with an `expires_at` column (epoch ms); `purgeExpired` empties them of expired rows. */
-export const EXPIRING_TABLES: readonly string[] = ['claims', 'content'];
+export const EXPIRING_TABLES: readonly string[] = ['claims', 'content', 'records'];
 
 /** Tables with a `contact_key` column (keyed pseudonym); `eraseContact` deletes a person's rows from them. */
-export const CONTACT_TABLES: readonly string[] = ['content'];
+export const CONTACT_TABLES: readonly string[] = ['content', 'records'];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

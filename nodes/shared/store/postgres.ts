@@ -5,16 +5,23 @@ import {
 	assertContentEntry,
 	assertKey,
 	CLOSED_MESSAGE,
+	normaliseListOptions,
 	normaliseTtl,
+	prepareRecord,
+	type RecordRow,
 	toBuffer,
 	toCount,
+	toStoredRecord,
 } from './common';
 import { CONTACT_TABLES, EXPIRING_TABLES, MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './migrations';
 import type {
 	ContentEntry,
+	ListRecordsOptions,
 	PostgresStoreConfig,
+	RecordInput,
 	StoreBackend,
 	StoreOpenOptions,
+	StoredRecord,
 	WhatsAutoStore,
 } from './types';
 
@@ -61,9 +68,15 @@ export class PostgresStore implements WhatsAutoStore {
 
 	private readonly sql: {
 		claim: string;
+		release: string;
 		put: string;
 		get: string;
 		delete: string;
+		putRecord: string;
+		getRecord: string;
+		deleteRecord: string;
+		listRecords: string;
+		listContactRecords: string;
 		version: string;
 		purge: string[];
 		erase: string[];
@@ -75,16 +88,32 @@ export class PostgresStore implements WhatsAutoStore {
 		private readonly onClose?: () => void,
 	) {
 		const s = quoteIdent(schema);
+		const recordColumns = 'scope, key, contact_key, value, created_at, expires_at';
 		this.sql = {
 			claim: `INSERT INTO ${s}.claims AS c (scope, key, expires_at) VALUES ($1, $2, ${NOW_MS} + $3::bigint)
 				ON CONFLICT (scope, key) DO UPDATE SET expires_at = excluded.expires_at
 				WHERE c.expires_at <= ${NOW_MS}
 				RETURNING 1 AS won`,
+			release: `DELETE FROM ${s}.claims WHERE scope = $1 AND key = $2 RETURNING expires_at > ${NOW_MS} AS live`,
 			put: `INSERT INTO ${s}.content (ref, contact_key, data, expires_at) VALUES ($1, $2, $3, $4::bigint)
 				ON CONFLICT (ref) DO UPDATE SET contact_key = excluded.contact_key, data = excluded.data,
 				expires_at = excluded.expires_at`,
 			get: `SELECT ref, contact_key, data, expires_at FROM ${s}.content WHERE ref = $1 AND expires_at > ${NOW_MS}`,
 			delete: `DELETE FROM ${s}.content WHERE ref = $1`,
+			// excluded.created_at is now: a record replaced after it expired counts as new.
+			putRecord: `INSERT INTO ${s}.records AS r (${recordColumns})
+				VALUES ($1, $2, $3, $4, ${NOW_MS}, $5::bigint)
+				ON CONFLICT (scope, key) DO UPDATE SET contact_key = excluded.contact_key, value = excluded.value,
+				expires_at = excluded.expires_at,
+				created_at = CASE WHEN r.expires_at > excluded.created_at THEN r.created_at ELSE excluded.created_at END`,
+			getRecord: `SELECT ${recordColumns} FROM ${s}.records
+				WHERE scope = $1 AND key = $2 AND expires_at > ${NOW_MS}`,
+			deleteRecord: `DELETE FROM ${s}.records WHERE scope = $1 AND key = $2`,
+			listRecords: `SELECT ${recordColumns} FROM ${s}.records WHERE scope = $1 AND expires_at > ${NOW_MS}
+				ORDER BY created_at DESC, key ASC LIMIT $2`,
+			listContactRecords: `SELECT ${recordColumns} FROM ${s}.records
+				WHERE scope = $1 AND contact_key = $2 AND expires_at > ${NOW_MS}
+				ORDER BY created_at DESC, key ASC LIMIT $3`,
 			version: `SELECT MAX(version) AS version FROM ${s}.${MIGRATIONS_TABLE}`,
 			purge: EXPIRING_TABLES.map((t) => `DELETE FROM ${s}.${t} WHERE expires_at <= ${NOW_MS}`),
 			erase: CONTACT_TABLES.map((t) => `DELETE FROM ${s}.${t} WHERE contact_key = $1`),
@@ -133,6 +162,14 @@ export class PostgresStore implements WhatsAutoStore {
 		return (result.rowCount ?? 0) > 0;
 	}
 
+	async releaseClaim(scope: string, key: string): Promise<boolean> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		assertKey('key', key);
+		const result = await this.pool.query<{ live: boolean }>(this.sql.release, [scope, key]);
+		return result.rows[0]?.live === true;
+	}
+
 	async putContent(entry: ContentEntry): Promise<void> {
 		this.assertOpen();
 		assertContentEntry(entry);
@@ -163,6 +200,40 @@ export class PostgresStore implements WhatsAutoStore {
 		assertKey('ref', ref);
 		const result = await this.pool.query(this.sql.delete, [ref]);
 		return (result.rowCount ?? 0) > 0;
+	}
+
+	async putRecord(record: RecordInput): Promise<void> {
+		this.assertOpen();
+		const r = prepareRecord(record);
+		await this.pool.query(this.sql.putRecord, [r.scope, r.key, r.contactKey, r.json, r.expiresAt]);
+	}
+
+	async getRecord<T = unknown>(scope: string, key: string): Promise<StoredRecord<T> | undefined> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		assertKey('key', key);
+		const result = await this.pool.query<RecordRow>(this.sql.getRecord, [scope, key]);
+		const row = result.rows[0];
+		return row ? toStoredRecord<T>(row) : undefined;
+	}
+
+	async deleteRecord(scope: string, key: string): Promise<boolean> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		assertKey('key', key);
+		const result = await this.pool.query(this.sql.deleteRecord, [scope, key]);
+		return (result.rowCount ?? 0) > 0;
+	}
+
+	async listRecords<T = unknown>(scope: string, options?: ListRecordsOptions): Promise<StoredRecord<T>[]> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		const { contactKey, limit } = normaliseListOptions(options);
+		const result =
+			contactKey === undefined
+				? await this.pool.query<RecordRow>(this.sql.listRecords, [scope, limit])
+				: await this.pool.query<RecordRow>(this.sql.listContactRecords, [scope, contactKey, limit]);
+		return result.rows.map((row) => toStoredRecord<T>(row));
 	}
 
 	async eraseContact(contactKey: string): Promise<number> {

@@ -7,16 +7,23 @@ import {
 	assertContentEntry,
 	assertKey,
 	CLOSED_MESSAGE,
+	normaliseListOptions,
 	normaliseTtl,
+	prepareRecord,
+	type RecordRow,
 	toBuffer,
 	toCount,
+	toStoredRecord,
 } from './common';
 import { CONTACT_TABLES, EXPIRING_TABLES, MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './migrations';
 import type {
 	ContentEntry,
+	ListRecordsOptions,
+	RecordInput,
 	SqliteStoreConfig,
 	StoreBackend,
 	StoreOpenOptions,
+	StoredRecord,
 	WhatsAutoStore,
 } from './types';
 
@@ -44,11 +51,23 @@ export class SqliteStore implements WhatsAutoStore {
 
 	private readonly claimStmt: StatementSync;
 
+	private readonly releaseStmt: StatementSync;
+
 	private readonly putStmt: StatementSync;
 
 	private readonly getStmt: StatementSync;
 
 	private readonly deleteStmt: StatementSync;
+
+	private readonly putRecordStmt: StatementSync;
+
+	private readonly getRecordStmt: StatementSync;
+
+	private readonly deleteRecordStmt: StatementSync;
+
+	private readonly listRecordsStmt: StatementSync;
+
+	private readonly listContactRecordsStmt: StatementSync;
 
 	private readonly versionStmt: StatementSync;
 
@@ -67,6 +86,9 @@ export class SqliteStore implements WhatsAutoStore {
 			 WHERE claims.expires_at <= ?
 			 RETURNING 1 AS won`,
 		);
+		this.releaseStmt = db.prepare(
+			'DELETE FROM claims WHERE scope = ? AND key = ? RETURNING expires_at > ? AS live',
+		);
 		this.putStmt = db.prepare(
 			`INSERT INTO content (ref, contact_key, data, expires_at) VALUES (?, ?, ?, ?)
 			 ON CONFLICT (ref) DO UPDATE SET contact_key = excluded.contact_key, data = excluded.data,
@@ -76,6 +98,27 @@ export class SqliteStore implements WhatsAutoStore {
 			'SELECT ref, contact_key, data, expires_at FROM content WHERE ref = ? AND expires_at > ?',
 		);
 		this.deleteStmt = db.prepare('DELETE FROM content WHERE ref = ?');
+		// excluded.created_at is now: a record replaced after it expired counts as new.
+		this.putRecordStmt = db.prepare(
+			`INSERT INTO records (scope, key, contact_key, value, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+			 ON CONFLICT (scope, key) DO UPDATE SET contact_key = excluded.contact_key, value = excluded.value,
+			 expires_at = excluded.expires_at,
+			 created_at = CASE WHEN records.expires_at > excluded.created_at THEN records.created_at
+			 ELSE excluded.created_at END`,
+		);
+		const recordColumns = 'scope, key, contact_key, value, created_at, expires_at';
+		this.getRecordStmt = db.prepare(
+			`SELECT ${recordColumns} FROM records WHERE scope = ? AND key = ? AND expires_at > ?`,
+		);
+		this.deleteRecordStmt = db.prepare('DELETE FROM records WHERE scope = ? AND key = ?');
+		this.listRecordsStmt = db.prepare(
+			`SELECT ${recordColumns} FROM records WHERE scope = ? AND expires_at > ?
+			 ORDER BY created_at DESC, key ASC LIMIT ?`,
+		);
+		this.listContactRecordsStmt = db.prepare(
+			`SELECT ${recordColumns} FROM records WHERE scope = ? AND contact_key = ? AND expires_at > ?
+			 ORDER BY created_at DESC, key ASC LIMIT ?`,
+		);
 		this.versionStmt = db.prepare(`SELECT MAX(version) AS version FROM ${MIGRATIONS_TABLE}`);
 		this.purgeStmts = EXPIRING_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE expires_at <= ?`));
 		this.eraseStmts = CONTACT_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE contact_key = ?`));
@@ -124,6 +167,14 @@ export class SqliteStore implements WhatsAutoStore {
 		return this.claimStmt.get(scope, key, now + ttl, now) !== undefined;
 	}
 
+	async releaseClaim(scope: string, key: string): Promise<boolean> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		assertKey('key', key);
+		const row = this.releaseStmt.get(scope, key, Date.now()) as { live: number } | undefined;
+		return Boolean(row?.live);
+	}
+
 	async putContent(entry: ContentEntry): Promise<void> {
 		this.assertOpen();
 		assertContentEntry(entry);
@@ -147,6 +198,40 @@ export class SqliteStore implements WhatsAutoStore {
 		this.assertOpen();
 		assertKey('ref', ref);
 		return toCount(this.deleteStmt.run(ref).changes) > 0;
+	}
+
+	async putRecord(record: RecordInput): Promise<void> {
+		this.assertOpen();
+		const r = prepareRecord(record);
+		this.putRecordStmt.run(r.scope, r.key, r.contactKey, r.json, Date.now(), r.expiresAt);
+	}
+
+	async getRecord<T = unknown>(scope: string, key: string): Promise<StoredRecord<T> | undefined> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		assertKey('key', key);
+		const row = this.getRecordStmt.get(scope, key, Date.now()) as RecordRow | undefined;
+		return row ? toStoredRecord<T>(row) : undefined;
+	}
+
+	async deleteRecord(scope: string, key: string): Promise<boolean> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		assertKey('key', key);
+		return toCount(this.deleteRecordStmt.run(scope, key).changes) > 0;
+	}
+
+	async listRecords<T = unknown>(scope: string, options?: ListRecordsOptions): Promise<StoredRecord<T>[]> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		const { contactKey, limit } = normaliseListOptions(options);
+		const now = Date.now();
+		const rows = (
+			contactKey === undefined
+				? this.listRecordsStmt.all(scope, now, limit)
+				: this.listContactRecordsStmt.all(scope, contactKey, now, limit)
+		) as unknown as RecordRow[];
+		return rows.map((row) => toStoredRecord<T>(row));
 	}
 
 	async eraseContact(contactKey: string): Promise<number> {

@@ -12,11 +12,36 @@ export interface WhatsAutoStore {
 	 */
 	claim(scope: string, key: string, ttlMs: number): Promise<boolean>;
 
+	/**
+	 * Deletes the claim on `key` within `scope`, so the next {@link claim} wins at once: for lease-style claims
+	 * whose holder failed cleanly and wants the work retried. Any caller may release; only release a claim you
+	 * hold. Resolves true when an unexpired claim was released, false when none was held.
+	 */
+	releaseClaim(scope: string, key: string): Promise<boolean>;
+
 	/** Stores an opaque (already encrypted) blob under `ref` until it expires. `contactKey` is a keyed pseudonym. */
 	putContent(entry: ContentEntry): Promise<void>;
 	/** The blob under `ref`, or undefined when missing or expired. */
 	getContent(ref: string): Promise<ContentEntry | undefined>;
 	deleteContent(ref: string): Promise<boolean>;
+
+	/**
+	 * Stores a small JSON record under (`scope`, `key`) until `expiresAt`, replacing any record already there
+	 * (value, contact key and expiry). `createdAt` is set when the record is first stored and kept by later
+	 * puts while it is unexpired. The value goes through JSON (`JSON.stringify`, so e.g. a Date comes back as
+	 * a string); undefined, functions, symbols, BigInts and circular values are refused with a TypeError, and
+	 * a value over 64 KiB of JSON (MAX_RECORD_VALUE_BYTES) with a RangeError: records hold metadata, not content.
+	 */
+	putRecord(record: RecordInput): Promise<void>;
+	/** The record under (`scope`, `key`), or undefined when missing or expired. The value is not checked against `T`. */
+	getRecord<T = unknown>(scope: string, key: string): Promise<StoredRecord<T> | undefined>;
+	/** Deletes the record under (`scope`, `key`), expired or not; true when one was there. */
+	deleteRecord(scope: string, key: string): Promise<boolean>;
+	/**
+	 * Unexpired records in `scope` (only `contactKey`'s, when given), newest first (ties by key), at most
+	 * `limit` of them: 100 by default, never more than 1000 (DEFAULT_ and MAX_RECORD_LIST_LIMIT).
+	 */
+	listRecords<T = unknown>(scope: string, options?: ListRecordsOptions): Promise<StoredRecord<T>[]>;
 
 	/**
 	 * Deletes every row keyed by `contactKey` (a keyed pseudonym) in every contact-keyed table, expired or not:
@@ -40,6 +65,37 @@ export interface ContentEntry {
 	contactKey: string;
 	data: Buffer;
 	expiresAt: Date;
+}
+
+/** What {@link WhatsAutoStore.putRecord} stores. */
+export interface RecordInput {
+	scope: string;
+	key: string;
+	/** Keyed pseudonym of the contact the record is about (erased with them); omit or '' for none. */
+	contactKey?: string;
+	/** Any JSON-serialisable value of at most 64 KiB as JSON (MAX_RECORD_VALUE_BYTES). */
+	value: unknown;
+	expiresAt: Date;
+}
+
+/** A record as read back from the store. */
+export interface StoredRecord<T = unknown> {
+	scope: string;
+	key: string;
+	/** Keyed pseudonym of the contact, or '' when the record belongs to none. */
+	contactKey: string;
+	/** The stored value after a JSON round trip. */
+	value: T;
+	/** When the record was first stored (store clock: the database server's for PostgreSQL). */
+	createdAt: Date;
+	expiresAt: Date;
+}
+
+export interface ListRecordsOptions {
+	/** Only this contact's records (a keyed pseudonym). */
+	contactKey?: string;
+	/** How many records at most: a positive integer, default 100, capped at 1000. */
+	limit?: number;
 }
 
 export interface SqliteStoreConfig {

@@ -1,0 +1,37 @@
+import {
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { execute } from './actions/reply/execute';
+import { replyProperties } from './description';
+import { getModels } from './methods/loadOptions';
+
+export class WhatsAutoReply implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'WhatsAuto GPT-4 Auto-Reply',
+		name: 'whatsAutoReply',
+		icon: 'file:whatsauto.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["model"]}}',
+		description: 'Answers any WhatsApp message — text, photo, voice note, video, document — with GPT-4, exactly once',
+		defaults: { name: 'WhatsAuto Auto-Reply' },
+		inputs: ['main'],
+		outputs: ['main'],
+		credentials: [
+			{ name: 'whatsAutoMetaApi', required: true },
+			{ name: 'whatsAutoOpenAiApi', required: true },
+			{ name: 'whatsAutoStoreApi', required: false },
+		],
+		properties: replyProperties,
+	};
+
+	methods = { loadOptions: { getModels } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await execute(this);
+	}
+}

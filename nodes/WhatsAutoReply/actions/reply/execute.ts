@@ -1,0 +1,313 @@
+import { toFile } from 'openai';
+import type OpenAI from 'openai';
+import { NodeApiError, NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+
+import { forgetContent, resolveContent } from '../../../shared/content';
+import { cachedCredentials } from '../../../shared/credentialCache';
+import { storeFor, type StoreAccess } from '../../../shared/storeAccess';
+import { maskPersonalData } from '../../../shared/text/mask';
+import { GraphApiError, type HttpRequester } from '../../../shared/transport/graphApi';
+import { markAsRead, type Recipient } from '../../../shared/transport/messages';
+import { downloadMedia, MediaDownloadError } from '../../../shared/transport/media';
+import { META_CREDENTIAL, toMetaCredentials, type MetaCredentials } from '../../../shared/transport/metaCredentials';
+import { describeOpenAiError, OPENAI_CREDENTIAL, openAiClient, toOpenAiCredentials } from '../../../shared/transport/openAi';
+import { mediaOf, type MessageContent } from '../../../shared/whatsapp';
+import { canSendTemplate, deliverTemplate, deliverText, prepareReply, RE_ENGAGEMENT } from './deliver';
+import { ReplyLedger, type ReplyOutcome } from './outcome';
+import { toReplyOptions, type ReplyOptions } from './options';
+import { chatMessages } from './prompt';
+import { understand, type IncomingMessage, type Media, type MediaResult, type Understanding } from './understand';
+
+const WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export interface Usage {
+	promptTokens: number;
+	completionTokens: number;
+	cachedTokens: number;
+	totalTokens: number;
+}
+
+interface Services {
+	http: HttpRequester;
+	meta: MetaCredentials;
+	openai: OpenAI;
+	access: StoreAccess;
+}
+
+interface Answer {
+	text: string;
+	usage?: Usage;
+	fallback: boolean;
+	error?: string;
+	configurationError?: boolean;
+}
+
+const EXTENSIONS: Record<string, string> = {
+	'audio/ogg': 'ogg',
+	'audio/mpeg': 'mp3',
+	'audio/mp4': 'm4a',
+	'audio/aac': 'm4a',
+	'audio/amr': 'amr',
+	'video/mp4': 'mp4',
+	'video/3gpp': 'mp4',
+};
+
+async function services(ctx: IExecuteFunctions): Promise<Services> {
+	const meta = toMetaCredentials(await cachedCredentials(ctx, META_CREDENTIAL));
+	const openai = openAiClient(toOpenAiCredentials(await cachedCredentials(ctx, OPENAI_CREDENTIAL)));
+	return { http: async (options) => await ctx.helpers.httpRequest(options), meta, openai, access: await storeFor(ctx) };
+}
+
+function recipientOf(json: IDataObject): Recipient {
+	const from = (json.from ?? {}) as IDataObject;
+	const waId = typeof from.waId === 'string' ? from.waId : undefined;
+	const userId = typeof from.userId === 'string' ? from.userId : undefined;
+	return { waId, userId };
+}
+
+async function mediaFor(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	item: INodeExecutionData,
+	message: IncomingMessage,
+	stored: Media | undefined,
+	svc: Services,
+	maxBytes: number,
+): Promise<MediaResult> {
+	const sized = (media: Media): MediaResult => (media.data.length > maxBytes ? { tooLarge: true } : media);
+	if (stored) return sized(stored);
+	const binary = item.binary?.data;
+	if (binary) {
+		const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, 'data');
+		return sized({ data, mimeType: binary.mimeType, fileName: binary.fileName });
+	}
+	const details = mediaOf(message as unknown as MessageContent);
+	if (!details) return { failed: 'no media in the message' };
+	try {
+		const downloaded = await downloadMedia(svc.http, svc.meta, details.mediaId, {
+			maxBytes,
+			expectedSha256Base64: details.sha256 || undefined,
+		});
+		return { data: downloaded.data, mimeType: downloaded.mimeType, fileName: downloaded.fileName };
+	} catch (error) {
+		if (error instanceof MediaDownloadError && error.reason === 'too_large') return { tooLarge: true };
+		return { failed: error instanceof Error ? error.message : 'download failed' };
+	}
+}
+
+async function transcribe(svc: Services, options: ReplyOptions, media: Media, signal: AbortSignal): Promise<string> {
+	const mime = media.mimeType.split(';')[0].trim().toLowerCase();
+	const file = await toFile(media.data, `media.${EXTENSIONS[mime] ?? 'ogg'}`, { type: mime });
+	const result = await svc.openai.audio.transcriptions.create({ file, model: options.transcriptionModel }, { signal });
+	return result.text ?? '';
+}
+
+async function answer(svc: Services, options: ReplyOptions, understanding: Understanding & { kind: 'model' }, signal: AbortSignal): Promise<Answer> {
+	try {
+		const completion = await svc.openai.chat.completions.create(
+			{
+				model: options.model,
+				messages: chatMessages(options, understanding.parts),
+				temperature: options.temperature,
+				max_completion_tokens: options.maxReplyChars,
+				store: false,
+			},
+			{ signal },
+		);
+		const text = completion.choices[0]?.message?.content?.trim() ?? '';
+		const usage = completion.usage;
+		const tokens: Usage | undefined = usage && {
+			promptTokens: usage.prompt_tokens,
+			completionTokens: usage.completion_tokens,
+			cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+			totalTokens: usage.total_tokens,
+		};
+		if (!text) return { text: options.fallbackMessage, usage: tokens, fallback: true, error: 'The model returned no text.' };
+		return { text: prepareReply(text, options.maxReplyChars), usage: tokens, fallback: false };
+	} catch (error) {
+		const failure = describeOpenAiError(error);
+		return { text: options.fallbackMessage, fallback: true, error: failure.message, configurationError: failure.configuration };
+	}
+}
+
+/** The inbound message behind the item, content resolved when the trigger kept it by reference. */
+async function incoming(item: INodeExecutionData, access: StoreAccess): Promise<{ message?: IncomingMessage; media?: Media; expired?: boolean }> {
+	if (typeof item.json.contentRef !== 'string') return { message: item.json as unknown as IncomingMessage };
+	if (!access.keys) throw new Error('This item’s content is kept by reference: attach the same WhatsAuto: Store API credential as the trigger.');
+	const resolved = await resolveContent(access.store, access.keys, item.json);
+	if (!resolved) return { expired: true };
+	return { message: resolved.message as unknown as IncomingMessage, media: resolved.media };
+}
+
+function baseOutput(json: IDataObject, options: ReplyOptions): IDataObject {
+	const recipient = recipientOf(json);
+	return {
+		messageId: json.messageId,
+		to: recipient.waId ?? recipient.userId ?? '',
+		type: json.type,
+		model: options.model,
+	};
+}
+
+async function handleStatus(ctx: IExecuteFunctions, json: IDataObject, options: ReplyOptions, svc: Services): Promise<IDataObject> {
+	const errors = (json.errors ?? []) as Array<{ code?: number }>;
+	const closed = json.status === 'failed' && errors.some((error) => error.code === RE_ENGAGEMENT);
+	const base = { messageId: json.messageId, kind: 'status', model: options.model };
+	if (!closed) return { ...base, status: 'skipped', skipped: true, reason: 'status', graphMessageIds: [] };
+	const ledger = new ReplyLedger(svc.access.store, '');
+	const sent = await ledger.sentBy(String(json.messageId));
+	if (!sent) return { ...base, status: 'skipped', skipped: true, reason: 'not_our_message', graphMessageIds: [] };
+	const recipient: Recipient = {
+		waId: typeof json.recipientId === 'string' ? json.recipientId : undefined,
+		userId: typeof json.recipientUserId === 'string' ? json.recipientUserId : undefined,
+	};
+	if (!canSendTemplate(options) || !options.sendReply) {
+		return { ...base, inReplyTo: sent.inReplyTo, status: 'skipped', skipped: true, reason: 'window_closed', graphMessageIds: [] };
+	}
+	if (!(await svc.access.store.claim('template-fallback', String(json.messageId), 8 * 24 * 3600 * 1000))) {
+		return { ...base, inReplyTo: sent.inReplyTo, status: 'skipped', skipped: true, reason: 'duplicate', graphMessageIds: [] };
+	}
+	const wamid = await deliverTemplate(svc.http, svc.meta, recipient, options);
+	ctx.logger.info('WhatsAuto Auto-Reply sent the template fallback after a late 24-hour-window failure (131047)');
+	return { ...base, inReplyTo: sent.inReplyTo, status: 'template', fallback: true, reason: 'window_closed_async', graphMessageIds: [wamid] };
+}
+
+/** One inbound message → understood, answered, delivered once; the output says exactly what happened. */
+async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INodeExecutionData, svc: Services): Promise<IDataObject> {
+	const started = Date.now();
+	const options = toReplyOptions(paramsOf(ctx, itemIndex));
+	const json = item.json;
+	if (json.kind === 'status') return await handleStatus(ctx, json, options, svc);
+	if (json.kind !== 'message' && json.kind !== undefined) {
+		return { ...baseOutput(json, options), status: 'skipped', skipped: true, reason: `not_a_message:${String(json.kind)}`, graphMessageIds: [] };
+	}
+	if (typeof json.messageId !== 'string' || typeof json.type !== 'string') {
+		throw new NodeOperationError(ctx.getNode(), 'The item is not a WhatsApp message: connect the Messages output of a WhatsAuto Trigger (or provide messageId, type, from.waId and text).', { itemIndex });
+	}
+	const recipient = recipientOf(json);
+	const contactKey = svc.access.keys ? svc.access.keys.pseudonymise(recipient.waId ?? recipient.userId ?? '') : '';
+	const ledger = new ReplyLedger(svc.access.store, contactKey);
+	const key = ReplyLedger.key(String(json.phoneNumberId ?? svc.meta.phoneNumberId), json.messageId);
+	const output = baseOutput(json, options);
+
+	const begun = await ledger.begin(key);
+	if (begun.state === 'done') return { ...output, ...begun.outcome, skipped: true, reason: 'duplicate' };
+	if (begun.state === 'busy') return { ...output, status: 'skipped', skipped: true, reason: 'in_progress', graphMessageIds: [] };
+
+	let sentSomething = false;
+	try {
+		const finish = async (outcome: Omit<ReplyOutcome, 'at'>, extra: IDataObject = {}): Promise<IDataObject> => {
+			const full: ReplyOutcome = { ...outcome, at: new Date().toISOString() };
+			await ledger.finish(key, full, json.messageId as string);
+			if (typeof json.contentRef === 'string') await forgetContent(svc.access.store, json.contentRef);
+			return { ...output, ...full, latencyMs: Date.now() - started, fallback: false, skipped: full.status === 'skipped', ...extra };
+		};
+
+		const { message, media: storedMedia, expired } = await incoming(item, svc.access);
+		if (expired || !message) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'content_expired' });
+
+		const ageMs = Date.now() - Number(json.timestampUnix ?? 0) * 1000;
+		const windowOpen = !json.timestampUnix || ageMs < WINDOW_MS;
+		if (!windowOpen) {
+			if (!options.sendReply || !canSendTemplate(options)) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'window_closed' });
+			const wamid = await deliverTemplate(svc.http, svc.meta, recipient, options);
+			sentSomething = true;
+			return await finish({ status: 'template', graphMessageIds: [wamid], reason: 'window_closed' }, { fallback: true });
+		}
+
+		if (options.sendReply && (options.markAsRead || options.typingIndicator)) {
+			await markAsRead(svc.http, svc.meta, json.messageId, options.typingIndicator).catch((error: Error) =>
+				ctx.logger.warn(`WhatsAuto Auto-Reply could not mark the message as read: ${error.message}`),
+			);
+		}
+
+		const signal = AbortSignal.timeout(options.modelBudgetMs);
+		const mask = (text: string) => (options.maskPersonalData ? maskPersonalData(text).text : text);
+		let understanding: Understanding;
+		let reply: Answer;
+		try {
+			understanding = await understand(message, options, {
+				media: async (maxBytes) => await mediaFor(ctx, itemIndex, item, message, storedMedia, svc, maxBytes),
+				transcribe: async (media) => await transcribe(svc, options, media, signal),
+				mask,
+			});
+			reply =
+				understanding.kind === 'model'
+					? await answer(svc, options, understanding, signal)
+					: { text: understanding.kind === 'direct' ? understanding.text : '', fallback: false };
+		} catch (error) {
+			const failure = describeOpenAiError(error);
+			understanding = { kind: 'direct', text: options.fallbackMessage, reason: 'media_unavailable' };
+			reply = { text: options.fallbackMessage, fallback: true, error: failure.message, configurationError: failure.configuration };
+		}
+		if (understanding.kind === 'skip') return await finish({ status: 'skipped', graphMessageIds: [], reason: understanding.reason });
+
+		const understood: IDataObject =
+			understanding.kind === 'model'
+				? {
+						source: understanding.source,
+						...(understanding.extractedChars !== undefined ? { extractedChars: understanding.extractedChars } : {}),
+						...(options.includeUnderstanding && understanding.extracted !== undefined ? { extracted: understanding.extracted } : {}),
+					}
+				: { source: understanding.reason };
+		const report: IDataObject = {
+			replies: [reply.text],
+			understood,
+			usage: reply.usage ?? null,
+			...(reply.error ? { error: reply.error } : {}),
+		};
+
+		if (!options.sendReply) return await finish({ status: 'output_only', graphMessageIds: [] }, { ...report, fallback: reply.fallback });
+
+		const delivery = await deliverText(svc.http, svc.meta, recipient, reply.text, options.quoteMessage ? json.messageId : undefined);
+		sentSomething = delivery.graphMessageIds.length > 0;
+		if (delivery.windowClosed) {
+			if (!canSendTemplate(options)) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'window_closed' }, report);
+			const wamid = await deliverTemplate(svc.http, svc.meta, recipient, options);
+			sentSomething = true;
+			return await finish({ status: 'template', graphMessageIds: [wamid], reason: 'window_closed' }, { ...report, fallback: true });
+		}
+		const result = await finish(
+			{ status: reply.fallback ? 'fallback' : 'replied', graphMessageIds: delivery.graphMessageIds, ...(reply.fallback ? { reason: 'model_failed' } : {}) },
+			{ ...report, fallback: reply.fallback },
+		);
+		if (reply.configurationError && !ctx.continueOnFail()) {
+			throw new NodeOperationError(ctx.getNode(), `${reply.error} The customer received the fallback message.`, { itemIndex });
+		}
+		return result;
+	} catch (error) {
+		if (!sentSomething) await ledger.abandon(key).catch(() => undefined);
+		if (error instanceof GraphApiError) {
+			throw new NodeApiError(
+				ctx.getNode(),
+				{ message: error.message, ...(error.code !== undefined ? { code: error.code } : {}), httpCode: String(error.httpStatus) },
+				{ itemIndex, message: error.message },
+			);
+		}
+		throw error;
+	}
+}
+
+function paramsOf(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
+	const names = ['model', 'businessName', 'instructions', 'knowledge', 'sendReply', 'options'];
+	return Object.fromEntries(names.map((name) => [name, ctx.getNodeParameter(name, itemIndex, undefined) as IDataObject[string]]));
+}
+
+export async function execute(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = ctx.getInputData();
+	const svc = await services(ctx);
+	const results: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const json = await replyToItem(ctx, itemIndex, items[itemIndex], svc);
+			results.push({ json, pairedItem: { item: itemIndex } });
+		} catch (error) {
+			if (ctx.continueOnFail()) {
+				results.push({ json: { messageId: items[itemIndex].json.messageId, error: (error as Error).message }, pairedItem: { item: itemIndex } });
+				continue;
+			}
+			throw error;
+		}
+	}
+	return [results];
+}

@@ -1,0 +1,102 @@
+import type { IDataObject } from 'n8n-workflow';
+
+export type TranscriptionModel = 'gpt-4o-mini-transcribe' | 'gpt-4o-transcribe' | 'whisper-1';
+
+export interface ReplyOptions {
+	model: string;
+	businessName: string;
+	instructions: string;
+	knowledge: string;
+	/** '' = the customer's own language. */
+	replyLanguage: string;
+	sendReply: boolean;
+	maxReplyChars: number;
+	temperature: number;
+	quoteMessage: boolean;
+	markAsRead: boolean;
+	typingIndicator: boolean;
+	transcriptionModel: TranscriptionModel;
+	maskPersonalData: boolean;
+	offTopicReply: string;
+	fallbackMessage: string;
+	outsideWindow: 'template' | 'skip';
+	template: { name: string; language: string; bodyParameters: string[] };
+	reactions: 'ignore' | 'reply';
+	welcomeMessage: string;
+	unsupportedReply: string;
+	unreadableDocumentReply: string;
+	tooLargeReply: string;
+	includeUnderstanding: boolean;
+	maxMediaBytes: Record<'image' | 'sticker' | 'audio' | 'video' | 'document', number>;
+	/** Total time the model may take, retries included, before the customer gets the fallback message. */
+	modelBudgetMs: number;
+}
+
+export const DEFAULTS = {
+	instructions: 'You are a friendly, concise customer-service assistant.',
+	offTopicReply: 'Politely say you can only help with questions about the business, and invite them to ask one.',
+	fallbackMessage: 'Thanks for your message! We’ll get back to you shortly.',
+	welcomeMessage: 'Hi! How can we help you today?',
+	unsupportedReply: 'Sorry, I can’t open this kind of message. Could you send it as text, a photo, a voice note or a PDF?',
+	unreadableDocumentReply: 'Thanks! I can only read PDF or plain-text files. Could you send it as a PDF or paste the text?',
+	tooLargeReply: 'Sorry, that file is too large for me to read. Could you send a smaller one or describe it in a message?',
+} as const;
+
+const MB = 1024 * 1024;
+
+const str = (value: unknown, fallback = ''): string => (typeof value === 'string' ? value : fallback);
+const num = (value: unknown, fallback: number): number => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
+const bool = (value: unknown, fallback: boolean): boolean => (typeof value === 'boolean' ? value : fallback);
+
+/** Parameters lines → template body parameters; blank lines dropped. */
+export const parameterLines = (value: string): string[] =>
+	value
+		.split(/\r?\n/)
+		.map((line) => line.trim())
+		.filter(Boolean);
+
+/** The node's parameters for one item as one typed value, with the editor's defaults for what is missing. */
+export function toReplyOptions(parameters: IDataObject): ReplyOptions {
+	const options = (parameters.options ?? {}) as IDataObject;
+	const caps = (options.maxMediaMb ?? {}) as IDataObject;
+	const transcription = str(options.transcriptionModel, 'gpt-4o-mini-transcribe') as TranscriptionModel;
+	return {
+		model: str(parameters.model, 'gpt-4o') || 'gpt-4o',
+		businessName: str(parameters.businessName).trim(),
+		instructions: str(parameters.instructions, DEFAULTS.instructions).trim(),
+		knowledge: str(parameters.knowledge).trim(),
+		replyLanguage: str(options.replyLanguage).trim(),
+		sendReply: bool(parameters.sendReply, true),
+		maxReplyChars: Math.max(100, num(options.maxReplyChars, 1500)),
+		temperature: Math.min(2, Math.max(0, num(options.temperature, 0.3))),
+		quoteMessage: bool(options.quoteMessage, false),
+		markAsRead: bool(options.markAsRead, true),
+		typingIndicator: bool(options.typingIndicator, true),
+		transcriptionModel: ['gpt-4o-mini-transcribe', 'gpt-4o-transcribe', 'whisper-1'].includes(transcription)
+			? transcription
+			: 'gpt-4o-mini-transcribe',
+		maskPersonalData: bool(options.maskPersonalData, true),
+		offTopicReply: str(options.offTopicReply, DEFAULTS.offTopicReply).trim() || DEFAULTS.offTopicReply,
+		fallbackMessage: str(options.fallbackMessage, DEFAULTS.fallbackMessage).trim() || DEFAULTS.fallbackMessage,
+		outsideWindow: options.outsideWindow === 'template' ? 'template' : 'skip',
+		template: {
+			name: str(options.templateName).trim(),
+			language: str(options.templateLanguage, 'en_US').trim() || 'en_US',
+			bodyParameters: parameterLines(str(options.templateParameters)),
+		},
+		reactions: options.reactions === 'reply' ? 'reply' : 'ignore',
+		welcomeMessage: str(options.welcomeMessage, DEFAULTS.welcomeMessage).trim(),
+		unsupportedReply: str(options.unsupportedReply, DEFAULTS.unsupportedReply).trim(),
+		unreadableDocumentReply: str(options.unreadableDocumentReply, DEFAULTS.unreadableDocumentReply).trim(),
+		tooLargeReply: str(options.tooLargeReply, DEFAULTS.tooLargeReply).trim(),
+		includeUnderstanding: bool(options.includeUnderstanding, false),
+		maxMediaBytes: {
+			image: num(caps.image, 5) * MB,
+			sticker: num(caps.sticker, 0.5) * MB,
+			audio: Math.min(num(caps.audio, 16), 25) * MB,
+			video: Math.min(num(caps.video, 16), 25) * MB,
+			document: num(caps.document, 10) * MB,
+		},
+		modelBudgetMs: Math.max(5, num(options.modelBudgetSeconds, 90)) * 1000,
+	};
+}

@@ -1,0 +1,67 @@
+import type { WhatsAutoStore } from '../../../shared/store/types';
+
+/** What happened to one inbound message; metadata only, never what anyone wrote. */
+export interface ReplyOutcome {
+	status: 'replied' | 'fallback' | 'template' | 'skipped' | 'output_only';
+	graphMessageIds: string[];
+	reason?: string;
+	at: string;
+}
+
+const OUTCOMES = 'reply';
+const LEASES = 'reply-lease';
+const SENT = 'sent';
+/** Longer than Meta's 7 days of webhook retries, so a redelivery never gets a second answer. */
+export const OUTCOME_TTL_MS = 8 * 24 * 60 * 60 * 1000;
+/** How long one execution may hold a message before another may try (a crashed worker). */
+export const LEASE_MS = 5 * 60 * 1000;
+/** Meta reports an asynchronous failure (131047) for a sent message within days at most. */
+const SENT_TTL_MS = 8 * 24 * 60 * 60 * 1000;
+
+export type Begin = { state: 'done'; outcome: ReplyOutcome } | { state: 'busy' } | { state: 'mine' };
+
+/**
+ * Exactly-once per inbound message across retries, duplicates and workers: a recorded outcome wins; else
+ * a short lease decides who works on it; the lease is released if the work fails before anything was sent.
+ */
+export class ReplyLedger {
+	constructor(
+		private readonly store: WhatsAutoStore,
+		private readonly contactKey: string,
+	) {}
+
+	static key(phoneNumberId: string, messageId: string): string {
+		return `${phoneNumberId}:${messageId}`;
+	}
+
+	async begin(key: string): Promise<Begin> {
+		const done = await this.store.getRecord<ReplyOutcome>(OUTCOMES, key);
+		if (done) return { state: 'done', outcome: done.value };
+		if (!(await this.store.claim(LEASES, key, LEASE_MS))) return { state: 'busy' };
+		const raced = await this.store.getRecord<ReplyOutcome>(OUTCOMES, key);
+		return raced ? { state: 'done', outcome: raced.value } : { state: 'mine' };
+	}
+
+	async finish(key: string, outcome: ReplyOutcome, inReplyTo: string): Promise<void> {
+		const expiresAt = new Date(Date.now() + OUTCOME_TTL_MS);
+		await this.store.putRecord({ scope: OUTCOMES, key, contactKey: this.contactKey, value: outcome, expiresAt });
+		for (const wamid of outcome.graphMessageIds) {
+			await this.store.putRecord({
+				scope: SENT,
+				key: wamid,
+				contactKey: this.contactKey,
+				value: { inReplyTo, status: outcome.status },
+				expiresAt: new Date(Date.now() + SENT_TTL_MS),
+			});
+		}
+	}
+
+	async abandon(key: string): Promise<void> {
+		await this.store.releaseClaim(LEASES, key);
+	}
+
+	/** The inbound message one of our sent messages answered, if we sent it. */
+	async sentBy(wamid: string): Promise<{ inReplyTo: string; status: string } | undefined> {
+		return (await this.store.getRecord<{ inReplyTo: string; status: string }>(SENT, wamid))?.value;
+	}
+}

@@ -1,0 +1,188 @@
+import type { ChatCompletionContentPart } from 'openai/resources/chat/completions';
+
+import type { ReplyOptions } from './options';
+
+/** A message as the Auto-Reply node reads it: the trigger's normalised fields (content resolved). */
+export type IncomingMessage = {
+	type: string;
+	messageId: string;
+	text?: string;
+	context?: { forwarded?: boolean; frequentlyForwarded?: boolean; referredProduct?: { catalogId: string; productRetailerId: string } };
+	referral?: { headline?: string; body?: string; sourceType?: string };
+	interactive?: { type: string; buttonReply?: { id: string; title: string }; listReply?: { id: string; title: string; description?: string } };
+	button?: { payload: string; text: string };
+	document?: { filename?: string; mimeType?: string; caption?: string };
+	sticker?: { animated?: boolean };
+	[key: string]: unknown;
+};
+
+export interface Media {
+	data: Buffer;
+	mimeType: string;
+	fileName?: string;
+}
+
+export type MediaResult = Media | { tooLarge: true } | { failed: string };
+
+export interface UnderstandTools {
+	/** The message's media bytes (from n8n binary data, the store, or Meta), checked against `maxBytes`. */
+	media(maxBytes: number): Promise<MediaResult>;
+	transcribe(media: Media): Promise<string>;
+	/** Masks personal data when the option is on; identity otherwise. */
+	mask(text: string): string;
+}
+
+/** What the model gets, or a reply that needs no model, or nothing to answer. */
+export type Understanding =
+	| { kind: 'model'; parts: ChatCompletionContentPart[]; source: Source; extractedChars?: number; extracted?: string }
+	| { kind: 'direct'; text: string; reason: DirectReason }
+	| { kind: 'skip'; reason: SkipReason };
+
+export type Source = 'text' | 'image' | 'sticker' | 'voice_note' | 'audio' | 'video' | 'pdf' | 'text_file' | 'structured';
+export type DirectReason = 'welcome' | 'unsupported' | 'unreadable_document' | 'too_large' | 'media_unavailable';
+export type SkipReason = 'reaction' | 'system' | 'empty';
+
+const TEXT_FILE = /^(text\/(plain|csv|markdown|x-markdown)|application\/json)\b/i;
+const TEXT_EXTENSION = /\.(txt|csv|md|markdown|json)$/i;
+const MAX_INLINE_TEXT_CHARS = 20_000;
+
+const baseMime = (mime: string) => mime.split(';')[0].trim().toLowerCase();
+const dataUrl = (media: Media) => `data:${baseMime(media.mimeType)};base64,${media.data.toString('base64')}`;
+
+/** Frames content from the customer so the model treats it as data, never as instructions. */
+export function customerContent(label: string, body: string): string {
+	return `${label}\n<customer_content>\n${body.replaceAll('</customer_content>', '')}\n</customer_content>`;
+}
+
+function notes(message: IncomingMessage): string[] {
+	const lines: string[] = [];
+	if (message.context?.frequentlyForwarded) lines.push('The customer forwarded this message (forwarded many times).');
+	else if (message.context?.forwarded) lines.push('The customer forwarded this message.');
+	const product = message.context?.referredProduct;
+	if (product) lines.push(`The customer is asking about catalog product ${product.productRetailerId}.`);
+	if (message.referral?.headline || message.referral?.body) {
+		lines.push(`The customer came from an ad: ${[message.referral.headline, message.referral.body].filter(Boolean).join(' — ')}.`);
+	}
+	return lines;
+}
+
+function structuredText(message: IncomingMessage): string {
+	const text = message.text ?? '';
+	switch (message.type) {
+		case 'location':
+			return `The customer shared a location: ${text}`;
+		case 'contacts':
+			return `The customer shared contact card(s): ${text}`;
+		case 'interactive':
+			return `The customer chose "${text}" from the options the business sent.`;
+		case 'button':
+			return `The customer tapped the button "${text}".`;
+		case 'order':
+			return `The customer sent an order from the catalog:\n${text}`;
+		default:
+			return text;
+	}
+}
+
+function textPart(label: string, body: string, message: IncomingMessage, mask: (text: string) => string): ChatCompletionContentPart {
+	return { type: 'text', text: [...notes(message), customerContent(label, mask(body))].join('\n') };
+}
+
+async function fromMedia(
+	message: IncomingMessage,
+	options: ReplyOptions,
+	tools: UnderstandTools,
+	kind: keyof ReplyOptions['maxMediaBytes'],
+): Promise<Understanding> {
+	const media = await tools.media(options.maxMediaBytes[kind]);
+	if ('tooLarge' in media) return { kind: 'direct', text: options.tooLargeReply, reason: 'too_large' };
+	if ('failed' in media) return { kind: 'direct', text: options.fallbackMessage, reason: 'media_unavailable' };
+	const caption = message.text ?? '';
+	const captionPart = (label: string) => textPart(label, caption, message, tools.mask);
+
+	if (kind === 'image' || kind === 'sticker') {
+		const label = kind === 'image' ? 'The customer sent a photo. Caption:' : 'The customer sent a sticker.';
+		return {
+			kind: 'model',
+			source: kind,
+			parts: [captionPart(label), { type: 'image_url', image_url: { url: dataUrl(media), detail: 'auto' } }],
+		};
+	}
+	if (kind === 'audio' || kind === 'video') {
+		const transcript = await tools.transcribe(media);
+		const voice = kind === 'audio' && message.audio && (message.audio as { voice?: boolean }).voice;
+		const what = kind === 'video' ? 'a video; its sound track says' : voice ? 'a voice note; it says' : 'an audio file; it says';
+		const parts: ChatCompletionContentPart[] = [textPart(`The customer sent ${what}:`, transcript, message, tools.mask)];
+		if (kind === 'video' && caption) parts.push({ type: 'text', text: customerContent('Video caption:', tools.mask(caption)) });
+		return {
+			kind: 'model',
+			source: kind === 'video' ? 'video' : voice ? 'voice_note' : 'audio',
+			parts,
+			extractedChars: transcript.length,
+			extracted: transcript,
+		};
+	}
+	const fileName = media.fileName ?? message.document?.filename ?? 'document';
+	const mime = baseMime(media.mimeType);
+	if (mime === 'application/pdf') {
+		return {
+			kind: 'model',
+			source: 'pdf',
+			parts: [
+				captionPart(`The customer sent a PDF document (${fileName}). Caption:`),
+				{ type: 'file', file: { filename: fileName, file_data: dataUrl(media) } },
+			],
+		};
+	}
+	if (TEXT_FILE.test(mime) || TEXT_EXTENSION.test(fileName)) {
+		const content = media.data.toString('utf8').slice(0, MAX_INLINE_TEXT_CHARS);
+		return {
+			kind: 'model',
+			source: 'text_file',
+			parts: [
+				captionPart(`The customer sent a text file (${fileName}). Caption:`),
+				{ type: 'text', text: customerContent('File content:', tools.mask(content)) },
+			],
+			extractedChars: content.length,
+			extracted: content,
+		};
+	}
+	return { kind: 'direct', text: options.unreadableDocumentReply, reason: 'unreadable_document' };
+}
+
+/**
+ * Turns any WhatsApp message into model input — media is always understood before a reply: photos and
+ * stickers as images, voice notes and videos as transcripts, PDFs as files — or decides no model is needed.
+ */
+export async function understand(message: IncomingMessage, options: ReplyOptions, tools: UnderstandTools): Promise<Understanding> {
+	switch (message.type) {
+		case 'text': {
+			if (!message.text?.trim()) return { kind: 'skip', reason: 'empty' };
+			return { kind: 'model', source: 'text', parts: [textPart('The customer wrote:', message.text, message, tools.mask)] };
+		}
+		case 'image':
+		case 'sticker':
+		case 'audio':
+		case 'video':
+		case 'document':
+			if (message.type === 'sticker' && message.sticker?.animated) {
+				return { kind: 'model', source: 'sticker', parts: [textPart('The customer sent an animated sticker.', '', message, tools.mask)] };
+			}
+			return await fromMedia(message, options, tools, message.type);
+		case 'location':
+		case 'contacts':
+		case 'interactive':
+		case 'button':
+		case 'order':
+			return { kind: 'model', source: 'structured', parts: [textPart('The customer’s message:', structuredText(message), message, tools.mask)] };
+		case 'reaction':
+			if (options.reactions === 'ignore' || !message.text) return { kind: 'skip', reason: 'reaction' };
+			return { kind: 'model', source: 'structured', parts: [textPart('The customer reacted to a message with:', message.text, message, tools.mask)] };
+		case 'request_welcome':
+			return { kind: 'direct', text: options.welcomeMessage, reason: 'welcome' };
+		case 'system':
+			return { kind: 'skip', reason: 'system' };
+		default:
+			return { kind: 'direct', text: options.unsupportedReply, reason: 'unsupported' };
+	}
+}

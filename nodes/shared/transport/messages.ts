@@ -1,0 +1,139 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { graphRequest, GraphApiError, type HttpRequester, type RetryPolicy, DEFAULT_RETRY } from './graphApi';
+import type { MetaCredentials } from './metaCredentials';
+import { backoffDelay, sleep } from './retry';
+
+/** Meta's pair rate limit: about one message every 6 s to the same person (error 131056). */
+export const PAIR_RATE_INTERVAL_MS = 6_000;
+const PAIR_RATE_ATTEMPTS = 3;
+
+export interface Recipient {
+	/** Phone-number WhatsApp id, preferred when known. */
+	waId?: string;
+	/** Business-scoped user id, for people Meta only identifies by username. */
+	userId?: string;
+}
+
+interface SendResponse {
+	messages?: Array<{ id?: string }>;
+}
+
+function addressOf(recipient: Recipient): IDataObject {
+	if (recipient.waId) return { to: recipient.waId };
+	if (recipient.userId) return { recipient: recipient.userId };
+	throw new Error('The message has no sender id to answer (neither wa_id nor user id).');
+}
+
+async function send(
+	http: HttpRequester,
+	creds: MetaCredentials,
+	body: IDataObject,
+	policy: RetryPolicy,
+	wait: (ms: number) => Promise<void>,
+): Promise<string> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			const { body: response } = await graphRequest<SendResponse>(
+				http,
+				creds,
+				{ method: 'POST', path: `/${encodeURIComponent(creds.phoneNumberId)}/messages`, body: { messaging_product: 'whatsapp', ...body } },
+				policy,
+			);
+			const id = response?.messages?.[0]?.id;
+			if (!id) throw new GraphApiError(200, { message: 'Meta accepted the message but returned no message id.' });
+			return id;
+		} catch (error) {
+			const pairLimited = error instanceof GraphApiError && error.code === 131056;
+			if (!pairLimited || attempt >= PAIR_RATE_ATTEMPTS) throw error;
+			await wait(backoffDelay(attempt, PAIR_RATE_INTERVAL_MS));
+		}
+	}
+}
+
+export interface SendOptions {
+	policy?: RetryPolicy;
+	/** Injected in tests; real waits otherwise. */
+	wait?: (ms: number) => Promise<void>;
+}
+
+/** Sends one text message; `replyTo` shows the customer's message quoted above it. Returns the wamid. */
+export async function sendText(
+	http: HttpRequester,
+	creds: MetaCredentials,
+	recipient: Recipient,
+	text: string,
+	replyTo?: string,
+	options: SendOptions = {},
+): Promise<string> {
+	return await send(
+		http,
+		creds,
+		{
+			recipient_type: 'individual',
+			...addressOf(recipient),
+			...(replyTo ? { context: { message_id: replyTo } } : {}),
+			type: 'text',
+			text: { preview_url: false, body: text },
+		},
+		options.policy ?? DEFAULT_RETRY,
+		options.wait ?? sleep,
+	);
+}
+
+export interface TemplateMessage {
+	name: string;
+	language: string;
+	/** Positional body parameters ({{1}}, {{2}}, …). */
+	bodyParameters: string[];
+}
+
+/** Sends an approved template: the only kind of message allowed outside the 24-hour window. */
+export async function sendTemplate(
+	http: HttpRequester,
+	creds: MetaCredentials,
+	recipient: Recipient,
+	template: TemplateMessage,
+	options: SendOptions = {},
+): Promise<string> {
+	const components = template.bodyParameters.length
+		? [{ type: 'body', parameters: template.bodyParameters.map((text) => ({ type: 'text', text })) }]
+		: undefined;
+	return await send(
+		http,
+		creds,
+		{
+			recipient_type: 'individual',
+			...addressOf(recipient),
+			type: 'template',
+			template: { name: template.name, language: { code: template.language }, ...(components ? { components } : {}) },
+		},
+		options.policy ?? DEFAULT_RETRY,
+		options.wait ?? sleep,
+	);
+}
+
+/** Marks the customer's message (and all before it) as read, optionally showing "typing…" for up to 25 s. */
+export async function markAsRead(
+	http: HttpRequester,
+	creds: MetaCredentials,
+	messageId: string,
+	typing: boolean,
+	policy: RetryPolicy = DEFAULT_RETRY,
+): Promise<void> {
+	await graphRequest(
+		http,
+		creds,
+		{
+			method: 'POST',
+			path: `/${encodeURIComponent(creds.phoneNumberId)}/messages`,
+			body: {
+				messaging_product: 'whatsapp',
+				status: 'read',
+				message_id: messageId,
+				...(typing ? { typing_indicator: { type: 'text' } } : {}),
+			},
+		},
+		policy,
+	);
+}

@@ -47,7 +47,6 @@ const EXTENSIONS: Record<string, string> = {
 	'audio/mpeg': 'mp3',
 	'audio/mp4': 'm4a',
 	'audio/aac': 'm4a',
-	'audio/amr': 'amr',
 	'video/mp4': 'mp4',
 	'video/3gpp': 'mp4',
 };
@@ -95,12 +94,18 @@ async function mediaFor(
 	}
 }
 
-async function transcribe(svc: Services, options: ReplyOptions, media: Media, signal: AbortSignal): Promise<string> {
+/** Undefined when OpenAI cannot take the format (e.g. AMR from older phones). */
+async function transcribe(svc: Services, options: ReplyOptions, media: Media, signal: AbortSignal): Promise<string | undefined> {
 	const mime = media.mimeType.split(';')[0].trim().toLowerCase();
-	const file = await toFile(media.data, `media.${EXTENSIONS[mime] ?? 'ogg'}`, { type: mime });
+	const extension = EXTENSIONS[mime];
+	if (!extension) return undefined;
+	const file = await toFile(media.data, `media.${extension}`, { type: mime });
 	const result = await svc.openai.audio.transcriptions.create({ file, model: options.transcriptionModel }, { signal });
 	return result.text ?? '';
 }
+
+/** Room for the reply in any script (non-Latin text takes more tokens per character), within model limits. */
+export const completionTokenLimit = (maxReplyChars: number): number => Math.min(Math.ceil(maxReplyChars * 1.5) + 64, 16_000);
 
 async function answer(svc: Services, options: ReplyOptions, understanding: Understanding & { kind: 'model' }, signal: AbortSignal): Promise<Answer> {
 	try {
@@ -109,7 +114,7 @@ async function answer(svc: Services, options: ReplyOptions, understanding: Under
 				model: options.model,
 				messages: chatMessages(options, understanding.parts),
 				temperature: options.temperature,
-				max_completion_tokens: options.maxReplyChars,
+				max_completion_tokens: completionTokenLimit(options.maxReplyChars),
 				store: false,
 			},
 			{ signal },

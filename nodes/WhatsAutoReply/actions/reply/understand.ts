@@ -27,7 +27,8 @@ export type MediaResult = Media | { tooLarge: true } | { failed: string };
 export interface UnderstandTools {
 	/** The message's media bytes (from n8n binary data, the store, or Meta), checked against `maxBytes`. */
 	media(maxBytes: number): Promise<MediaResult>;
-	transcribe(media: Media): Promise<string>;
+	/** Undefined when the audio format cannot be transcribed. */
+	transcribe(media: Media): Promise<string | undefined>;
 	/** Masks personal data when the option is on; identity otherwise. */
 	mask(text: string): string;
 }
@@ -110,6 +111,7 @@ async function fromMedia(
 	}
 	if (kind === 'audio' || kind === 'video') {
 		const transcript = await tools.transcribe(media);
+		if (transcript === undefined) return { kind: 'direct', text: options.unsupportedReply, reason: 'unsupported' };
 		const voice = kind === 'audio' && message.audio && (message.audio as { voice?: boolean }).voice;
 		const what = kind === 'video' ? 'a video; its sound track says' : voice ? 'a voice note; it says' : 'an audio file; it says';
 		const parts: ChatCompletionContentPart[] = [textPart(`The customer sent ${what}:`, transcript, message, tools.mask)];

@@ -156,7 +156,7 @@ async function run(n8n: N8n, scenario: Scenario, count: number) {
 
 async function bench(label: string, env: Record<string, string>) {
 	const n8n = await startN8n({
-		env: { ...env, N8N_LOG_LEVEL: 'warn' },
+		env,
 		activation: 'db',
 		credentials: [
 			{

@@ -1,13 +1,21 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
-/** Repository root (this file lives in <repo>/test/e2e/harness). */
-export const repoRoot = resolve(__dirname, '..', '..', '..');
+/** Repository root: the nearest folder above this file with our package.json (also when compiled elsewhere, e.g. .bench/). */
+export const repoRoot = findRepoRoot(__dirname);
+
+function findRepoRoot(start: string): string {
+	for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
+		const manifest = join(dir, 'package.json');
+		if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'n8n-nodes-whatsauto') return dir;
+	}
+	return resolve(start, '..', '..', '..');
+}
 
 /** The pinned n8n version (test/e2e/n8n-version.json), overridable with N8N_VERSION. */
 export function n8nVersion(): string {

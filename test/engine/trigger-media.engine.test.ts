@@ -3,7 +3,7 @@
  * binary data (and failures that leave the item intact), content kept by reference in the store instead of
  * the execution, the raw-payload option, old messages, other phone numbers and the body cap.
  */
-import { userFolder, removeUserFolder } from './env'; // first: points n8n and the store at a temp folder
+import { removeUserFolder } from './env'; // first: points n8n and the store at a temp folder
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,7 +55,7 @@ beforeAll(async () => {
 			['store-media', STORE],
 		]),
 	);
-	await Container.get(BinaryDataService).init({ mode: 'default', availableModes: ['default'], localStoragePath: join(userFolder, 'binary') } as never);
+	await Container.get(BinaryDataService).init();
 });
 
 afterAll(async () => {

@@ -42,6 +42,28 @@ export function openAiClient(creds: OpenAiCredentials, limits: ClientLimits = DE
 	});
 }
 
+/**
+ * `work`, or an APIUserAbortError as soon as `signal` aborts. The SDK passes the signal to each request but
+ * sleeps through a server's Retry-After without watching it, so a long Retry-After would outlast the budget.
+ */
+export async function withinBudget<T>(work: PromiseLike<T>, signal: AbortSignal): Promise<T> {
+	return await new Promise<T>((resolve, reject) => {
+		const onAbort = () => reject(new APIUserAbortError());
+		if (signal.aborted) onAbort();
+		else signal.addEventListener('abort', onAbort, { once: true });
+		work.then(
+			(value) => {
+				signal.removeEventListener('abort', onAbort);
+				resolve(value);
+			},
+			(error: unknown) => {
+				signal.removeEventListener('abort', onAbort);
+				reject(error);
+			},
+		);
+	});
+}
+
 export interface OpenAiFailure {
 	message: string;
 	status?: number;

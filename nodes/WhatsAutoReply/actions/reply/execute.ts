@@ -10,13 +10,13 @@ import { GraphApiError, type HttpRequester } from '../../../shared/transport/gra
 import { markAsRead, type Recipient } from '../../../shared/transport/messages';
 import { downloadMedia, MediaDownloadError } from '../../../shared/transport/media';
 import { META_CREDENTIAL, toMetaCredentials, type MetaCredentials } from '../../../shared/transport/metaCredentials';
-import { describeOpenAiError, OPENAI_CREDENTIAL, openAiClient, toOpenAiCredentials } from '../../../shared/transport/openAi';
+import { describeOpenAiError, OPENAI_CREDENTIAL, openAiClient, toOpenAiCredentials, withinBudget } from '../../../shared/transport/openAi';
 import { mediaOf, type MessageContent } from '../../../shared/whatsapp';
 import { canSendTemplate, deliverTemplate, deliverText, prepareReply, RE_ENGAGEMENT } from './deliver';
 import { ReplyLedger, type ReplyOutcome } from './outcome';
 import { toReplyOptions, type ReplyOptions } from './options';
 import { chatMessages } from './prompt';
-import { understand, type IncomingMessage, type Media, type MediaResult, type Understanding } from './understand';
+import { skipReason, understand, type IncomingMessage, type Media, type MediaResult, type Understanding } from './understand';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -100,7 +100,7 @@ async function transcribe(svc: Services, options: ReplyOptions, media: Media, si
 	const extension = EXTENSIONS[mime];
 	if (!extension) return undefined;
 	const file = await toFile(media.data, `media.${extension}`, { type: mime });
-	const result = await svc.openai.audio.transcriptions.create({ file, model: options.transcriptionModel }, { signal });
+	const result = await withinBudget(svc.openai.audio.transcriptions.create({ file, model: options.transcriptionModel }, { signal }), signal);
 	return result.text ?? '';
 }
 
@@ -109,15 +109,18 @@ export const completionTokenLimit = (maxReplyChars: number): number => Math.min(
 
 async function answer(svc: Services, options: ReplyOptions, understanding: Understanding & { kind: 'model' }, signal: AbortSignal): Promise<Answer> {
 	try {
-		const completion = await svc.openai.chat.completions.create(
-			{
-				model: options.model,
-				messages: chatMessages(options, understanding.parts),
-				temperature: options.temperature,
-				max_completion_tokens: completionTokenLimit(options.maxReplyChars),
-				store: false,
-			},
-			{ signal },
+		const completion = await withinBudget(
+			svc.openai.chat.completions.create(
+				{
+					model: options.model,
+					messages: chatMessages(options, understanding.parts),
+					temperature: options.temperature,
+					max_completion_tokens: completionTokenLimit(options.maxReplyChars),
+					store: false,
+				},
+				{ signal },
+			),
+			signal,
 		);
 		const text = completion.choices[0]?.message?.content?.trim() ?? '';
 		const usage = completion.usage;
@@ -169,7 +172,8 @@ async function handleStatus(ctx: IExecuteFunctions, json: IDataObject, options: 
 	if (!canSendTemplate(options) || !options.sendReply) {
 		return { ...base, inReplyTo: sent.inReplyTo, status: 'skipped', skipped: true, reason: 'window_closed', graphMessageIds: [] };
 	}
-	if (!(await svc.access.store.claim('template-fallback', String(json.messageId), 8 * 24 * 3600 * 1000))) {
+	// One template per customer message: a reply split into parts fails part by part, each with its own status.
+	if (!(await svc.access.store.claim('template-fallback', sent.inReplyTo, 8 * 24 * 3600 * 1000))) {
 		return { ...base, inReplyTo: sent.inReplyTo, status: 'skipped', skipped: true, reason: 'duplicate', graphMessageIds: [] };
 	}
 	const wamid = await deliverTemplate(svc.http, svc.meta, recipient, options);
@@ -210,6 +214,8 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 
 		const { message, media: storedMedia, expired } = await incoming(item, svc.access);
 		if (expired || !message) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'content_expired' });
+		const skip = skipReason(message, options);
+		if (skip) return await finish({ status: 'skipped', graphMessageIds: [], reason: skip });
 
 		const ageMs = Date.now() - Number(json.timestampUnix ?? 0) * 1000;
 		const windowOpen = !json.timestampUnix || ageMs < WINDOW_MS;

@@ -50,9 +50,15 @@ const MAX_INLINE_TEXT_CHARS = 20_000;
 const baseMime = (mime: string) => mime.split(';')[0].trim().toLowerCase();
 const dataUrl = (media: Media) => `data:${baseMime(media.mimeType)};base64,${media.data.toString('base64')}`;
 
+/** Anything a model could read as one of the frame's tags: either tag, any case, spacing or attributes. */
+const FRAME_TAG = /<\s*\/?\s*customer_content\b[^>]*>/gi;
+
 /** Frames content from the customer so the model treats it as data, never as instructions. */
 export function customerContent(label: string, body: string): string {
-	return `${label}\n<customer_content>\n${body.replaceAll('</customer_content>', '')}\n</customer_content>`;
+	let inner = body;
+	// repeated, so that removing one tag cannot join the pieces around it into a new one
+	for (let previous = ''; previous !== inner; ) [previous, inner] = [inner, inner.replace(FRAME_TAG, '')];
+	return `${label}\n<customer_content>\n${inner}\n</customer_content>`;
 }
 
 function notes(message: IncomingMessage): string[] {
@@ -153,14 +159,26 @@ async function fromMedia(
 }
 
 /**
+ * Why a message gets no answer at all, decided from the message alone: before anything reaches the customer
+ * (read receipt, "typing…", a template outside the window) for a reply that will never come.
+ */
+export function skipReason(message: IncomingMessage, options: ReplyOptions): SkipReason | undefined {
+	if (message.type === 'text' && !message.text?.trim()) return 'empty';
+	if (message.type === 'reaction' && (options.reactions === 'ignore' || !message.text)) return 'reaction';
+	if (message.type === 'system') return 'system';
+	return undefined;
+}
+
+/**
  * Turns any WhatsApp message into model input — media is always understood before a reply: photos and
  * stickers as images, voice notes and videos as transcripts, PDFs as files — or decides no model is needed.
  */
 export async function understand(message: IncomingMessage, options: ReplyOptions, tools: UnderstandTools): Promise<Understanding> {
+	const skip = skipReason(message, options);
+	if (skip) return { kind: 'skip', reason: skip };
 	switch (message.type) {
 		case 'text': {
-			if (!message.text?.trim()) return { kind: 'skip', reason: 'empty' };
-			return { kind: 'model', source: 'text', parts: [textPart('The customer wrote:', message.text, message, tools.mask)] };
+			return { kind: 'model', source: 'text', parts: [textPart('The customer wrote:', message.text ?? '', message, tools.mask)] };
 		}
 		case 'image':
 		case 'sticker':
@@ -178,8 +196,7 @@ export async function understand(message: IncomingMessage, options: ReplyOptions
 		case 'order':
 			return { kind: 'model', source: 'structured', parts: [textPart('The customer’s message:', structuredText(message), message, tools.mask)] };
 		case 'reaction':
-			if (options.reactions === 'ignore' || !message.text) return { kind: 'skip', reason: 'reaction' };
-			return { kind: 'model', source: 'structured', parts: [textPart('The customer reacted to a message with:', message.text, message, tools.mask)] };
+			return { kind: 'model', source: 'structured', parts: [textPart('The customer reacted to a message with:', message.text ?? '', message, tools.mask)] };
 		case 'request_welcome':
 			return { kind: 'direct', text: options.welcomeMessage, reason: 'welcome' };
 		case 'system':

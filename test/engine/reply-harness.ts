@@ -1,0 +1,434 @@
+/**
+ * The WhatsAuto GPT-4 Auto-Reply node inside n8n-core's real engine, against both fakes:
+ *
+ *   const rig = await startReplyRig();                  // fake Graph API + fake OpenAI + SQLite store, in-process
+ *   const items = rig.inbound([msg.text(WA, 'Olá')]);   // trigger-shaped items (the parser's output), window opened
+ *   const result = await rig.runReply(items, { options: { quoteMessage: true } });
+ *   expect(rig.graph.sent[0].body.text).toMatchObject({ body: '…' });
+ *   await rig.close();
+ *
+ * `runReply` runs a workflow `Messages (pass-through, the start node) → WhatsAuto Auto-Reply` through
+ * `WorkflowExecute`; `runChain` runs `WhatsAuto Trigger → WhatsAuto Auto-Reply` from a signed webhook call. The
+ * node talks real HTTP: Graph calls through n8n-core's `helpers.httpRequest` (axios), OpenAI through the `openai`
+ * SDK. n8n's logger is captured (every call, whatever the level) together with console output, so a suite can
+ * assert that no message content ever reached a log line.
+ *
+ * Import this module FIRST in a test file (it imports ./env, which points n8n and the store at a temp folder).
+ */
+import { removeUserFolder } from './env';
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { Logger } from '@n8n/backend-common';
+import { Container } from '@n8n/di';
+import {
+	NodeConnectionTypes,
+	Workflow,
+	type ICredentialDataDecryptedObject,
+	type IConnections,
+	type IDataObject,
+	type INode,
+	type INodeExecutionData,
+	type INodeParameters,
+	type IRun,
+} from 'n8n-workflow';
+
+import { WhatsAutoReply } from '../../nodes/WhatsAutoReply/WhatsAutoReply.node';
+import { WhatsAutoTrigger } from '../../nodes/WhatsAutoTrigger/WhatsAutoTrigger.node';
+import { closeAllStores, openStore, type WhatsAutoStore } from '../../nodes/shared/store';
+import { isInboundMessage, isStatusUpdate, parseDelivery } from '../../nodes/shared/whatsapp';
+import { startFakeGraphApi, type FakeGraphApi, type FakeGraphApiOptions } from '../fakes/graph-api';
+import { signWebhook, webhookBytes } from '../fakes/meta-json';
+import { startFakeOpenAi, type FakeOpenAi, type FakeOpenAiOptions } from '../fakes/openai';
+import { envelope, messagesChange, statusesChange, type Account, type WebhookMessage, type WebhookStatus } from '../fakes/webhook-payloads';
+import { callWebhook, PassThrough, postRequest, runExecution, StaticNodeTypes, TestCredentialsHelper } from './harness';
+
+export const TRIGGER_TYPE = 'n8n-nodes-whatsauto.whatsAutoTrigger';
+export const REPLY_TYPE = 'n8n-nodes-whatsauto.whatsAutoReply';
+export const PASS_TYPE = 'whatsauto-test.passThrough';
+export const REPLY_NODE = 'WhatsAuto Auto-Reply';
+export const SOURCE_NODE = 'Messages';
+export const TRIGGER_NODE = 'WhatsAuto Trigger';
+
+export const ACCOUNT: Account = { phoneNumberId: '106540352242922', displayPhoneNumber: '15550783881', businessAccountId: '102290129340398' };
+/** The customer most tests talk to. */
+export const WA = '16505551234';
+export const META_TOKEN = 'EAAGm0PX4ZCpsBAMetaSecretTokenZZZ9xq7';
+export const APP_SECRET = 'a3f1c0ffee5ecret0123456789abcdef';
+export const OPENAI_KEY = 'sk-test-whatsauto-0123456789abcdefABCDEF';
+export const STORE_SECRET = 's'.repeat(20) + 'x'.repeat(20) + '-store-secret';
+
+export interface LogLine {
+	source: 'n8n' | 'console';
+	level: string;
+	message: string;
+	metadata: string;
+}
+
+export interface RunOptions {
+	/** Top-level node parameters (model, businessName, instructions, knowledge, sendReply). */
+	parameters?: INodeParameters;
+	/** The node's `options` collection. */
+	options?: IDataObject;
+	continueOnFail?: boolean;
+	/** Credential ids to use instead of the defaults (e.g. `{ whatsAutoOpenAiApi: 'openai-bad' }`); null = detach. */
+	credentials?: Partial<Record<'whatsAutoMetaApi' | 'whatsAutoOpenAiApi' | 'whatsAutoStoreApi', string | null>>;
+	timeoutMs?: number;
+}
+
+export interface ReplyRun {
+	run: IRun;
+	/** The Auto-Reply node's output items (first run, first output), [] when it failed. */
+	items: INodeExecutionData[];
+	out: IDataObject[];
+	/** The execution's error, when the node failed. */
+	error?: { message: string; description?: string | null; name?: string; httpCode?: string | null };
+	order: string[];
+}
+
+export interface ChainOptions extends RunOptions {
+	triggerParameters?: INodeParameters;
+	/** Also connect the trigger's Statuses output to the Auto-Reply node. */
+	connectStatuses?: boolean;
+}
+
+export class ReplyRig {
+	readonly logs: LogLine[] = [];
+	/** Every error message an execution ended with, for the "no content in errors" assertion. */
+	readonly errors: string[] = [];
+	readonly storeFolder = mkdtempSync(join(tmpdir(), 'whatsauto-reply-store-'));
+	readonly storeCredential: ICredentialDataDecryptedObject;
+	readonly credentialData = new Map<string, ICredentialDataDecryptedObject>();
+	readonly credentials = new TestCredentialsHelper(this.credentialData);
+	readonly nodeTypes = new StaticNodeTypes({
+		[TRIGGER_TYPE]: new WhatsAutoTrigger(),
+		[REPLY_TYPE]: new WhatsAutoReply(),
+		[PASS_TYPE]: new PassThrough(),
+	});
+	private readonly restore: Array<() => void> = [];
+	private readonly extraGraphs: FakeGraphApi[] = [];
+	private sink: http.Server | undefined;
+	private sinkUrl = '';
+
+	constructor(
+		readonly graph: FakeGraphApi,
+		readonly ai: FakeOpenAi,
+	) {
+		this.storeCredential = { backend: 'sqlite', sqlitePath: join(this.storeFolder, 'reply.sqlite'), secretKey: STORE_SECRET };
+		this.credentialData.set('meta-1', this.metaCredential(graph));
+		this.credentialData.set('openai-1', { apiKey: OPENAI_KEY, baseUrl: ai.baseUrl });
+		this.credentialData.set('store-1', this.storeCredential);
+		this.captureLogs();
+	}
+
+	metaCredential(graph: FakeGraphApi): ICredentialDataDecryptedObject {
+		return {
+			accessToken: META_TOKEN,
+			appSecret: APP_SECRET,
+			verifyToken: 'verify-me-123',
+			phoneNumberId: ACCOUNT.phoneNumberId,
+			businessAccountId: ACCOUNT.businessAccountId,
+			graphApiVersion: 'v23.0',
+			baseUrl: graph.baseUrl,
+		};
+	}
+
+	/** Another fake Graph API (e.g. with window131047 'sync'), registered under credential id `id`. */
+	async addGraph(id: string, options: Partial<FakeGraphApiOptions> = {}): Promise<FakeGraphApi> {
+		const graph = await startFakeGraphApi({ ...graphOptions(), ...options });
+		this.extraGraphs.push(graph);
+		this.credentialData.set(id, this.metaCredential(graph));
+		return graph;
+	}
+
+	/**
+	 * A webhook target for the fake Graph API's status webhooks (e.g. the asynchronous 131047 `failed`): answers
+	 * 200 to everything; what was posted is in `graph.webhooks`.
+	 */
+	async webhookSink(): Promise<string> {
+		if (this.sink) return this.sinkUrl;
+		this.sink = http.createServer((req, res) => {
+			req.resume();
+			req.on('end', () => res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok'));
+		});
+		await new Promise<void>((resolve) => this.sink!.listen(0, '127.0.0.1', () => resolve()));
+		this.sinkUrl = `http://127.0.0.1:${(this.sink.address() as AddressInfo).port}/webhook`;
+		return this.sinkUrl;
+	}
+
+	/** The store the node uses (the same cached instance: same SQLite file). */
+	async store(): Promise<WhatsAutoStore> {
+		return await openStore({ backend: 'sqlite', path: this.storeCredential.sqlitePath as string });
+	}
+
+	// ---------------------------------------------------------------- items
+
+	/** The envelope Meta would POST for these messages. */
+	envelopeFor(messages: WebhookMessage[], names: Record<string, string> | string = 'Sheena'): ReturnType<typeof envelope> {
+		return envelope(ACCOUNT, [messagesChange(ACCOUNT, messages, { names })]);
+	}
+
+	/**
+	 * Trigger-shaped items for these messages: the parser's output as the trigger puts it on its Messages output
+	 * (JSON round trip, as n8n stores it). The fake Graph API learns the ids (mark-as-read) and opens the window.
+	 */
+	inbound(messages: WebhookMessage[], options: { openWindow?: boolean; graph?: FakeGraphApi } = {}): INodeExecutionData[] {
+		const payload = this.envelopeFor(messages);
+		if (options.openWindow !== false) (options.graph ?? this.graph).noteInbound(payload);
+		return parseDelivery(JSON.parse(webhookBytes(payload).toString('utf8')))
+			.filter(isInboundMessage)
+			.map((update) => ({ json: JSON.parse(JSON.stringify(update)) as IDataObject }));
+	}
+
+	/** Status items as the trigger's Statuses output carries them, parsed from a status webhook payload. */
+	statusItems(payload: unknown): INodeExecutionData[] {
+		return parseDelivery(JSON.parse(JSON.stringify(payload)))
+			.filter(isStatusUpdate)
+			.map((update) => ({ json: JSON.parse(JSON.stringify(update)) as IDataObject }));
+	}
+
+	statusEnvelope(statuses: WebhookStatus[]) {
+		return envelope(ACCOUNT, [statusesChange(ACCOUNT, statuses)]);
+	}
+
+	// ---------------------------------------------------------------- workflows
+
+	replyNode(run: RunOptions = {}): INode {
+		const ids = { whatsAutoMetaApi: 'meta-1', whatsAutoOpenAiApi: 'openai-1', whatsAutoStoreApi: 'store-1', ...run.credentials };
+		const credentials: INode['credentials'] = {};
+		for (const [type, id] of Object.entries(ids)) if (id) credentials[type] = { id, name: `${type} (${id})` };
+		return {
+			id: randomUUID(),
+			name: REPLY_NODE,
+			type: REPLY_TYPE,
+			typeVersion: 1,
+			position: [400, 0],
+			parameters: { businessName: 'Lucky Shrub', ...run.parameters, options: { ...run.options } as INodeParameters },
+			credentials,
+			...(run.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		};
+	}
+
+	/** `Messages` (pass-through start node fed with `items`) → Auto-Reply, run by WorkflowExecute. */
+	async runReply(items: INodeExecutionData[], run: RunOptions = {}): Promise<ReplyRun> {
+		const source: INode = { id: randomUUID(), name: SOURCE_NODE, type: PASS_TYPE, typeVersion: 1, position: [0, 0], parameters: {} };
+		const workflow = this.workflow([source, this.replyNode(run)], {
+			[SOURCE_NODE]: { main: [[{ node: REPLY_NODE, type: NodeConnectionTypes.Main, index: 0 }]] },
+		});
+		const result = await runExecution(workflow, workflow.getNode(SOURCE_NODE)!, [items], this.credentials, {
+			timeoutMs: run.timeoutMs ?? 25_000,
+		});
+		return this.collect(result.run, result.order);
+	}
+
+	/** WhatsAuto Trigger → Auto-Reply: a signed webhook call into the trigger, then the execution it starts. */
+	async runChain(payload: unknown, run: ChainOptions = {}): Promise<ReplyRun & { status: number }> {
+		const trigger: INode = {
+			id: randomUUID(),
+			name: TRIGGER_NODE,
+			type: TRIGGER_TYPE,
+			typeVersion: 2,
+			position: [0, 0],
+			webhookId: randomUUID(),
+			parameters: run.triggerParameters ?? {},
+			credentials: { whatsAutoMetaApi: { id: 'meta-1', name: 'WhatsApp (test)' }, whatsAutoStoreApi: { id: 'store-1', name: 'Store (test)' } },
+		};
+		const toReply = [{ node: REPLY_NODE, type: NodeConnectionTypes.Main, index: 0 }];
+		const workflow = this.workflow([trigger, this.replyNode(run)], {
+			[TRIGGER_NODE]: { main: run.connectStatuses ? [toReply, toReply, []] : [toReply, [], []] },
+		});
+		const start = workflow.getNode(TRIGGER_NODE)!;
+		const raw = webhookBytes(payload);
+		const request = postRequest(`${start.webhookId}/webhook`, raw, { 'X-Hub-Signature-256': signWebhook(APP_SECRET, raw) });
+		const call = await callWebhook(workflow, start, this.credentials, request);
+		if (!call.result.workflowData) {
+			return { status: call.response.statusCode, run: undefined as unknown as IRun, items: [], out: [], order: [] };
+		}
+		const result = await runExecution(workflow, start, call.result.workflowData, this.credentials, { timeoutMs: run.timeoutMs ?? 25_000 });
+		return { status: call.response.statusCode, ...this.collect(result.run, result.order) };
+	}
+
+	private workflow(nodes: INode[], connections: IConnections): Workflow {
+		return new Workflow({
+			id: `wf-${randomUUID().slice(0, 8)}`,
+			name: 'WhatsAuto reply engine test',
+			nodes,
+			connections,
+			active: true,
+			nodeTypes: this.nodeTypes,
+			settings: { executionOrder: 'v1' },
+		});
+	}
+
+	private collect(run: IRun, order: string[]): ReplyRun {
+		const nodeRun = run.data.resultData.runData[REPLY_NODE]?.[0];
+		const items = nodeRun?.data?.main?.[0] ?? [];
+		const failure = run.data.resultData.error as (Error & { description?: string | null; httpCode?: string | null }) | undefined;
+		const error = failure && { message: failure.message, description: failure.description, name: failure.name, httpCode: failure.httpCode };
+		if (error) this.errors.push(error.message, String(error.description ?? ''));
+		for (const item of items) if (typeof item.json.error === 'string') this.errors.push(item.json.error);
+		return { run, items, out: items.map((item) => item.json), error, order };
+	}
+
+	// ---------------------------------------------------------------- logs
+
+	private captureLogs(): void {
+		// error/warn/info/debug all go through the (private) log(), before any level filtering
+		const logger = Container.get(Logger) as unknown as { log: (level: string, message: string, metadata: unknown) => void };
+		const original = logger.log.bind(logger);
+		const spy = jest.spyOn(logger, 'log').mockImplementation((level: string, message: string, metadata: unknown) => {
+			this.logs.push({ source: 'n8n', level: String(level), message: String(message), metadata: safeJson(metadata) });
+			original(level, message, metadata);
+		});
+		this.restore.push(() => spy.mockRestore());
+		for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+			const consoleSpy = jest.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+				this.logs.push({ source: 'console', level, message: args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' '), metadata: '' });
+			});
+			this.restore.push(() => consoleSpy.mockRestore());
+		}
+	}
+
+	/** Every log line and error message with one of `needles` in it (empty when nothing leaked). */
+	leaks(needles: Iterable<string>): string[] {
+		const haystack = [...this.logs.map((l) => `${l.level} ${l.message} ${l.metadata}`), ...this.errors];
+		const found: string[] = [];
+		for (const needle of needles) {
+			if (!needle) continue;
+			for (const line of haystack) if (line.includes(needle)) found.push(`${JSON.stringify(needle)} in: ${line.slice(0, 300)}`);
+		}
+		return found;
+	}
+
+	/** Forget what the fakes recorded (media, transcripts and responders stay) and re-open nothing. */
+	resetFakes(): void {
+		this.graph.reset();
+		this.ai.reset();
+	}
+
+	async close(): Promise<void> {
+		for (const undo of this.restore.splice(0)) undo();
+		await Promise.allSettled([this.graph.close(), this.ai.close(), ...this.extraGraphs.map(async (g) => await g.close())]);
+		if (this.sink) {
+			const sink = this.sink;
+			sink.closeAllConnections();
+			await new Promise<void>((resolve) => sink.close(() => resolve()));
+		}
+		await closeAllStores();
+		rmSync(this.storeFolder, { recursive: true, force: true });
+		removeUserFolder();
+	}
+}
+
+function safeJson(value: unknown): string {
+	try {
+		return JSON.stringify(value) ?? '';
+	} catch {
+		return String(value);
+	}
+}
+
+function graphOptions(): FakeGraphApiOptions {
+	return {
+		accessToken: META_TOKEN,
+		appSecret: APP_SECRET,
+		...ACCOUNT,
+		// many tests answer the same customer within seconds; pair limits are tested in the transport's own suite
+		pairRateLimit: false,
+		globalRateLimit: false,
+	};
+}
+
+export async function startReplyRig(
+	options: { graph?: Partial<FakeGraphApiOptions>; ai?: Partial<FakeOpenAiOptions> } = {},
+): Promise<ReplyRig> {
+	const graph = await startFakeGraphApi({ ...graphOptions(), ...options.graph });
+	const ai = await startFakeOpenAi({ apiKey: OPENAI_KEY, ...options.ai });
+	return new ReplyRig(graph, ai);
+}
+
+// ---------------------------------------------------------------- small genuine media files
+
+/** A real 1×1 lossless WebP (what WhatsApp stickers are). */
+export const SAMPLE_WEBP = Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64');
+
+/** The start of an MP4 file: an `ftyp` box (isom) and an empty `mdat`, padded with deterministic filler. */
+export function sampleMp4(bytes = 6000): Buffer {
+	const ftyp = Buffer.concat([
+		Buffer.from([0, 0, 0, 0x20]),
+		Buffer.from('ftypisom', 'latin1'),
+		Buffer.from([0, 0, 2, 0]),
+		Buffer.from('isomiso2avc1mp41', 'latin1'),
+	]);
+	const out = Buffer.alloc(Math.max(bytes, ftyp.length + 8));
+	ftyp.copy(out);
+	out.writeUInt32BE(out.length - ftyp.length, ftyp.length);
+	out.write('mdat', ftyp.length + 4, 'latin1');
+	for (let i = ftyp.length + 8; i < out.length; i++) out[i] = (i * 7) & 0xff;
+	return out;
+}
+
+/** A minimal DOCX-looking file (a ZIP local-file header); the node must not try to read it. */
+export const SAMPLE_DOCX = Buffer.concat([Buffer.from('PK\x03\x04\x14\x00\x06\x00', 'latin1'), Buffer.from('[Content_Types].xml', 'latin1'), Buffer.alloc(64, 1)]);
+
+/** The bodies of the text messages the fake Graph API accepted, in order. */
+export const sentTexts = (graph: FakeGraphApi): string[] =>
+	graph.sent.filter((s) => s.type === 'text').map((s) => String((s.body.text as { body?: unknown } | undefined)?.body ?? ''));
+
+/**
+ * What every chat request must look like, whatever the message: stored nowhere (`store: false`), no tools or
+ * functions, a system message first and one user turn with the content, no remote URL for OpenAI to fetch.
+ */
+export function expectSafeChatRequests(ai: FakeOpenAi): void {
+	for (const request of ai.chatRequests) {
+		expect(request.body.store).toBe(false);
+		for (const key of ['tools', 'tool_choice', 'functions', 'function_call', 'parallel_tool_calls', 'response_format']) {
+			expect(request.body).not.toHaveProperty(key);
+		}
+		expect(request.messages.map((m) => m.role)).toEqual(['system', 'user']);
+		expect(typeof request.messages[0].content).toBe('string');
+		expect(request.remoteUrls).toEqual([]);
+	}
+}
+
+/** Nothing from Meta's side (token, media URLs, the fake Graph API's address) ever reached OpenAI. */
+export function expectNothingFromMetaAtOpenAi(rig: ReplyRig): void {
+	const received = rig.ai.allReceivedText({ headers: true });
+	expect(received).not.toContain(META_TOKEN);
+	expect(received).not.toContain(APP_SECRET);
+	expect(received).not.toContain(rig.graph.baseUrl);
+	expect(received).not.toContain('whatsapp_business/attachments');
+	expect(received).not.toContain('lookaside');
+	expect(received).not.toContain('fbsbx');
+}
+
+/** The user turn's text parts of a chat request, joined. */
+export const userText = (request: FakeOpenAi['chatRequests'][number]): string => request.messages[1]?.text ?? '';
+
+/**
+ * The `<customer_content>` blocks of a text, checked to be well formed: tags (matched loosely, as a model would
+ * read them: any case, any spacing) strictly alternate open/close and are exactly the node's own. Returns the
+ * blocks' bodies and the text outside them.
+ */
+export function customerBlocks(text: string): { inside: string[]; outside: string } {
+	const tags = [...text.matchAll(/<\s*(\/?)\s*customer_content\b[^>]*>/gi)];
+	const inside: string[] = [];
+	let outside = '';
+	let cursor = 0;
+	tags.forEach((tag, index) => {
+		const closing = tag[1] === '/';
+		expect({ tag: tag[0], closing }).toEqual({ tag: closing ? '</customer_content>' : '<customer_content>', closing: index % 2 === 1 });
+		const chunk = text.slice(cursor, tag.index);
+		if (closing) inside.push(chunk);
+		else outside += chunk;
+		cursor = tag.index! + tag[0].length;
+	});
+	expect(tags.length % 2).toBe(0);
+	outside += text.slice(cursor);
+	return { inside, outside };
+}

@@ -245,7 +245,10 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 			reply =
 				understanding.kind === 'model'
 					? await answer(svc, options, understanding, signal)
-					: { text: understanding.kind === 'direct' ? understanding.text : '', fallback: false };
+					: {
+							text: understanding.kind === 'direct' ? understanding.text : '',
+							fallback: understanding.kind === 'direct' && understanding.reason === 'media_unavailable',
+						};
 		} catch (error) {
 			const failure = describeOpenAiError(error);
 			understanding = { kind: 'direct', text: options.fallbackMessage, reason: 'media_unavailable' };
@@ -279,7 +282,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 			return await finish({ status: 'template', graphMessageIds: [wamid], reason: 'window_closed' }, { ...report, fallback: true });
 		}
 		const result = await finish(
-			{ status: reply.fallback ? 'fallback' : 'replied', graphMessageIds: delivery.graphMessageIds, ...(reply.fallback ? { reason: 'model_failed' } : {}) },
+			{ status: reply.fallback ? 'fallback' : 'replied', graphMessageIds: delivery.graphMessageIds, ...(reply.fallback ? { reason: understanding.kind === 'direct' ? understanding.reason : 'model_failed' } : {}) },
 			{ ...report, fallback: reply.fallback },
 		);
 		if (reply.configurationError && !ctx.continueOnFail()) {

@@ -95,12 +95,21 @@ function textPart(label: string, body: string, message: IncomingMessage, mask: (
 	return { type: 'text', text: [...notes(message), customerContent(label, mask(body))].join('\n') };
 }
 
+/** PDFs and text-like files can be read; anything else gets a polite request for another format, unread. */
+function isReadableDocument(mimeType: string, fileName: string): boolean {
+	const mime = baseMime(mimeType);
+	return mime === 'application/pdf' || TEXT_FILE.test(mime) || TEXT_EXTENSION.test(fileName) || /\.pdf$/i.test(fileName);
+}
+
 async function fromMedia(
 	message: IncomingMessage,
 	options: ReplyOptions,
 	tools: UnderstandTools,
 	kind: keyof ReplyOptions['maxMediaBytes'],
 ): Promise<Understanding> {
+	if (kind === 'document' && !isReadableDocument(message.document?.mimeType ?? '', message.document?.filename ?? '')) {
+		return { kind: 'direct', text: options.unreadableDocumentReply, reason: 'unreadable_document' };
+	}
 	const media = await tools.media(options.maxMediaBytes[kind]);
 	if ('tooLarge' in media) return { kind: 'direct', text: options.tooLargeReply, reason: 'too_large' };
 	if ('failed' in media) return { kind: 'direct', text: options.fallbackMessage, reason: 'media_unavailable' };
@@ -130,7 +139,7 @@ async function fromMedia(
 			extracted: transcript,
 		};
 	}
-	const fileName = media.fileName ?? message.document?.filename ?? 'document';
+	const fileName = tools.mask(media.fileName ?? message.document?.filename ?? 'document');
 	const mime = baseMime(media.mimeType);
 	if (mime === 'application/pdf') {
 		return {

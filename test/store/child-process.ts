@@ -35,9 +35,38 @@ async function claimAll(store: WhatsAutoStore, task: ChildTask): Promise<string[
 	return won;
 }
 
+async function appendAll(store: WhatsAutoStore, task: ChildTask): Promise<number[]> {
+	const ids = task.ids ?? [];
+	const appended: number[] = [];
+	let next = 0;
+	const worker = async () => {
+		while (next < ids.length) {
+			const id = ids[next++];
+			const entry = await store.appendAudit({
+				requestId: task.scope ?? 'test',
+				subject: '',
+				actor: 'system',
+				action: 'received',
+				detail: { id, pid: process.pid },
+			});
+			appended.push(entry.seq);
+		}
+	};
+	await Promise.all(Array.from({ length: task.concurrency ?? 1 }, worker));
+	return appended;
+}
+
 async function main(): Promise<void> {
 	const task = JSON.parse(process.env.WHATSAUTO_CHILD_TASK ?? '') as ChildTask;
-	if (task.mode === 'claim') {
+	if (task.mode === 'audit') {
+		const store = await openStore(task.config);
+		await Promise.all(Array.from({ length: task.concurrency ?? 1 }, () => store.schemaVersion()));
+		say({ ready: true });
+		waitForGo(task);
+		const started = Date.now();
+		const appended = await appendAll(store, task);
+		say({ appended, started });
+	} else if (task.mode === 'claim') {
 		const store = await openStore(task.config);
 		// Warm every pooled connection so the race starts with connections ready.
 		await Promise.all(Array.from({ length: task.concurrency ?? 1 }, () => store.schemaVersion()));

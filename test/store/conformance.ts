@@ -1,13 +1,29 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 
+import {
+	AUDIT_GENESIS_HASH,
+	auditHash,
+	DEFAULT_AUDIT_LIST_LIMIT,
+	MAX_AUDIT_DETAIL_BYTES,
+	MAX_AUDIT_LIST_LIMIT,
+} from '../../nodes/shared/store/audit';
 import {
 	DEFAULT_RECORD_LIST_LIMIT,
 	MAX_RECORD_LIST_LIMIT,
 	MAX_RECORD_VALUE_BYTES,
 } from '../../nodes/shared/store/common';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../nodes/shared/store/migrations';
-import type { StoreBackend, StoredRecord, WhatsAutoStore } from '../../nodes/shared/store/types';
-import { sleep } from './helpers';
+import type {
+	AuditEntry,
+	AuditEntryInput,
+	StoreBackend,
+	StoreConfig,
+	StoredRecord,
+	WhatsAutoStore,
+} from '../../nodes/shared/store/types';
+import { buildChildScript, makeTempDir, runChildren, sleep } from './helpers';
 
 /** Unique per call, so tests sharing one database never see each other's rows. */
 const unique = (label: string) => `${label}-${randomBytes(6).toString('hex')}`;
@@ -18,23 +34,60 @@ export interface ConformanceOptions {
 	makeStore: () => Promise<WhatsAutoStore>;
 	/** Rows in the migrations table, read directly from the database. */
 	migrationRows: () => Promise<Array<{ version: number; name: string }>>;
-	/** A second database, used only to test upgrading one that a version-1 store left behind. */
+	/** One more database per old schema version, used only to test upgrading what an older store left behind. */
 	upgrade: {
 		/**
-		 * Creates the database exactly as schema version 1 left it, by hand: the migrations table, migration 1's
-		 * own statements and its row, then the seed rows.
+		 * Creates the database for `version` exactly as that schema version left it, by hand: the migrations
+		 * table, the statements and rows of migrations 1 to `version`, then the seed rows.
 		 */
-		createAtVersion1: (seed: Version1Seed) => Promise<void>;
+		createAtVersion: (version: number, seed: UpgradeSeed) => Promise<void>;
 		/** Opens (and so migrates) that database with the current code. */
-		open: () => Promise<WhatsAutoStore>;
-		migrationRows: () => Promise<Array<{ version: number; name: string }>>;
+		open: (version: number) => Promise<WhatsAutoStore>;
+		migrationRows: (version: number) => Promise<Array<{ version: number; name: string }>>;
 	};
+	/** A new, empty database (its own file or schema) each call: for audit tests that count or tamper. */
+	freshDatabase: () => Promise<FreshDatabase>;
 }
 
-/** Rows written straight into a version-1 database (times in epoch ms). */
-export interface Version1Seed {
+/** Rows written straight into an old database (times in epoch ms). */
+export interface UpgradeSeed {
 	claim: { scope: string; key: string; expiresAt: number };
 	content: { ref: string; contactKey: string; data: Buffer; expiresAt: number };
+	/** Written only from version 2 (records) on; `value` is JSON text. */
+	record: { scope: string; key: string; contactKey: string; value: string; createdAt: number; expiresAt: number };
+}
+
+export interface FreshDatabase {
+	/** Its configuration, for child processes. */
+	config: StoreConfig;
+	/** Opens a new, uncached store on it (creating and migrating it the first time). */
+	open: () => Promise<WhatsAutoStore>;
+	/**
+	 * Runs one statement straight on the database, as someone with SQL access and no store would: unqualified
+	 * table names, `?` placeholders. Resolves to the number of rows changed.
+	 */
+	tamper: (sql: string, ...params: Array<string | number>) => Promise<number>;
+}
+
+function upgradeSeed(): UpgradeSeed {
+	const contactKey = unique('old-contact');
+	return {
+		claim: { scope: 'message', key: unique('old'), expiresAt: Date.now() + 3_600_000 },
+		content: {
+			ref: unique('old-ref'),
+			contactKey,
+			data: Buffer.from('kept across the upgrade'),
+			expiresAt: Date.now() + 3_600_000,
+		},
+		record: {
+			scope: 'outcome',
+			key: unique('old-wamid'),
+			contactKey,
+			value: JSON.stringify({ status: 'replied', kept: true }),
+			createdAt: Date.now() - 60_000,
+			expiresAt: Date.now() + 3_600_000,
+		},
+	};
 }
 
 /** The one behaviour every store backend must show. */
@@ -72,31 +125,24 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
 			});
 
-			it('is at version 2, records', async () => {
-				expect(await store.schemaVersion()).toBe(2);
+			it('is at version 3, audit log', async () => {
+				expect(await store.schemaVersion()).toBe(3);
 				expect((await options.migrationRows()).map((r) => [Number(r.version), r.name])).toEqual([
 					[1, 'claims and content'],
 					[2, 'records'],
+					[3, 'audit log'],
 				]);
 			});
 
 			it('upgrades a version-1 database to the latest version, keeping its data', async () => {
-				const seed: Version1Seed = {
-					claim: { scope: 'message', key: unique('v1'), expiresAt: Date.now() + 3_600_000 },
-					content: {
-						ref: unique('v1-ref'),
-						contactKey: unique('v1-contact'),
-						data: Buffer.from('kept across the upgrade'),
-						expiresAt: Date.now() + 3_600_000,
-					},
-				};
-				await options.upgrade.createAtVersion1(seed);
-				expect((await options.upgrade.migrationRows()).map((r) => Number(r.version))).toEqual([1]);
+				const seed = upgradeSeed();
+				await options.upgrade.createAtVersion(1, seed);
+				expect((await options.upgrade.migrationRows(1)).map((r) => Number(r.version))).toEqual([1]);
 
-				const upgraded = await options.upgrade.open();
+				const upgraded = await options.upgrade.open(1);
 				try {
 					expect(await upgraded.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
-					expect((await options.upgrade.migrationRows()).map((r) => [Number(r.version), r.name])).toEqual(
+					expect((await options.upgrade.migrationRows(1)).map((r) => [Number(r.version), r.name])).toEqual(
 						MIGRATIONS.map((m) => [m.version, m.name]),
 					);
 					// Version-1 data survives: the claim is still held, the content still readable.
@@ -118,13 +164,62 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				} finally {
 					await upgraded.close();
 				}
-				const again = await options.upgrade.open();
+				const again = await options.upgrade.open(1);
 				try {
 					expect(await again.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
 				} finally {
 					await again.close();
 				}
-				expect(await options.upgrade.migrationRows()).toHaveLength(MIGRATIONS.length);
+				expect(await options.upgrade.migrationRows(1)).toHaveLength(MIGRATIONS.length);
+			});
+
+			it('upgrades a version-2 database to the latest version, keeping its data, with an empty audit log', async () => {
+				const seed = upgradeSeed();
+				await options.upgrade.createAtVersion(2, seed);
+				expect((await options.upgrade.migrationRows(2)).map((r) => Number(r.version))).toEqual([1, 2]);
+
+				const upgraded = await options.upgrade.open(2);
+				try {
+					expect(await upgraded.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+					expect((await options.upgrade.migrationRows(2)).map((r) => [Number(r.version), r.name])).toEqual(
+						MIGRATIONS.map((m) => [m.version, m.name]),
+					);
+					// Version-2 data survives.
+					expect(await upgraded.claim(seed.claim.scope, seed.claim.key, 60000)).toBe(false);
+					expect((await upgraded.getContent(seed.content.ref))?.data.toString()).toBe('kept across the upgrade');
+					expect(await upgraded.getRecord(seed.record.scope, seed.record.key)).toEqual({
+						scope: seed.record.scope,
+						key: seed.record.key,
+						contactKey: seed.record.contactKey,
+						value: { status: 'replied', kept: true },
+						createdAt: new Date(seed.record.createdAt),
+						expiresAt: new Date(seed.record.expiresAt),
+					});
+					// The audit log starts empty and sound, and chains from the genesis hash.
+					expect(await upgraded.verifyAuditChain()).toEqual({ ok: true, entries: 0 });
+					expect(await upgraded.listAudit()).toEqual([]);
+					const first = await upgraded.appendAudit({
+						requestId: 'req-upgrade',
+						subject: seed.record.contactKey,
+						actor: 'system',
+						action: 'erased',
+					});
+					expect(first.prevHash).toBe(AUDIT_GENESIS_HASH);
+					// Erasure takes the old rows and leaves the audit entry about them.
+					expect(await upgraded.eraseContact(seed.record.contactKey)).toBe(2);
+					expect(await upgraded.listAudit({ subject: seed.record.contactKey })).toEqual([first]);
+					expect(await upgraded.verifyAuditChain()).toEqual({ ok: true, entries: 1 });
+				} finally {
+					await upgraded.close();
+				}
+				const again = await options.upgrade.open(2);
+				try {
+					expect(await again.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+					expect(await again.verifyAuditChain()).toEqual({ ok: true, entries: 1 });
+				} finally {
+					await again.close();
+				}
+				expect(await options.upgrade.migrationRows(2)).toHaveLength(MIGRATIONS.length);
 			});
 		});
 
@@ -575,6 +670,411 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 			});
 		});
 
+		describe('audit log', () => {
+			const input = (overrides: Partial<AuditEntryInput> = {}): AuditEntryInput => ({
+				requestId: unique('req'),
+				subject: unique('subject'),
+				actor: 'system',
+				action: 'received',
+				...overrides,
+			});
+			const hex64 = /^[0-9a-f]{64}$/;
+			const opened: WhatsAutoStore[] = [];
+			let workDir: string;
+
+			beforeAll(() => {
+				workDir = makeTempDir(`whatsauto-audit-${name}-`);
+			});
+
+			afterAll(async () => {
+				for (const s of opened) await s.close();
+				rmSync(workDir, { recursive: true, force: true });
+			});
+
+			/** A fresh database and a store on it, with `n` entries appended one after another. */
+			async function freshLog(n = 0) {
+				const db = await options.freshDatabase();
+				const log = await db.open();
+				opened.push(log);
+				const entries: AuditEntry[] = [];
+				for (let i = 0; i < n; i++) {
+					entries.push(
+						await log.appendAudit(
+							input({ requestId: 'req-1', action: 'transition', fromState: `s${i}`, toState: `s${i + 1}`, detail: { i } }),
+						),
+					);
+				}
+				return { db, log, entries };
+			}
+
+			it('appends an entry and reads it back, with its place in the chain', async () => {
+				const before = Date.now();
+				const put = input({
+					actor: 'operator',
+					action: 'transition',
+					fromState: 'received',
+					toState: 'verifying',
+					detail: { reason: 'id check', results: [{ store: 'records', count: 2, b: 1, a: 0 }], none: null },
+				});
+				const entry = await store.appendAudit(put);
+				expect(entry).toEqual({
+					seq: expect.any(Number),
+					at: expect.any(Date),
+					requestId: put.requestId,
+					subject: put.subject,
+					actor: 'operator',
+					action: 'transition',
+					fromState: 'received',
+					toState: 'verifying',
+					detail: put.detail,
+					prevHash: expect.stringMatching(hex64),
+					hash: expect.stringMatching(hex64),
+				});
+				expect(Number.isSafeInteger(entry.seq) && entry.seq > 0).toBe(true);
+				// PostgreSQL stamps by the server's clock: same machine here, so allow only a little skew.
+				expect(Math.abs(entry.at.getTime() - before)).toBeLessThan(5000);
+				expect(entry.hash).toBe(auditHash(entry.prevHash, entry));
+				expect(await store.listAudit({ requestId: put.requestId })).toEqual([entry]);
+			});
+
+			it("defaults states to '' and detail to {}, and takes an empty subject", async () => {
+				const put = input({ subject: '' });
+				const entry = await store.appendAudit(put);
+				expect(entry).toMatchObject({ subject: '', fromState: '', toState: '', detail: {} });
+				expect(await store.listAudit({ requestId: put.requestId })).toEqual([entry]);
+			});
+
+			it('stores detail as JSON, like a record value', async () => {
+				const at = new Date('2024-05-01T12:00:00.000Z');
+				const entry = await store.appendAudit(input({ detail: { at, nested: { z: 1, a: [true, 'x'] } } }));
+				expect(entry.detail).toEqual({ at: at.toISOString(), nested: { z: 1, a: [true, 'x'] } });
+				expect((await store.listAudit({ requestId: entry.requestId }))[0].detail).toEqual(entry.detail);
+			});
+
+			it('links every entry to the one before, in increasing seq', async () => {
+				const { log, entries } = await freshLog(5);
+				expect(entries[0].prevHash).toBe(AUDIT_GENESIS_HASH);
+				for (let i = 1; i < entries.length; i++) {
+					expect(entries[i].seq).toBeGreaterThan(entries[i - 1].seq);
+					expect(entries[i].prevHash).toBe(entries[i - 1].hash);
+				}
+				expect(await log.listAudit()).toEqual(entries);
+			});
+
+			it('lists by request, subject, afterSeq and limit, in ascending seq', async () => {
+				const requestId = unique('req');
+				const alice = unique('alice');
+				const bob = unique('bob');
+				const put = [
+					input({ requestId, subject: alice, action: 'received' }),
+					input({ subject: alice, action: 'received' }),
+					input({ requestId, subject: bob, action: 'identity_verified' }),
+					input({ requestId, subject: alice, action: 'erased' }),
+					input({ subject: bob, action: 'exported' }),
+				];
+				const e: AuditEntry[] = [];
+				for (const p of put) e.push(await store.appendAudit(p));
+				const seqs = (entries: AuditEntry[]) => entries.map((x) => x.seq);
+
+				expect(seqs(await store.listAudit({ requestId }))).toEqual(seqs([e[0], e[2], e[3]]));
+				expect(await store.listAudit({ requestId })).toEqual([e[0], e[2], e[3]]);
+				expect(seqs(await store.listAudit({ subject: alice }))).toEqual(seqs([e[0], e[1], e[3]]));
+				expect(seqs(await store.listAudit({ subject: bob }))).toEqual(seqs([e[2], e[4]]));
+				expect(seqs(await store.listAudit({ requestId, subject: alice }))).toEqual(seqs([e[0], e[3]]));
+				expect(seqs(await store.listAudit({ requestId, afterSeq: e[0].seq }))).toEqual(seqs([e[2], e[3]]));
+				expect(seqs(await store.listAudit({ requestId, afterSeq: e[3].seq }))).toEqual([]);
+				expect(seqs(await store.listAudit({ requestId, limit: 2 }))).toEqual(seqs([e[0], e[2]]));
+				expect(seqs(await store.listAudit({ subject: alice, afterSeq: e[0].seq, limit: 1 }))).toEqual([e[1].seq]);
+				expect(seqs(await store.listAudit({ afterSeq: e[1].seq, limit: 3 }))).toEqual(seqs([e[2], e[3], e[4]]));
+				expect(await store.listAudit({ requestId: unique('nobody') })).toEqual([]);
+				const all = await store.listAudit({ afterSeq: e[0].seq - 1 });
+				expect(seqs(all).slice(0, 5)).toEqual(seqs(e));
+			});
+
+			it('lists 1000 by default and pages on with afterSeq', async () => {
+				expect(DEFAULT_AUDIT_LIST_LIMIT).toBe(1000);
+				expect(MAX_AUDIT_LIST_LIMIT).toBe(10000);
+				const requestId = unique('req');
+				const total = DEFAULT_AUDIT_LIST_LIMIT + 5;
+				for (let i = 0; i < total; i += 50) {
+					await Promise.all(
+						Array.from({ length: Math.min(50, total - i) }, (_, j) =>
+							store.appendAudit(input({ requestId, detail: { n: i + j } })),
+						),
+					);
+				}
+				const first = await store.listAudit({ requestId });
+				expect(first).toHaveLength(DEFAULT_AUDIT_LIST_LIMIT);
+				const rest = await store.listAudit({ requestId, afterSeq: first[first.length - 1].seq });
+				expect(rest).toHaveLength(5);
+				const all = await store.listAudit({ requestId, limit: 50_000 });
+				expect(all).toHaveLength(total);
+				expect(all).toEqual([...first, ...rest]);
+				const seqs = all.map((x) => x.seq);
+				expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+				expect(new Set(all.map((x) => x.detail.n)).size).toBe(total);
+			});
+
+			it('verifies the chain: empty, growing, and the shared log', async () => {
+				const { log } = await freshLog();
+				expect(await log.verifyAuditChain()).toEqual({ ok: true, entries: 0 });
+				for (let i = 1; i <= 3; i++) {
+					await log.appendAudit(input());
+					expect(await log.verifyAuditChain()).toEqual({ ok: true, entries: i });
+				}
+				const shared = await store.verifyAuditChain();
+				expect(shared).toEqual({ ok: true, entries: expect.any(Number) });
+				expect((shared as { entries: number }).entries).toBeGreaterThan(DEFAULT_AUDIT_LIST_LIMIT);
+			});
+
+			it('serialises concurrent appends in one process into one chain', async () => {
+				const { log } = await freshLog();
+				const entries = await Promise.all(Array.from({ length: 40 }, (_, i) => log.appendAudit(input({ detail: { i } }))));
+				expect(new Set(entries.map((e) => e.seq)).size).toBe(40);
+				const byHash = new Map(entries.map((e) => [e.hash, e]));
+				expect(entries.filter((e) => e.prevHash === AUDIT_GENESIS_HASH)).toHaveLength(1);
+				for (const e of entries) {
+					if (e.prevHash !== AUDIT_GENESIS_HASH) expect(byHash.get(e.prevHash)!.seq).toBeLessThan(e.seq);
+				}
+				expect(await log.verifyAuditChain()).toEqual({ ok: true, entries: 40 });
+				expect(await log.listAudit()).toEqual([...entries].sort((a, b) => a.seq - b.seq));
+			});
+
+			it('keeps one unbroken chain when several processes append at the same moment', async () => {
+				const { db, log } = await freshLog(); // migrated before the race, so every child is ready at once
+				const script = buildChildScript(join(workDir, 'build'));
+				const perChild = 60;
+				const tasks = Array.from({ length: 4 }, (_, c) => ({
+					mode: 'audit' as const,
+					config: db.config,
+					scope: 'race',
+					ids: Array.from({ length: perChild }, (_, i) => `c${c}-${i}`),
+					concurrency: 4,
+				}));
+				const results = await runChildren(script, workDir, tasks);
+				const appended = results.flatMap((r) => r.appended ?? []);
+				expect(results.map((r) => r.appended?.length)).toEqual(tasks.map(() => perChild));
+				expect(new Set(appended).size).toBe(tasks.length * perChild);
+
+				expect(await log.verifyAuditChain()).toEqual({ ok: true, entries: tasks.length * perChild });
+				const listed = await log.listAudit({ requestId: 'race' });
+				expect(listed.map((e) => e.seq)).toEqual([...appended].sort((a, b) => a - b));
+				expect(new Set(listed.map((e) => e.detail.id)).size).toBe(tasks.length * perChild);
+				expect(new Set(listed.map((e) => e.detail.pid)).size).toBe(tasks.length);
+				for (let i = 1; i < listed.length; i++) expect(listed[i].prevHash).toBe(listed[i - 1].hash);
+			});
+
+			describe('tampering', () => {
+				it('reports an entry whose detail was changed', async () => {
+					const { db, log, entries } = await freshLog(5);
+					expect(await db.tamper('UPDATE audit_log SET detail = ? WHERE seq = ?', '{"i":99}', entries[2].seq)).toBe(1);
+					expect(await log.verifyAuditChain()).toEqual({
+						ok: false,
+						brokenAtSeq: entries[2].seq,
+						reason: expect.stringMatching(/does not match its hash/),
+					});
+				});
+
+				it('reports an entry whose to_state was changed', async () => {
+					const { db, log, entries } = await freshLog(5);
+					expect(await db.tamper("UPDATE audit_log SET to_state = 'closed' WHERE seq = ?", entries[1].seq)).toBe(1);
+					expect(await log.verifyAuditChain()).toMatchObject({ ok: false, brokenAtSeq: entries[1].seq });
+				});
+
+				it('reports any other field changed, the time and the links included', async () => {
+					const changes: Array<[string, string | number]> = [
+						['at', 1],
+						['request_id', 'other'],
+						['subject', 'other'],
+						['actor', 'other'],
+						['action', 'other'],
+						['from_state', 'other'],
+						['prev_hash', AUDIT_GENESIS_HASH],
+						['hash', AUDIT_GENESIS_HASH],
+					];
+					for (const [column, value] of changes) {
+						const { db, log, entries } = await freshLog(3);
+						await db.tamper(`UPDATE audit_log SET ${column} = ? WHERE seq = ?`, value, entries[1].seq);
+						expect([column, await log.verifyAuditChain()]).toEqual([
+							column,
+							{ ok: false, brokenAtSeq: entries[1].seq, reason: expect.any(String) },
+						]);
+					}
+				});
+
+				it('reports an entry whose detail is no longer JSON, and refuses to list it', async () => {
+					const { db, log, entries } = await freshLog(3);
+					await db.tamper("UPDATE audit_log SET detail = 'not json' WHERE seq = ?", entries[1].seq);
+					expect(await log.verifyAuditChain()).toMatchObject({ ok: false, brokenAtSeq: entries[1].seq });
+					await expect(log.listAudit()).rejects.toThrow(/valid JSON/);
+					expect(await log.listAudit({ limit: 1 })).toEqual([entries[0]]);
+				});
+
+				it('reports a deleted middle entry at the entry after it', async () => {
+					const { db, log, entries } = await freshLog(5);
+					expect(await db.tamper('DELETE FROM audit_log WHERE seq = ?', entries[2].seq)).toBe(1);
+					expect(await log.verifyAuditChain()).toEqual({
+						ok: false,
+						brokenAtSeq: entries[3].seq,
+						reason: expect.stringMatching(/removed/),
+					});
+				});
+
+				it('reports an entry rewritten with its hash recomputed at the entry after it', async () => {
+					const { db, log, entries } = await freshLog(4);
+					const forged = { ...entries[1], toState: 'closed' };
+					await db.tamper(
+						'UPDATE audit_log SET to_state = ?, hash = ? WHERE seq = ?',
+						'closed',
+						auditHash(forged.prevHash, forged),
+						entries[1].seq,
+					);
+					expect(await log.verifyAuditChain()).toMatchObject({ ok: false, brokenAtSeq: entries[2].seq });
+				});
+
+				it('reports entries deleted from the end at the seq the head recorded', async () => {
+					const { db, log, entries } = await freshLog(5);
+					expect(await db.tamper('DELETE FROM audit_log WHERE seq >= ?', entries[3].seq)).toBe(2);
+					expect(await log.verifyAuditChain()).toEqual({
+						ok: false,
+						brokenAtSeq: entries[4].seq,
+						reason: expect.stringMatching(/removed from the end/),
+					});
+				});
+
+				it('reports the last entry rewritten with its hash recomputed', async () => {
+					const { db, log, entries } = await freshLog(3);
+					const forged = { ...entries[2], detail: { i: 99 } };
+					await db.tamper(
+						'UPDATE audit_log SET detail = ?, hash = ? WHERE seq = ?',
+						'{"i":99}',
+						auditHash(forged.prevHash, forged),
+						entries[2].seq,
+					);
+					expect(await log.verifyAuditChain()).toEqual({
+						ok: false,
+						brokenAtSeq: entries[2].seq,
+						reason: expect.stringMatching(/rewritten/),
+					});
+				});
+
+				it('reports an entry inserted behind the store', async () => {
+					const { db, log, entries } = await freshLog(3);
+					const last = entries[2];
+					const forged = { ...last, seq: last.seq + 1, prevHash: last.hash, action: 'forged' };
+					await db.tamper(
+						`INSERT INTO audit_log (seq, at, request_id, subject, actor, action, from_state, to_state, detail,
+							prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+						forged.seq,
+						forged.at.getTime(),
+						forged.requestId,
+						forged.subject,
+						forged.actor,
+						forged.action,
+						forged.fromState,
+						forged.toState,
+						JSON.stringify(forged.detail),
+						forged.prevHash,
+						auditHash(forged.prevHash, forged),
+					);
+					expect(await log.verifyAuditChain()).toEqual({
+						ok: false,
+						brokenAtSeq: forged.seq,
+						reason: expect.stringMatching(/beyond the head/),
+					});
+				});
+
+				it('reports a missing head, and refuses to append without one', async () => {
+					const { db, log } = await freshLog(2);
+					expect(await db.tamper('DELETE FROM audit_head')).toBe(1);
+					expect(await log.verifyAuditChain()).toEqual({
+						ok: false,
+						brokenAtSeq: 0,
+						reason: expect.stringMatching(/head .* missing/),
+					});
+					await expect(log.appendAudit(input())).rejects.toThrow(/head of the audit log is missing/);
+				});
+			});
+
+			it('survives erasure and purge: it keeps pseudonyms only, and accounts for both', async () => {
+				const contactKey = unique('contact');
+				const requestId = unique('req');
+				await store.putContent({
+					ref: unique('ref'),
+					contactKey,
+					data: Buffer.from('x'),
+					expiresAt: new Date(Date.now() - 1000),
+				});
+				await store.putRecord({ scope: 'outcome', key: unique('k'), contactKey, value: 1, expiresAt: new Date(Date.now() + 60000) });
+				const received = await store.appendAudit(input({ requestId, subject: contactKey }));
+				const erased = await store.eraseContact(contactKey);
+				expect(erased).toBe(2);
+				const done = await store.appendAudit(
+					input({ requestId, subject: contactKey, action: 'erased', detail: { rows: erased } }),
+				);
+				expect(await store.purgeExpired()).toBeGreaterThanOrEqual(0);
+				expect(await store.eraseContact(contactKey)).toBe(0);
+				expect(await store.listAudit({ subject: contactKey })).toEqual([received, done]);
+				expect(await store.verifyAuditChain()).toMatchObject({ ok: true });
+			});
+
+			it('refuses entries it will not hold, clearly', async () => {
+				const long = 'x'.repeat(129);
+				const bad: Array<[unknown, RegExp]> = [
+					[null, /entry required/],
+					[{ ...input(), requestId: '' }, /requestId/],
+					[{ ...input(), requestId: 5 }, /requestId/],
+					[{ ...input(), subject: undefined }, /subject/],
+					[{ ...input(), subject: 'x'.repeat(1025) }, /subject/],
+					[{ ...input(), actor: '' }, /actor/],
+					[{ ...input(), actor: long }, /actor/],
+					[{ ...input(), action: '' }, /action/],
+					[{ ...input(), action: undefined }, /action/],
+					[{ ...input(), fromState: long }, /fromState/],
+					[{ ...input(), toState: 3 }, /toState/],
+					[{ ...input(), detail: null }, /JSON object/],
+					[{ ...input(), detail: [1, 2] }, /JSON object/],
+					[{ ...input(), detail: 'text' }, /JSON object/],
+					[{ ...input(), detail: { n: 10n } }, /JSON-serialisable/],
+					[{ ...input(), detail: () => 1 }, /JSON-serialisable/],
+				];
+				for (const [entry, message] of bad) {
+					await expect(store.appendAudit(entry as AuditEntryInput)).rejects.toThrow(TypeError);
+					await expect(store.appendAudit(entry as AuditEntryInput)).rejects.toThrow(message);
+				}
+				const circular: Record<string, unknown> = {};
+				circular.self = circular;
+				await expect(store.appendAudit(input({ detail: circular }))).rejects.toThrow(/JSON-serialisable/);
+				expect(await store.appendAudit(input({ actor: 'x'.repeat(128) }))).toMatchObject({ actor: 'x'.repeat(128) });
+			});
+
+			it('caps detail at 8 KiB of JSON, counting bytes', async () => {
+				expect(MAX_AUDIT_DETAIL_BYTES).toBe(8 * 1024);
+				const requestId = unique('req');
+				const atCap = { s: 'a'.repeat(MAX_AUDIT_DETAIL_BYTES - 8) }; // {"s":""} is 8 bytes
+				expect((await store.appendAudit(input({ requestId, detail: atCap }))).detail).toEqual(atCap);
+				const over = input({ requestId, detail: { s: 'a'.repeat(MAX_AUDIT_DETAIL_BYTES - 7) } });
+				await expect(store.appendAudit(over)).rejects.toThrow(RangeError);
+				await expect(store.appendAudit(over)).rejects.toThrow(/8193 bytes.*8192.*never content/);
+				await expect(store.appendAudit(input({ requestId, detail: { s: 'é'.repeat(5000) } }))).rejects.toThrow(
+					RangeError,
+				);
+				expect(await store.listAudit({ requestId })).toHaveLength(1);
+			});
+
+			it('rejects invalid list options', async () => {
+				await expect(store.listAudit(null as never)).rejects.toThrow(TypeError);
+				await expect(store.listAudit({ requestId: '' })).rejects.toThrow(/requestId/);
+				await expect(store.listAudit({ subject: '' })).rejects.toThrow(/subject/);
+				for (const afterSeq of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '3' as unknown as number]) {
+					await expect(store.listAudit({ afterSeq })).rejects.toThrow(/afterSeq/);
+				}
+				for (const limit of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '10' as unknown as number]) {
+					await expect(store.listAudit({ limit })).rejects.toThrow(/limit/);
+				}
+			});
+		});
+
 		describe('close', () => {
 			it('closes idempotently and refuses use afterwards', async () => {
 				const own = await options.makeStore();
@@ -590,6 +1090,11 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				await expect(own.getRecord('close', unique('k'))).rejects.toThrow(/closed/);
 				await expect(own.deleteRecord('close', unique('k'))).rejects.toThrow(/closed/);
 				await expect(own.listRecords('close')).rejects.toThrow(/closed/);
+				await expect(
+					own.appendAudit({ requestId: unique('r'), subject: '', actor: 'system', action: 'received' }),
+				).rejects.toThrow(/closed/);
+				await expect(own.listAudit()).rejects.toThrow(/closed/);
+				await expect(own.verifyAuditChain()).rejects.toThrow(/closed/);
 				await expect(own.schemaVersion()).rejects.toThrow(/closed/);
 			});
 		});

@@ -9,7 +9,8 @@ import type { StoreConfig } from '../../nodes/shared/store/types';
 export const REPO = join(__dirname, '..', '..');
 
 export interface ChildTask {
-	mode: 'claim' | 'migrate';
+	/** claim: claims every id; migrate: opens the store; audit: appends one audit entry per id. */
+	mode: 'claim' | 'migrate' | 'audit';
 	config: StoreConfig;
 	goFile: string;
 	barrierTimeoutMs: number;
@@ -21,6 +22,8 @@ export interface ChildTask {
 
 export interface ChildResult {
 	won?: string[];
+	/** The seqs of the audit entries this child appended. */
+	appended?: number[];
 	started?: number;
 	version?: number;
 }

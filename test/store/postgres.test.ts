@@ -8,7 +8,7 @@ import { closeAllStores, openStore } from '../../nodes/shared/store/index';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../nodes/shared/store/migrations';
 import { PostgresStore, quoteIdent } from '../../nodes/shared/store/postgres';
 import type { PostgresStoreConfig } from '../../nodes/shared/store/types';
-import { describeStoreConformance, type Version1Seed } from './conformance';
+import { describeStoreConformance, type FreshDatabase, type UpgradeSeed } from './conformance';
 import {
 	buildChildScript,
 	killLeftoverChildren,
@@ -32,6 +32,7 @@ const schemas = {
 	race: `whatsauto_test_${runId}_race`,
 	migrate: `whatsauto_test_${runId}_migrate`,
 	v1: `whatsauto_test_${runId}_v1`,
+	v2: `whatsauto_test_${runId}_v2`,
 	odd: `whatsauto test "${runId}"; drop`,
 };
 
@@ -41,6 +42,9 @@ let startedHere = false;
 const dir = makeTempDir('whatsauto-pg-test-');
 
 const configFor = (schema: string): PostgresStoreConfig => ({ ...base, schema });
+const oldSchema = (version: number) => (version === 1 ? schemas.v1 : schemas.v2);
+/** Schemas freshDatabase made, dropped with the rest. */
+const freshSchemas: string[] = [];
 
 function readEnvFile(path: string): Record<string, string> {
 	const values: Record<string, string> = {};
@@ -77,8 +81,8 @@ async function migrationRows(schema: string) {
 	return result.rows;
 }
 
-/** Creates a schema as a version-1 store left it: its migrations table, migration 1, and `seed`. */
-async function createAtVersion1(schema: string, seed: Version1Seed): Promise<void> {
+/** Creates a schema as a store at `version` left it: its migrations table, migrations 1 to `version`, and `seed`. */
+async function createAtVersion(schema: string, version: number, seed: UpgradeSeed): Promise<void> {
 	const s = quoteIdent(schema);
 	await admin!.query('BEGIN');
 	try {
@@ -88,11 +92,14 @@ async function createAtVersion1(schema: string, seed: Version1Seed): Promise<voi
 			name TEXT NOT NULL,
 			applied_at BIGINT NOT NULL
 		)`);
-		for (const statement of MIGRATIONS[0].postgres) await admin!.query(statement.split('{schema}').join(s));
-		await admin!.query(`INSERT INTO ${s}.whatsauto_migrations (version, name, applied_at) VALUES (1, $1, $2)`, [
-			MIGRATIONS[0].name,
-			Date.now(),
-		]);
+		for (const migration of MIGRATIONS.filter((m) => m.version <= version)) {
+			for (const statement of migration.postgres) await admin!.query(statement.split('{schema}').join(s));
+			await admin!.query(`INSERT INTO ${s}.whatsauto_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [
+				migration.version,
+				migration.name,
+				Date.now(),
+			]);
+		}
 		await admin!.query(`INSERT INTO ${s}.claims (scope, key, expires_at) VALUES ($1, $2, $3)`, [
 			seed.claim.scope,
 			seed.claim.key,
@@ -104,11 +111,44 @@ async function createAtVersion1(schema: string, seed: Version1Seed): Promise<voi
 			seed.content.data,
 			seed.content.expiresAt,
 		]);
+		if (version >= 2) {
+			const r = seed.record;
+			await admin!.query(
+				`INSERT INTO ${s}.records (scope, key, contact_key, value, created_at, expires_at)
+				VALUES ($1, $2, $3, $4, $5, $6)`,
+				[r.scope, r.key, r.contactKey, r.value, r.createdAt, r.expiresAt],
+			);
+		}
 		await admin!.query('COMMIT');
 	} catch (error) {
 		await admin!.query('ROLLBACK');
 		throw error;
 	}
+}
+
+/** A new schema, and raw SQL in it (through the admin connection) that bypasses the store. */
+async function freshDatabase(): Promise<FreshDatabase> {
+	const schema = `whatsauto_test_${runId}_audit_${freshSchemas.length + 1}`;
+	freshSchemas.push(schema);
+	const config = configFor(schema);
+	return {
+		config,
+		open: () => PostgresStore.open(config),
+		tamper: async (sql, ...params) => {
+			let n = 0;
+			const text = sql.replace(/\?/g, () => `$${++n}`);
+			await admin!.query('BEGIN');
+			try {
+				await admin!.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
+				const result = await admin!.query(text, params);
+				await admin!.query('COMMIT');
+				return result.rowCount ?? 0;
+			} catch (error) {
+				await admin!.query('ROLLBACK');
+				throw error;
+			}
+		},
+	};
 }
 
 beforeAll(async () => {
@@ -135,7 +175,7 @@ afterAll(async () => {
 	await closeAllStores();
 	try {
 		if (admin) {
-			for (const schema of Object.values(schemas)) {
+			for (const schema of [...Object.values(schemas), ...freshSchemas]) {
 				await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
 			}
 			await admin.end();
@@ -151,10 +191,11 @@ describeStoreConformance('postgres', {
 	makeStore: () => PostgresStore.open(configFor(schemas.main)),
 	migrationRows: () => migrationRows(schemas.main),
 	upgrade: {
-		createAtVersion1: (seed) => createAtVersion1(schemas.v1, seed),
-		open: () => PostgresStore.open(configFor(schemas.v1)),
-		migrationRows: () => migrationRows(schemas.v1),
+		createAtVersion: (version, seed) => createAtVersion(oldSchema(version), version, seed),
+		open: (version) => PostgresStore.open(configFor(oldSchema(version))),
+		migrationRows: (version) => migrationRows(oldSchema(version)),
 	},
+	freshDatabase,
 });
 
 describe('PostgresStore specifics', () => {
@@ -163,11 +204,21 @@ describe('PostgresStore specifics', () => {
 		try {
 			expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
 			expect(await store.claim('message', 'm1', 60_000)).toBe(true);
+			const entry = await store.appendAudit({ requestId: 'r1', subject: '', actor: 'system', action: 'received' });
+			expect(await store.listAudit()).toEqual([entry]);
+			expect(await store.verifyAuditChain()).toEqual({ ok: true, entries: 1 });
 			const tables = await admin!.query<{ table_name: string }>(
 				'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
 				[schemas.odd],
 			);
-			expect(tables.rows.map((r) => r.table_name)).toEqual(['claims', 'content', 'records', 'whatsauto_migrations']);
+			expect(tables.rows.map((r) => r.table_name)).toEqual([
+				'audit_head',
+				'audit_log',
+				'claims',
+				'content',
+				'records',
+				'whatsauto_migrations',
+			]);
 		} finally {
 			await store.close();
 		}

@@ -11,7 +11,7 @@ import {
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../nodes/shared/store/migrations';
 import { SqliteStore } from '../../nodes/shared/store/sqlite';
 import type { SqliteStoreConfig } from '../../nodes/shared/store/types';
-import { describeStoreConformance, type Version1Seed } from './conformance';
+import { describeStoreConformance, type FreshDatabase, type UpgradeSeed } from './conformance';
 import {
 	buildChildScript,
 	killLeftoverChildren,
@@ -22,7 +22,11 @@ import {
 
 const dir = makeTempDir('whatsauto-sqlite-');
 const config: SqliteStoreConfig = { backend: 'sqlite', path: join(dir, 'nested', 'deeper', 'store.sqlite') };
-const v1Config: SqliteStoreConfig = { backend: 'sqlite', path: join(dir, 'v1', 'store.sqlite') };
+const oldConfig = (version: number): SqliteStoreConfig => ({
+	backend: 'sqlite',
+	path: join(dir, `v${version}`, 'store.sqlite'),
+});
+let freshDatabases = 0;
 
 function migrationRows(path: string) {
 	const db = new DatabaseSync(path, { readOnly: true });
@@ -36,8 +40,8 @@ function migrationRows(path: string) {
 	}
 }
 
-/** Writes a database file as a version-1 store left it: its migrations table, migration 1, and `seed`. */
-function createAtVersion1(path: string, seed: Version1Seed): void {
+/** Writes a database file as a store at `version` left it: its migrations table, migrations 1 to `version`, and `seed`. */
+function createAtVersion(path: string, version: number, seed: UpgradeSeed): void {
 	mkdirSync(dirname(path), { recursive: true });
 	const db = new DatabaseSync(path);
 	try {
@@ -46,12 +50,14 @@ function createAtVersion1(path: string, seed: Version1Seed): void {
 			name TEXT NOT NULL,
 			applied_at INTEGER NOT NULL
 		)`);
-		for (const statement of MIGRATIONS[0].sqlite) db.exec(statement);
-		db.prepare('INSERT INTO whatsauto_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-			1,
-			MIGRATIONS[0].name,
-			Date.now(),
-		);
+		for (const migration of MIGRATIONS.filter((m) => m.version <= version)) {
+			for (const statement of migration.sqlite) db.exec(statement);
+			db.prepare('INSERT INTO whatsauto_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+				migration.version,
+				migration.name,
+				Date.now(),
+			);
+		}
 		db.prepare('INSERT INTO claims (scope, key, expires_at) VALUES (?, ?, ?)').run(
 			seed.claim.scope,
 			seed.claim.key,
@@ -63,9 +69,33 @@ function createAtVersion1(path: string, seed: Version1Seed): void {
 			seed.content.data,
 			seed.content.expiresAt,
 		);
+		if (version >= 2) {
+			const r = seed.record;
+			db.prepare(
+				'INSERT INTO records (scope, key, contact_key, value, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+			).run(r.scope, r.key, r.contactKey, r.value, r.createdAt, r.expiresAt);
+		}
 	} finally {
 		db.close();
 	}
+}
+
+/** A new database file, and raw SQL on it that bypasses the store. */
+async function freshDatabase(): Promise<FreshDatabase> {
+	const fresh: SqliteStoreConfig = { backend: 'sqlite', path: join(dir, 'audit', `${++freshDatabases}.sqlite`) };
+	return {
+		config: fresh,
+		open: () => SqliteStore.open(fresh),
+		tamper: async (sql, ...params) => {
+			const db = new DatabaseSync(fresh.path);
+			try {
+				db.exec('PRAGMA busy_timeout = 5000');
+				return Number(db.prepare(sql).run(...params).changes);
+			} finally {
+				db.close();
+			}
+		},
+	};
 }
 
 afterAll(async () => {
@@ -79,10 +109,11 @@ describeStoreConformance('sqlite', {
 	makeStore: () => SqliteStore.open(config),
 	migrationRows: async () => migrationRows(config.path),
 	upgrade: {
-		createAtVersion1: async (seed) => createAtVersion1(v1Config.path, seed),
-		open: () => SqliteStore.open(v1Config),
-		migrationRows: async () => migrationRows(v1Config.path),
+		createAtVersion: async (version, seed) => createAtVersion(oldConfig(version).path, version, seed),
+		open: (version) => SqliteStore.open(oldConfig(version)),
+		migrationRows: async (version) => migrationRows(oldConfig(version).path),
 	},
+	freshDatabase,
 });
 
 describe('SqliteStore file', () => {

@@ -67,24 +67,29 @@ export function prepareRecord(record: RecordInput): RecordToWrite {
 }
 
 function serialiseRecordValue(value: unknown): string {
+	return serialiseJson('record value', value, MAX_RECORD_VALUE_BYTES, 'records hold small metadata, not content');
+}
+
+/**
+ * `value` as JSON (`JSON.stringify`), refusing with a TypeError anything JSON cannot hold (undefined,
+ * functions, symbols, BigInts, circular values) and with a RangeError more than `maxBytes` of UTF-8.
+ */
+export function serialiseJson(what: string, value: unknown, maxBytes: number, why: string): string {
 	let json: string | undefined;
 	try {
 		json = JSON.stringify(value);
 	} catch (error) {
 		throw new TypeError(
-			`WhatsAuto store: record value must be JSON-serialisable (${(error as Error)?.message ?? String(error)})`,
+			`WhatsAuto store: ${what} must be JSON-serialisable (${(error as Error)?.message ?? String(error)})`,
 			{ cause: error },
 		);
 	}
 	if (json === undefined) {
-		throw new TypeError(`WhatsAuto store: record value must be JSON-serialisable (got ${typeof value})`);
+		throw new TypeError(`WhatsAuto store: ${what} must be JSON-serialisable (got ${typeof value})`);
 	}
 	const bytes = Buffer.byteLength(json, 'utf8');
-	if (bytes > MAX_RECORD_VALUE_BYTES) {
-		throw new RangeError(
-			`WhatsAuto store: record value is ${bytes} bytes as JSON, more than the ${MAX_RECORD_VALUE_BYTES} allowed ` +
-				'(records hold small metadata, not content)',
-		);
+	if (bytes > maxBytes) {
+		throw new RangeError(`WhatsAuto store: ${what} is ${bytes} bytes as JSON, more than the ${maxBytes} allowed (${why})`);
 	}
 	return json;
 }

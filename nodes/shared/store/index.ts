@@ -5,7 +5,11 @@ import { join, resolve } from 'node:path';
 import type { StoreConfig, WhatsAutoStore } from './types';
 
 export type {
+	AuditChainVerification,
+	AuditEntry,
+	AuditEntryInput,
 	ContentEntry,
+	ListAuditOptions,
 	ListRecordsOptions,
 	PostgresStoreConfig,
 	RecordInput,
@@ -17,6 +21,13 @@ export type {
 } from './types';
 export { DEFAULT_RECORD_LIST_LIMIT, MAX_RECORD_LIST_LIMIT, MAX_RECORD_VALUE_BYTES } from './common';
 export { LATEST_SCHEMA_VERSION } from './migrations';
+export {
+	AUDIT_GENESIS_HASH,
+	auditHash,
+	DEFAULT_AUDIT_LIST_LIMIT,
+	MAX_AUDIT_DETAIL_BYTES,
+	MAX_AUDIT_LIST_LIMIT,
+} from './audit';
 
 /**
  * One open store per distinct configuration in this process, so every webhook call and execution reuses

@@ -5,6 +5,8 @@
  *
  * Postgres statements use `{schema}` for the quoted schema name.
  */
+import { AUDIT_GENESIS_HASH } from './audit';
+
 export interface Migration {
 	version: number;
 	name: string;
@@ -89,12 +91,71 @@ export const MIGRATIONS: readonly Migration[] = [
 			'CREATE INDEX IF NOT EXISTS records_scope_contact_key_idx ON {schema}.records (scope, contact_key, created_at)',
 		],
 	},
+	{
+		version: 3,
+		name: 'audit log',
+		// The append-only, hash-chained audit log of privacy requests: who did what, when — pseudonyms and
+		// labels, never content. `audit_head` is one row holding the seq and hash of the last entry: appends lock
+		// it (serialising them across processes) and verification checks the log still ends there.
+		sqlite: [
+			`CREATE TABLE IF NOT EXISTS audit_log (
+				seq INTEGER PRIMARY KEY AUTOINCREMENT,
+				at INTEGER NOT NULL,
+				request_id TEXT NOT NULL,
+				subject TEXT NOT NULL DEFAULT '',
+				actor TEXT NOT NULL,
+				action TEXT NOT NULL,
+				from_state TEXT NOT NULL DEFAULT '',
+				to_state TEXT NOT NULL DEFAULT '',
+				detail TEXT NOT NULL DEFAULT '{}',
+				prev_hash TEXT NOT NULL,
+				hash TEXT NOT NULL
+			)`,
+			'CREATE INDEX IF NOT EXISTS audit_log_request_id_idx ON audit_log (request_id, seq)',
+			'CREATE INDEX IF NOT EXISTS audit_log_subject_idx ON audit_log (subject, seq)',
+			`CREATE TABLE IF NOT EXISTS audit_head (
+				id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+				seq INTEGER NOT NULL,
+				hash TEXT NOT NULL
+			)`,
+			`INSERT OR IGNORE INTO audit_head (id, seq, hash) VALUES (1, 0, '${AUDIT_GENESIS_HASH}')`,
+		],
+		postgres: [
+			`CREATE TABLE IF NOT EXISTS {schema}.audit_log (
+				seq BIGSERIAL PRIMARY KEY,
+				at BIGINT NOT NULL,
+				request_id TEXT NOT NULL,
+				subject TEXT NOT NULL DEFAULT '',
+				actor TEXT NOT NULL,
+				action TEXT NOT NULL,
+				from_state TEXT NOT NULL DEFAULT '',
+				to_state TEXT NOT NULL DEFAULT '',
+				detail TEXT NOT NULL DEFAULT '{}',
+				prev_hash TEXT NOT NULL,
+				hash TEXT NOT NULL
+			)`,
+			'CREATE INDEX IF NOT EXISTS audit_log_request_id_idx ON {schema}.audit_log (request_id, seq)',
+			'CREATE INDEX IF NOT EXISTS audit_log_subject_idx ON {schema}.audit_log (subject, seq)',
+			`CREATE TABLE IF NOT EXISTS {schema}.audit_head (
+				id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+				seq BIGINT NOT NULL,
+				hash TEXT NOT NULL
+			)`,
+			`INSERT INTO {schema}.audit_head (id, seq, hash) VALUES (1, 0, '${AUDIT_GENESIS_HASH}') ON CONFLICT (id) DO NOTHING`,
+		],
+	},
 ];
 
-/** Tables with an `expires_at` column (epoch ms); `purgeExpired` empties them of expired rows. */
+/**
+ * Tables with an `expires_at` column (epoch ms); `purgeExpired` empties them of expired rows. Never the
+ * audit log: it must outlive what it accounts for.
+ */
 export const EXPIRING_TABLES: readonly string[] = ['claims', 'content', 'records'];
 
-/** Tables with a `contact_key` column (keyed pseudonym); `eraseContact` deletes a person's rows from them. */
+/**
+ * Tables with a `contact_key` column (keyed pseudonym); `eraseContact` deletes a person's rows from them.
+ * Never the audit log: it holds only pseudonyms, and the record that an erasure happened must survive it.
+ */
 export const CONTACT_TABLES: readonly string[] = ['content', 'records'];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -2,6 +2,16 @@ import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 
 import {
+	AUDIT_COLUMNS,
+	auditHash,
+	AuditChainVerifier,
+	type AuditHeadRow,
+	type AuditRow,
+	normaliseAuditListOptions,
+	prepareAuditEntry,
+	toAuditEntry,
+} from './audit';
+import {
 	assertContentEntry,
 	assertKey,
 	CLOSED_MESSAGE,
@@ -15,7 +25,11 @@ import {
 } from './common';
 import { CONTACT_TABLES, EXPIRING_TABLES, MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './migrations';
 import type {
+	AuditChainVerification,
+	AuditEntry,
+	AuditEntryInput,
 	ContentEntry,
+	ListAuditOptions,
 	ListRecordsOptions,
 	PostgresStoreConfig,
 	RecordInput,
@@ -35,6 +49,15 @@ export const PG_APPLICATION_NAME = 'whatsauto';
  * whatever their own clocks say.
  */
 const NOW_MS = '(floor(extract(epoch from now()) * 1000))::bigint';
+
+/**
+ * The server's clock at this moment, not at the start of the transaction (`now()`): an audit append takes
+ * its time after waiting for the log's head, so entries are stamped in the order they were appended.
+ */
+const CLOCK_MS = '(floor(extract(epoch from clock_timestamp()) * 1000))::bigint';
+
+/** How many audit rows verifyAuditChain reads per query. */
+const AUDIT_VERIFY_PAGE = 1000;
 
 /** `name` as a safely quoted PostgreSQL identifier; rejects names PostgreSQL could not hold. */
 export function quoteIdent(name: string): string {
@@ -77,6 +100,14 @@ export class PostgresStore implements WhatsAutoStore {
 		deleteRecord: string;
 		listRecords: string;
 		listContactRecords: string;
+		auditTable: string;
+		auditLockHead: string;
+		auditNext: string;
+		auditInsert: string;
+		auditMoveHead: string;
+		auditHead: string;
+		auditPage: string;
+		auditList: (requestId: boolean, subject: boolean) => string;
 		version: string;
 		purge: string[];
 		erase: string[];
@@ -114,6 +145,25 @@ export class PostgresStore implements WhatsAutoStore {
 			listContactRecords: `SELECT ${recordColumns} FROM ${s}.records
 				WHERE scope = $1 AND contact_key = $2 AND expires_at > ${NOW_MS}
 				ORDER BY created_at DESC, key ASC LIMIT $3`,
+			// Row lock on the one head row: appends from every worker queue here, and each reads the head as
+			// the previous append committed it (READ COMMITTED re-reads a locked row once it is released).
+			auditTable: `${s}.audit_log`,
+			auditLockHead: `SELECT seq, hash FROM ${s}.audit_head WHERE id = 1 FOR UPDATE`,
+			auditNext: `SELECT nextval(pg_get_serial_sequence($1, 'seq')) AS seq, ${CLOCK_MS} AS at`,
+			auditInsert: `INSERT INTO ${s}.audit_log (${AUDIT_COLUMNS})
+				VALUES ($1::bigint, $2::bigint, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			auditMoveHead: `UPDATE ${s}.audit_head SET seq = $1::bigint, hash = $2 WHERE id = 1`,
+			auditHead: `SELECT seq, hash FROM ${s}.audit_head WHERE id = 1`,
+			auditPage: `SELECT ${AUDIT_COLUMNS} FROM ${s}.audit_log WHERE seq > $1::bigint ORDER BY seq LIMIT ${AUDIT_VERIFY_PAGE}`,
+			auditList: (requestId, subject) => {
+				let n = 1;
+				const where = [
+					`seq > $${n++}::bigint`,
+					...(requestId ? [`request_id = $${n++}`] : []),
+					...(subject ? [`subject = $${n++}`] : []),
+				];
+				return `SELECT ${AUDIT_COLUMNS} FROM ${s}.audit_log WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${n}`;
+			},
 			version: `SELECT MAX(version) AS version FROM ${s}.${MIGRATIONS_TABLE}`,
 			purge: EXPIRING_TABLES.map((t) => `DELETE FROM ${s}.${t} WHERE expires_at <= ${NOW_MS}`),
 			erase: CONTACT_TABLES.map((t) => `DELETE FROM ${s}.${t} WHERE contact_key = $1`),
@@ -251,6 +301,76 @@ export class PostgresStore implements WhatsAutoStore {
 		let n = 0;
 		for (const statement of this.sql.purge) n += (await this.pool.query(statement)).rowCount ?? 0;
 		return n;
+	}
+
+	async appendAudit(input: AuditEntryInput): Promise<AuditEntry> {
+		this.assertOpen();
+		const e = prepareAuditEntry(input);
+		return this.inTransaction(async (client) => {
+			const head = (await client.query<AuditHeadRow>(this.sql.auditLockHead)).rows[0];
+			if (!head) throw new Error('WhatsAuto store: the head of the audit log is missing');
+			// Seq and time are taken only once the head is ours, so both follow the order of the chain.
+			const next = (await client.query<{ seq: string; at: string }>(this.sql.auditNext, [this.sql.auditTable])).rows[0];
+			const entry = { seq: Number(next.seq), at: new Date(Number(next.at)), ...e, prevHash: head.hash };
+			const hash = auditHash(entry.prevHash, entry);
+			await client.query(this.sql.auditInsert, [
+				entry.seq,
+				entry.at.getTime(),
+				e.requestId,
+				e.subject,
+				e.actor,
+				e.action,
+				e.fromState,
+				e.toState,
+				e.detailJson,
+				entry.prevHash,
+				hash,
+			]);
+			await client.query(this.sql.auditMoveHead, [entry.seq, hash]);
+			return {
+				seq: entry.seq,
+				at: entry.at,
+				requestId: e.requestId,
+				subject: e.subject,
+				actor: e.actor,
+				action: e.action,
+				fromState: e.fromState,
+				toState: e.toState,
+				detail: e.detail,
+				prevHash: entry.prevHash,
+				hash,
+			};
+		});
+	}
+
+	async listAudit(options?: ListAuditOptions): Promise<AuditEntry[]> {
+		this.assertOpen();
+		const { requestId, subject, afterSeq, limit } = normaliseAuditListOptions(options);
+		const params: unknown[] = [afterSeq];
+		if (requestId !== undefined) params.push(requestId);
+		if (subject !== undefined) params.push(subject);
+		params.push(limit);
+		const sql = this.sql.auditList(requestId !== undefined, subject !== undefined);
+		const result = await this.pool.query<AuditRow>(sql, params);
+		return result.rows.map(toAuditEntry);
+	}
+
+	async verifyAuditChain(): Promise<AuditChainVerification> {
+		this.assertOpen();
+		// One snapshot for the head and every page, whatever other workers append meanwhile.
+		return this.inTransaction(async (client) => {
+			await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+			const verifier = new AuditChainVerifier((await client.query<AuditHeadRow>(this.sql.auditHead)).rows[0]);
+			let after = '0';
+			for (;;) {
+				const { rows } = await client.query<AuditRow>(this.sql.auditPage, [after]);
+				for (const row of rows) {
+					if (!verifier.add(row)) return verifier.result();
+				}
+				if (rows.length < AUDIT_VERIFY_PAGE) return verifier.result();
+				after = String(rows[rows.length - 1].seq);
+			}
+		});
 	}
 
 	async schemaVersion(): Promise<number> {

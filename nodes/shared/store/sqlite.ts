@@ -4,6 +4,16 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
+	AUDIT_COLUMNS,
+	auditHash,
+	AuditChainVerifier,
+	type AuditHeadRow,
+	type AuditRow,
+	normaliseAuditListOptions,
+	prepareAuditEntry,
+	toAuditEntry,
+} from './audit';
+import {
 	assertContentEntry,
 	assertKey,
 	CLOSED_MESSAGE,
@@ -17,7 +27,11 @@ import {
 } from './common';
 import { CONTACT_TABLES, EXPIRING_TABLES, MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './migrations';
 import type {
+	AuditChainVerification,
+	AuditEntry,
+	AuditEntryInput,
 	ContentEntry,
+	ListAuditOptions,
 	ListRecordsOptions,
 	RecordInput,
 	SqliteStoreConfig,
@@ -69,6 +83,19 @@ export class SqliteStore implements WhatsAutoStore {
 
 	private readonly listContactRecordsStmt: StatementSync;
 
+	private readonly auditHeadStmt: StatementSync;
+
+	private readonly auditNextSeqStmt: StatementSync;
+
+	private readonly auditInsertStmt: StatementSync;
+
+	private readonly auditMoveHeadStmt: StatementSync;
+
+	private readonly auditAllStmt: StatementSync;
+
+	/** listAudit statements by filter: '' none, 'r' request, 's' subject, 'rs' both. */
+	private readonly auditListStmts: Record<'' | 'r' | 's' | 'rs', StatementSync>;
+
 	private readonly versionStmt: StatementSync;
 
 	private readonly purgeStmts: StatementSync[];
@@ -119,6 +146,26 @@ export class SqliteStore implements WhatsAutoStore {
 			`SELECT ${recordColumns} FROM records WHERE scope = ? AND contact_key = ? AND expires_at > ?
 			 ORDER BY created_at DESC, key ASC LIMIT ?`,
 		);
+		this.auditHeadStmt = db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1');
+		// What AUTOINCREMENT would pick next: past every seq ever used, even one since deleted.
+		this.auditNextSeqStmt = db.prepare(
+			`SELECT MAX(n) AS seq FROM (
+				SELECT seq AS n FROM sqlite_sequence WHERE name = 'audit_log'
+				UNION ALL SELECT MAX(seq) FROM audit_log
+				UNION ALL SELECT seq FROM audit_head WHERE id = 1
+			)`,
+		);
+		this.auditInsertStmt = db.prepare(`INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+		this.auditMoveHeadStmt = db.prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1');
+		this.auditAllStmt = db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY seq`);
+		const auditList = (filter: string) =>
+			db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq > ?${filter} ORDER BY seq LIMIT ?`);
+		this.auditListStmts = {
+			'': auditList(''),
+			r: auditList(' AND request_id = ?'),
+			s: auditList(' AND subject = ?'),
+			rs: auditList(' AND request_id = ? AND subject = ?'),
+		};
 		this.versionStmt = db.prepare(`SELECT MAX(version) AS version FROM ${MIGRATIONS_TABLE}`);
 		this.purgeStmts = EXPIRING_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE expires_at <= ?`));
 		this.eraseStmts = CONTACT_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE contact_key = ?`));
@@ -248,6 +295,73 @@ export class SqliteStore implements WhatsAutoStore {
 		return this.inTransaction(() =>
 			this.purgeStmts.reduce((n, stmt) => n + toCount(stmt.run(now).changes), 0),
 		);
+	}
+
+	async appendAudit(input: AuditEntryInput): Promise<AuditEntry> {
+		this.assertOpen();
+		const e = prepareAuditEntry(input);
+		// BEGIN IMMEDIATE takes the write lock first: every process appends after the last entry committed.
+		return this.inTransaction(() => {
+			const head = this.auditHeadStmt.get() as AuditHeadRow | undefined;
+			if (!head) throw new Error('WhatsAuto store: the head of the audit log is missing');
+			const next = this.auditNextSeqStmt.get() as { seq: number | null };
+			const seq = toCount(next.seq) + 1;
+			const entry = { seq, at: new Date(Date.now()), ...e, prevHash: head.hash };
+			const hash = auditHash(entry.prevHash, entry);
+			this.auditInsertStmt.run(
+				seq,
+				entry.at.getTime(),
+				e.requestId,
+				e.subject,
+				e.actor,
+				e.action,
+				e.fromState,
+				e.toState,
+				e.detailJson,
+				entry.prevHash,
+				hash,
+			);
+			this.auditMoveHeadStmt.run(seq, hash);
+			return {
+				seq,
+				at: entry.at,
+				requestId: e.requestId,
+				subject: e.subject,
+				actor: e.actor,
+				action: e.action,
+				fromState: e.fromState,
+				toState: e.toState,
+				detail: e.detail,
+				prevHash: entry.prevHash,
+				hash,
+			};
+		});
+	}
+
+	async listAudit(options?: ListAuditOptions): Promise<AuditEntry[]> {
+		this.assertOpen();
+		const { requestId, subject, afterSeq, limit } = normaliseAuditListOptions(options);
+		const filters = [...(requestId === undefined ? [] : [requestId]), ...(subject === undefined ? [] : [subject])];
+		const key = `${requestId === undefined ? '' : 'r'}${subject === undefined ? '' : 's'}` as '' | 'r' | 's' | 'rs';
+		const rows = this.auditListStmts[key].all(afterSeq, ...filters, limit) as unknown as AuditRow[];
+		return rows.map(toAuditEntry);
+	}
+
+	async verifyAuditChain(): Promise<AuditChainVerification> {
+		this.assertOpen();
+		// One read transaction: the head and every row from the same snapshot, whatever other processes append.
+		this.db.exec('BEGIN');
+		try {
+			const verifier = new AuditChainVerifier(this.auditHeadStmt.get() as AuditHeadRow | undefined);
+			for (const row of this.auditAllStmt.iterate() as Iterable<AuditRow>) {
+				if (!verifier.add(row)) break;
+			}
+			this.db.exec('COMMIT');
+			return verifier.result();
+		} catch (error) {
+			rollbackQuietly(this.db);
+			throw error;
+		}
 	}
 
 	async schemaVersion(): Promise<number> {

@@ -52,6 +52,32 @@ export interface WhatsAutoStore {
 	/** Deletes every expired row in every table; returns how many rows went. */
 	purgeExpired(): Promise<number>;
 
+	/**
+	 * Appends one entry to the audit log of privacy requests: who did what to which request, and when —
+	 * pseudonyms and labels only, never content. The log is append-only and tamper-evident: each entry's
+	 * `hash` is `auditHash` (audit.ts) over its fields and the previous entry's hash (`prevHash`; the first entry
+	 * links to AUDIT_GENESIS_HASH). Appends are serialised across every process sharing the store, so the
+	 * chain never forks. `detail` goes through JSON like a record value (refused with a TypeError when it is
+	 * not a JSON object, a RangeError over 8 KiB: MAX_AUDIT_DETAIL_BYTES) and is stored with its keys sorted.
+	 * `at` is the store clock (the database server's for PostgreSQL). Neither {@link eraseContact} nor
+	 * {@link purgeExpired} touches the log: it must outlive what it accounts for.
+	 */
+	appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
+	/**
+	 * Audit entries in ascending `seq`, only those of `requestId` and/or `subject` when given, only after
+	 * `afterSeq` when given (for paging: pass the last seq seen), at most `limit`: 1000 by default, never more
+	 * than 10000 (DEFAULT_ and MAX_AUDIT_LIST_LIMIT).
+	 */
+	listAudit(options?: ListAuditOptions): Promise<AuditEntry[]>;
+	/**
+	 * Recomputes every hash of the audit log in order, on one consistent snapshot, and checks each entry links
+	 * to the one before and the last matches the log's head. Reports the first broken seq: an altered entry
+	 * breaks at its own seq, a removed one at the seq after it, entries removed from the end at the seq the
+	 * head recorded, and a missing head at 0. Detects tampering by anyone who does not also recompute every
+	 * later hash and the head; anchor the head hash outside the database for more.
+	 */
+	verifyAuditChain(): Promise<AuditChainVerification>;
+
 	/** Highest schema migration applied. */
 	schemaVersion(): Promise<number>;
 
@@ -97,6 +123,56 @@ export interface ListRecordsOptions {
 	/** How many records at most: a positive integer, default 100, capped at 1000. */
 	limit?: number;
 }
+
+/** What {@link WhatsAutoStore.appendAudit} appends. */
+export interface AuditEntryInput {
+	/** The privacy request the entry is about. */
+	requestId: string;
+	/** Keyed pseudonym of the person the request is about, or '' when not (yet) known. Never a phone number. */
+	subject: string;
+	/** Who acted: e.g. 'whatsapp', 'form', 'system', 'operator' (at most 128 characters). */
+	actor: string;
+	/** What happened: e.g. 'received', 'identity_verified', 'transition', 'erased', 'exported' (at most 128). */
+	action: string;
+	/** The request's state before, for a transition; '' when omitted. */
+	fromState?: string;
+	/** The request's state after, for a transition; '' when omitted. */
+	toState?: string;
+	/** Small metadata as a JSON object (at most 8 KiB as JSON): counts, outcomes, reasons, never content. */
+	detail?: Record<string, unknown>;
+}
+
+/** An audit entry as stored, with its place in the hash chain. */
+export interface AuditEntry extends Required<Omit<AuditEntryInput, 'detail' | 'fromState' | 'toState'>> {
+	/** Position in the log: increases with every append (PostgreSQL may skip numbers, never reuses one). */
+	seq: number;
+	/** When the entry was appended (store clock). */
+	at: Date;
+	fromState: string;
+	toState: string;
+	/** The detail after a JSON round trip (keys sorted). */
+	detail: Record<string, unknown>;
+	/** Hash of the entry before (AUDIT_GENESIS_HASH for the first): 64 lowercase hex digits. */
+	prevHash: string;
+	/** auditHash(prevHash, entry): 64 lowercase hex digits. */
+	hash: string;
+}
+
+export interface ListAuditOptions {
+	/** Only this request's entries. */
+	requestId?: string;
+	/** Only this subject's entries (a keyed pseudonym). */
+	subject?: string;
+	/** Only entries with a greater seq: a non-negative integer, default 0. */
+	afterSeq?: number;
+	/** How many entries at most: a positive integer, default 1000, capped at 10000. */
+	limit?: number;
+}
+
+/** What {@link WhatsAutoStore.verifyAuditChain} found. */
+export type AuditChainVerification =
+	| { ok: true; entries: number }
+	| { ok: false; brokenAtSeq: number; reason: string };
 
 export interface SqliteStoreConfig {
 	backend: 'sqlite';

@@ -334,6 +334,22 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				expect(await store.getContent(unique('missing'))).toBeUndefined();
 			});
 
+			it('lists a contact’s unexpired content, soonest expiry first, and no one else’s', async () => {
+				const contactKey = unique('contact');
+				const later = entry({ contactKey, ttlMs: 120_000, data: Buffer.from('later') });
+				const sooner = entry({ contactKey, ttlMs: 60_000, data: Buffer.from('sooner') });
+				const expired = entry({ contactKey, ttlMs: -1 });
+				const someoneElse = entry();
+				for (const put of [later, sooner, expired, someoneElse]) await store.putContent(put);
+				const listed = await store.listContent(contactKey);
+				expect(listed.map((got) => [got.ref, got.data.toString()])).toEqual([
+					[sooner.ref, 'sooner'],
+					[later.ref, 'later'],
+				]);
+				expect(await store.listContent(unique('nobody'))).toEqual([]);
+				await expect(store.listContent('')).rejects.toThrow(TypeError);
+			});
+
 			it('overwrites an entry put again under the same ref', async () => {
 				const first = entry();
 				await store.putContent(first);

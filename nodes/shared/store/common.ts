@@ -134,6 +134,18 @@ export function toStoredRecord<T>(row: RecordRow): StoredRecord<T> {
 	};
 }
 
+/** A content row as either driver returns it (SQLite: Uint8Array and number; pg: Buffer and bigint text). */
+export interface ContentRow {
+	ref: string;
+	contact_key: string;
+	data: Uint8Array | Buffer | null;
+	expires_at: number | string;
+}
+
+export function contentEntryOf(row: ContentRow): ContentEntry {
+	return { ref: row.ref, contactKey: row.contact_key, data: toBuffer(row.data), expiresAt: new Date(Number(row.expires_at)) };
+}
+
 export function toBuffer(value: unknown): Buffer {
 	if (Buffer.isBuffer(value)) return value;
 	if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);

@@ -20,6 +20,8 @@ import {
 	prepareRecord,
 	type RecordRow,
 	toBuffer,
+	contentEntryOf,
+	type ContentRow,
 	toCount,
 	toStoredRecord,
 } from './common';
@@ -72,13 +74,6 @@ export function migrationLockKey(schema: string): string {
 	return createHash('sha256').update(`whatsauto:migrations:${schema}`).digest().readBigInt64BE(0).toString();
 }
 
-interface ContentRow {
-	ref: string;
-	contact_key: string;
-	data: Buffer;
-	expires_at: string;
-}
-
 /**
  * The store in PostgreSQL (n8n queue mode: every main, webhook and worker process shares it). A small
  * pool per process; claims are one `INSERT … ON CONFLICT … DO UPDATE … WHERE … RETURNING`, so exactly one
@@ -95,6 +90,7 @@ export class PostgresStore implements WhatsAutoStore {
 		put: string;
 		get: string;
 		delete: string;
+		listContent: string;
 		putRecord: string;
 		getRecord: string;
 		deleteRecord: string;
@@ -131,6 +127,8 @@ export class PostgresStore implements WhatsAutoStore {
 				expires_at = excluded.expires_at`,
 			get: `SELECT ref, contact_key, data, expires_at FROM ${s}.content WHERE ref = $1 AND expires_at > ${NOW_MS}`,
 			delete: `DELETE FROM ${s}.content WHERE ref = $1`,
+			listContent: `SELECT ref, contact_key, data, expires_at FROM ${s}.content
+				WHERE contact_key = $1 AND expires_at > ${NOW_MS} ORDER BY expires_at, ref LIMIT 1000`,
 			// excluded.created_at is now: a record replaced after it expired counts as new.
 			putRecord: `INSERT INTO ${s}.records AS r (${recordColumns})
 				VALUES ($1, $2, $3, $4, ${NOW_MS}, $5::bigint)
@@ -236,13 +234,14 @@ export class PostgresStore implements WhatsAutoStore {
 		assertKey('ref', ref);
 		const result = await this.pool.query<ContentRow>(this.sql.get, [ref]);
 		const row = result.rows[0];
-		if (!row) return undefined;
-		return {
-			ref: row.ref,
-			contactKey: row.contact_key,
-			data: toBuffer(row.data),
-			expiresAt: new Date(Number(row.expires_at)),
-		};
+		return row ? contentEntryOf(row) : undefined;
+	}
+
+	async listContent(contactKey: string): Promise<ContentEntry[]> {
+		this.assertOpen();
+		assertKey('contactKey', contactKey);
+		const result = await this.pool.query<ContentRow>(this.sql.listContent, [contactKey]);
+		return result.rows.map(contentEntryOf);
 	}
 
 	async deleteContent(ref: string): Promise<boolean> {

@@ -21,7 +21,8 @@ import {
 	normaliseTtl,
 	prepareRecord,
 	type RecordRow,
-	toBuffer,
+	contentEntryOf,
+	type ContentRow,
 	toCount,
 	toStoredRecord,
 } from './common';
@@ -45,13 +46,6 @@ import type {
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 /** Bound on retrying the few steps SQLite may refuse without consulting the busy handler (WAL switch). */
 const OPEN_RETRY_MS = 15000;
-
-interface ContentRow {
-	ref: string;
-	contact_key: string;
-	data: Uint8Array | null;
-	expires_at: number;
-}
 
 /**
  * The store in one SQLite file through Node's built-in `node:sqlite`. WAL mode plus a busy timeout let
@@ -80,6 +74,8 @@ export class SqliteStore implements WhatsAutoStore {
 	private readonly deleteRecordStmt: StatementSync;
 
 	private readonly listRecordsStmt: StatementSync;
+
+	private readonly listContentStmt: StatementSync;
 
 	private readonly listContactRecordsStmt: StatementSync;
 
@@ -125,6 +121,9 @@ export class SqliteStore implements WhatsAutoStore {
 			'SELECT ref, contact_key, data, expires_at FROM content WHERE ref = ? AND expires_at > ?',
 		);
 		this.deleteStmt = db.prepare('DELETE FROM content WHERE ref = ?');
+		this.listContentStmt = db.prepare(
+			'SELECT ref, contact_key, data, expires_at FROM content WHERE contact_key = ? AND expires_at > ? ORDER BY expires_at, ref LIMIT 1000',
+		);
 		// excluded.created_at is now: a record replaced after it expired counts as new.
 		this.putRecordStmt = db.prepare(
 			`INSERT INTO records (scope, key, contact_key, value, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -232,13 +231,13 @@ export class SqliteStore implements WhatsAutoStore {
 		this.assertOpen();
 		assertKey('ref', ref);
 		const row = this.getStmt.get(ref, Date.now()) as ContentRow | undefined;
-		if (!row) return undefined;
-		return {
-			ref: row.ref,
-			contactKey: row.contact_key,
-			data: toBuffer(row.data),
-			expiresAt: new Date(Number(row.expires_at)),
-		};
+		return row ? contentEntryOf(row) : undefined;
+	}
+
+	async listContent(contactKey: string): Promise<ContentEntry[]> {
+		this.assertOpen();
+		assertKey('contactKey', contactKey);
+		return (this.listContentStmt.all(contactKey, Date.now()) as unknown as ContentRow[]).map(contentEntryOf);
 	}
 
 	async deleteContent(ref: string): Promise<boolean> {

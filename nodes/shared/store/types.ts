@@ -24,6 +24,8 @@ export interface WhatsAutoStore {
 	/** The blob under `ref`, or undefined when missing or expired. */
 	getContent(ref: string): Promise<ContentEntry | undefined>;
 	deleteContent(ref: string): Promise<boolean>;
+	/** Every unexpired blob kept for `contactKey`, oldest expiry first (for access requests). At most 1000. */
+	listContent(contactKey: string): Promise<ContentEntry[]>;
 
 	/**
 	 * Stores a small JSON record under (`scope`, `key`) until `expiresAt`, replacing any record already there

@@ -3,3 +3,4 @@ export { WhatsAutoStoreApi } from './credentials/WhatsAutoStoreApi.credentials';
 export { WhatsAutoTrigger } from './nodes/WhatsAutoTrigger/WhatsAutoTrigger.node';
 export { WhatsAutoOpenAiApi } from './credentials/WhatsAutoOpenAiApi.credentials';
 export { WhatsAutoReply } from './nodes/WhatsAutoReply/WhatsAutoReply.node';
+export { WhatsAutoPrivacy } from './nodes/WhatsAutoPrivacy/WhatsAutoPrivacy.node';

@@ -137,3 +137,48 @@ export async function markAsRead(
 		policy,
 	);
 }
+
+/** `POST /{phone-number-id}/media` (multipart): returns the media id to send, valid 30 days. */
+export async function uploadMedia(
+	http: HttpRequester,
+	creds: MetaCredentials,
+	data: Buffer,
+	mimeType: string,
+	fileName: string,
+	policy: RetryPolicy = DEFAULT_RETRY,
+): Promise<string> {
+	const form = new FormData();
+	form.append('messaging_product', 'whatsapp');
+	form.append('type', mimeType);
+	form.append('file', new Blob([new Uint8Array(data)], { type: mimeType }), fileName);
+	const { body } = await graphRequest<{ id?: string }>(
+		http,
+		creds,
+		{ method: 'POST', path: `/${encodeURIComponent(creds.phoneNumberId)}/media`, body: form as unknown as IDataObject },
+		policy,
+	);
+	if (!body?.id) throw new GraphApiError(200, { message: 'Meta accepted the upload but returned no media id.' });
+	return body.id;
+}
+
+/** Sends an uploaded document with a caption (≤ 1,024 characters). */
+export async function sendDocument(
+	http: HttpRequester,
+	creds: MetaCredentials,
+	recipient: Recipient,
+	document: { mediaId: string; fileName: string; caption?: string },
+	options: SendOptions = {},
+): Promise<string> {
+	return await send(
+		http,
+		creds,
+		{
+			recipient_type: 'individual',
+			...addressOf(recipient),
+			type: 'document',
+			document: { id: document.mediaId, filename: document.fileName, ...(document.caption ? { caption: document.caption.slice(0, 1024) } : {}) },
+		},
+		options.policy ?? DEFAULT_RETRY,
+		options.wait ?? sleep,
+	);
+}

@@ -3,6 +3,8 @@ import type OpenAI from 'openai';
 import { NodeApiError, NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { forgetContent, resolveContent } from '../../../shared/content';
+import { PrivacyDesk } from '../../../shared/privacy/desk';
+import { isAiSuppressed } from '../../../shared/privacy/rights';
 import { cachedCredentials } from '../../../shared/credentialCache';
 import { storeFor, type StoreAccess } from '../../../shared/storeAccess';
 import { maskPersonalData } from '../../../shared/text/mask';
@@ -211,6 +213,10 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 			if (typeof json.contentRef === 'string') await forgetContent(svc.access.store, json.contentRef);
 			return { ...output, ...full, latencyMs: Date.now() - started, fallback: false, skipped: full.status === 'skipped', ...extra };
 		};
+
+		if (svc.access.keys && (await isAiSuppressed(new PrivacyDesk(svc.access.store, svc.access.keys), recipient.waId ?? recipient.userId ?? ''))) {
+			return await finish({ status: 'skipped', graphMessageIds: [], reason: 'objected' });
+		}
 
 		const { message, media: storedMedia, expired } = await incoming(item, svc.access);
 		if (expired || !message) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'content_expired' });

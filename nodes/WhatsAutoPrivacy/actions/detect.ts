@@ -1,0 +1,54 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { resolveContent } from '../../shared/content';
+import { detectPrivacyCommand, type Detection } from '../../shared/privacy/detect';
+import { storeFor } from '../../shared/storeAccess';
+
+/** Message types whose text can be a command: typed text, and template buttons such as "Unsubscribe". */
+const COMMAND_TYPES = new Set(['text', 'button', 'interactive']);
+
+/** What Meta's own stop/resume for marketing means here: an objection to marketing, or its withdrawal. */
+function fromPreferences(json: IDataObject): IDataObject | undefined {
+	if (json.kind !== 'user_preferences') return undefined;
+	const value = String(json.value ?? '');
+	if (value !== 'stop' && value !== 'resume') return undefined;
+	return { type: value === 'stop' ? 'object' : 'resume', scope: 'marketing', source: 'user_preferences' };
+}
+
+async function textOf(ctx: IExecuteFunctions, json: IDataObject): Promise<string> {
+	if (typeof json.contentRef !== 'string') return typeof json.text === 'string' ? json.text : '';
+	const access = await storeFor(ctx);
+	if (!access.keys) return '';
+	const resolved = await resolveContent(access.store, access.keys, json);
+	const text = resolved?.message.text;
+	return typeof text === 'string' ? text : '';
+}
+
+/**
+ * Splits items into privacy commands (output 1) and everything else (output 2), so a workflow handles
+ * "STOP" or "delete my data" before the Auto-Reply node ever sees it. Only customer messages and Meta's
+ * preference events qualify: nothing the model writes is ever inspected here.
+ */
+export async function detect(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = ctx.getInputData();
+	const privacy: INodeExecutionData[] = [];
+	const other: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const json = items[itemIndex].json;
+		const pairedItem = { item: itemIndex };
+		const preference = fromPreferences(json);
+		if (preference) {
+			privacy.push({ json: { ...json, privacy: preference }, pairedItem });
+			continue;
+		}
+		const isMessage = json.kind === 'message' || (json.kind === undefined && typeof json.messageId === 'string');
+		const detection: Detection = isMessage && COMMAND_TYPES.has(String(json.type)) ? detectPrivacyCommand(await textOf(ctx, json)) : { isCommand: false, confidence: 'phrase' };
+		if (!detection.isCommand) {
+			other.push({ ...items[itemIndex], pairedItem });
+			continue;
+		}
+		const { isCommand: _isCommand, ...found } = detection;
+		privacy.push({ json: { ...json, privacy: { ...found, scope: 'all', source: 'message' } as IDataObject }, pairedItem });
+	}
+	return [privacy, other];
+}

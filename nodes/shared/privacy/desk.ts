@@ -1,0 +1,186 @@
+import type { ContentKeys } from '../content';
+import type { StoredRecord, WhatsAutoStore } from '../store/types';
+import {
+	dueDate,
+	newRequestId,
+	TERMINAL_STATES,
+	transition,
+	type Channel,
+	type PrivacyRequest,
+	type RequestState,
+	type RequestType,
+	type StoreResult,
+} from './lifecycle';
+
+export const SCOPES = {
+	request: 'privacy-request',
+	suppression: 'suppression',
+	profile: 'profile',
+	verification: 'privacy-verification',
+} as const;
+
+/** CCPA asks for request records to be kept 24 months; a month more covers the last deadline. */
+const REQUEST_RECORD_MS = 25 * 31 * 24 * 60 * 60 * 1000;
+/** Profiles and suppressions stay until erased or withdrawn; a far expiry keeps purge away from them. */
+const LASTING_MS = 100 * 365 * 24 * 60 * 60 * 1000;
+
+export interface Suppression {
+	ai: boolean;
+	marketing: boolean;
+	since: string;
+}
+
+export interface Profile {
+	name?: string;
+	language?: string;
+	updatedAt: string;
+}
+
+export interface OpenOptions {
+	deadline?: 'one_month' | '45_days';
+	language?: string;
+	fields?: string[];
+	scope?: 'all' | 'marketing';
+	actor?: string;
+}
+
+/**
+ * Privacy requests over the shared store: every request is a record, every change a transition appended
+ * to the tamper-evident audit log (who/what/when, pseudonyms only, never content).
+ */
+export class PrivacyDesk {
+	constructor(
+		readonly store: WhatsAutoStore,
+		readonly keys: ContentKeys,
+		private readonly clock: () => Date = () => new Date(),
+	) {}
+
+	subjectOf(contact: string): string {
+		return this.keys.pseudonymise(contact.replace(/^\+/, '').replace(/[\s()-]/g, ''));
+	}
+
+	async open(type: RequestType, channel: Channel, contact: string, options: OpenOptions = {}): Promise<PrivacyRequest> {
+		const now = this.clock();
+		const request: PrivacyRequest = {
+			id: newRequestId(now),
+			type,
+			channel,
+			state: 'received',
+			subject: this.subjectOf(contact),
+			language: options.language,
+			receivedAt: now.toISOString(),
+			dueAt: dueDate(now, options.deadline ?? 'one_month').toISOString(),
+			results: [],
+			...(options.fields?.length ? { fields: options.fields } : {}),
+			...(options.scope ? { scope: options.scope } : {}),
+		};
+		await this.write(request);
+		await this.store.appendAudit({
+			requestId: request.id,
+			subject: request.subject,
+			actor: options.actor ?? channel,
+			action: 'received',
+			toState: 'received',
+			detail: { type, channel, dueAt: request.dueAt, ...(request.fields ? { fields: request.fields } : {}) },
+		});
+		return request;
+	}
+
+	async get(id: string): Promise<PrivacyRequest | undefined> {
+		return (await this.store.getRecord<PrivacyRequest>(SCOPES.request, id))?.value;
+	}
+
+	/** Moves the request to `to`, saves it and appends the transition to the audit log. */
+	async advance(
+		request: PrivacyRequest,
+		to: RequestState,
+		actor: string,
+		changes: Partial<Pick<PrivacyRequest, 'reason' | 'results' | 'subject'>> = {},
+	): Promise<PrivacyRequest> {
+		const next = transition(request, to, changes, this.clock());
+		await this.write(next);
+		await this.store.appendAudit({
+			requestId: request.id,
+			subject: request.subject,
+			actor,
+			action: 'transition',
+			fromState: request.state,
+			toState: to,
+			detail: {
+				...(next.reason ? { reason: next.reason } : {}),
+				...(changes.results ? { results: changes.results.map(({ store, outcome, count }) => ({ store, outcome, count })) } : {}),
+			},
+		});
+		return next;
+	}
+
+	async note(request: PrivacyRequest, actor: string, action: string, detail: Record<string, unknown> = {}): Promise<void> {
+		await this.store.appendAudit({ requestId: request.id, subject: request.subject, actor, action, detail });
+	}
+
+	async save(request: PrivacyRequest): Promise<void> {
+		await this.write(request);
+	}
+
+	private async write(request: PrivacyRequest): Promise<void> {
+		await this.store.putRecord({
+			scope: SCOPES.request,
+			key: request.id,
+			contactKey: request.subject,
+			value: request,
+			expiresAt: new Date(this.clock().getTime() + REQUEST_RECORD_MS),
+		});
+	}
+
+	/** Open requests, the ones due soonest first; `withinDays` limits to those due by then. */
+	async listOpen(withinDays?: number): Promise<PrivacyRequest[]> {
+		const limit = this.clock().getTime() + (withinDays ?? Infinity) * 24 * 60 * 60 * 1000;
+		const records: StoredRecord<PrivacyRequest>[] = await this.store.listRecords<PrivacyRequest>(SCOPES.request, { limit: 1000 });
+		return records
+			.map((record) => record.value)
+			.filter((request) => !TERMINAL_STATES.has(request.state) && Date.parse(request.dueAt) <= limit)
+			.sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
+	}
+
+	async history(subject: string): Promise<PrivacyRequest[]> {
+		return (await this.store.listRecords<PrivacyRequest>(SCOPES.request, { contactKey: subject, limit: 1000 })).map((r) => r.value);
+	}
+
+	async suppression(subject: string): Promise<Suppression | undefined> {
+		return (await this.store.getRecord<Suppression>(SCOPES.suppression, subject))?.value;
+	}
+
+	/** Suppressions are keyed by the pseudonym but carry no contact key, so erasure leaves them in place. */
+	async setSuppression(subject: string, suppression: Suppression | undefined): Promise<void> {
+		if (!suppression || (!suppression.ai && !suppression.marketing)) {
+			await this.store.deleteRecord(SCOPES.suppression, subject);
+			return;
+		}
+		await this.store.putRecord({
+			scope: SCOPES.suppression,
+			key: subject,
+			value: suppression,
+			expiresAt: new Date(this.clock().getTime() + LASTING_MS),
+		});
+	}
+
+	async profile(subject: string): Promise<Profile | undefined> {
+		return (await this.store.getRecord<Profile>(SCOPES.profile, subject))?.value;
+	}
+
+	async setProfile(subject: string, profile: Profile): Promise<void> {
+		await this.store.putRecord({
+			scope: SCOPES.profile,
+			key: subject,
+			contactKey: subject,
+			value: profile,
+			expiresAt: new Date(this.clock().getTime() + LASTING_MS),
+		});
+	}
+
+	now(): Date {
+		return this.clock();
+	}
+}
+
+export type { StoreResult };

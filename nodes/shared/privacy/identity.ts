@@ -1,0 +1,62 @@
+import { randomInt } from 'node:crypto';
+
+import { timingSafeEqualString } from '../crypto';
+import type { PrivacyDesk } from './desk';
+import { SCOPES } from './desk';
+
+export const CODE_TTL_MS = 10 * 60 * 1000;
+export const MAX_ATTEMPTS = 3;
+
+interface PendingCode {
+	codeHash: string;
+	expiresAt: string;
+}
+
+const ATTEMPTS_SCOPE = 'privacy-verification-attempt';
+const attemptKey = (requestId: string, attempt: number) => `${requestId}:${attempt}`;
+
+export type CodeCheck = { ok: true } | { ok: false; reason: 'expired' | 'wrong_code' | 'too_many_attempts'; attemptsLeft: number };
+
+const hashOf = (desk: PrivacyDesk, requestId: string, code: string) => desk.keys.pseudonymise(`verification:${requestId}:${code}`);
+
+/**
+ * A fresh 6-digit code for a request made outside WhatsApp (web form, e-mail), valid 10 minutes and 3
+ * attempts. Only its keyed hash is stored. Issuing again replaces any earlier code.
+ */
+export async function issueCode(desk: PrivacyDesk, requestId: string): Promise<string> {
+	const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+	const expiresAt = new Date(desk.now().getTime() + CODE_TTL_MS);
+	for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) await desk.store.releaseClaim(ATTEMPTS_SCOPE, attemptKey(requestId, attempt));
+	await desk.store.putRecord({
+		scope: SCOPES.verification,
+		key: requestId,
+		value: { codeHash: hashOf(desk, requestId, code), expiresAt: expiresAt.toISOString() } satisfies PendingCode,
+		expiresAt,
+	});
+	return code;
+}
+
+/**
+ * Compares in constant time. Each attempt first claims one of three attempt slots in the store, so even
+ * concurrent guesses from several workers get three tries in all; the third wrong code, like expiry, ends
+ * the verification for good.
+ */
+export async function checkCode(desk: PrivacyDesk, requestId: string, code: string): Promise<CodeCheck> {
+	const pending = (await desk.store.getRecord<PendingCode>(SCOPES.verification, requestId))?.value;
+	if (!pending) return { ok: false, reason: 'expired', attemptsLeft: 0 };
+	let attempt = 0;
+	for (let slot = 1; slot <= MAX_ATTEMPTS && attempt === 0; slot++) {
+		if (await desk.store.claim(ATTEMPTS_SCOPE, attemptKey(requestId, slot), CODE_TTL_MS)) attempt = slot;
+	}
+	if (attempt === 0) return { ok: false, reason: 'too_many_attempts', attemptsLeft: 0 };
+	const given = String(code ?? '').replace(/\s/g, '');
+	if (timingSafeEqualString(hashOf(desk, requestId, given), pending.codeHash)) {
+		await desk.store.deleteRecord(SCOPES.verification, requestId);
+		return { ok: true };
+	}
+	if (attempt >= MAX_ATTEMPTS) {
+		await desk.store.deleteRecord(SCOPES.verification, requestId);
+		return { ok: false, reason: 'too_many_attempts', attemptsLeft: 0 };
+	}
+	return { ok: false, reason: 'wrong_code', attemptsLeft: MAX_ATTEMPTS - attempt };
+}

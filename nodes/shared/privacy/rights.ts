@@ -1,0 +1,126 @@
+import { decrypt } from '../crypto';
+import type { PrivacyDesk, Profile, Suppression } from './desk';
+import { SCOPES } from './desk';
+import type { PrivacyRequest, StoreResult } from './lifecycle';
+
+/** Record scopes the Auto-Reply node writes per person (metadata about replies, keyed by pseudonym). */
+const PERSONAL_RECORD_SCOPES = ['reply', 'sent', SCOPES.profile, SCOPES.request] as const;
+
+export interface AccessExport {
+	format: 'whatsauto-access-export/v1';
+	requestId: string;
+	generatedAt: string;
+	subject: { whatsappId: string; pseudonym: string };
+	profile: Profile | null;
+	processingState: { aiReplies: 'active' | 'objected'; marketing: 'active' | 'objected'; since?: string };
+	conversationMemory: Array<{ expiresAt: string; content: unknown }>;
+	replyHistory: Array<Record<string, unknown>>;
+	privacyRequests: Array<Pick<PrivacyRequest, 'id' | 'type' | 'channel' | 'state' | 'receivedAt' | 'dueAt' | 'completedAt'>>;
+}
+
+/** Everything the store holds about the person, readable (content decrypted), for an Art. 15 / CCPA export. */
+export async function collectAccess(desk: PrivacyDesk, contact: string, requestId: string): Promise<{ data: AccessExport; results: StoreResult[] }> {
+	const subject = desk.subjectOf(contact);
+	const suppression = await desk.suppression(subject);
+	const memory = await desk.store.listContent(subject);
+	const conversationMemory = memory.map((entry) => {
+		let content: unknown;
+		try {
+			content = JSON.parse(decrypt(desk.keys.contentKey, entry.data, entry.ref).toString('utf8'));
+		} catch {
+			content = { note: 'media file (binary), available on request' };
+		}
+		return { expiresAt: entry.expiresAt.toISOString(), content };
+	});
+	const replies = await desk.store.listRecords<Record<string, unknown>>('reply', { contactKey: subject, limit: 1000 });
+	const requests = await desk.history(subject);
+	const data: AccessExport = {
+		format: 'whatsauto-access-export/v1',
+		requestId,
+		generatedAt: desk.now().toISOString(),
+		subject: { whatsappId: contact, pseudonym: subject },
+		profile: (await desk.profile(subject)) ?? null,
+		processingState: {
+			aiReplies: suppression?.ai ? 'objected' : 'active',
+			marketing: suppression?.marketing ? 'objected' : 'active',
+			...(suppression ? { since: suppression.since } : {}),
+		},
+		conversationMemory,
+		replyHistory: replies.map((record) => ({ ...record.value, recordedAt: record.createdAt.toISOString() })),
+		privacyRequests: requests.map(({ id, type, channel, state, receivedAt, dueAt, completedAt }) => ({
+			id,
+			type,
+			channel,
+			state,
+			receivedAt,
+			dueAt,
+			...(completedAt ? { completedAt } : {}),
+		})),
+	};
+	return {
+		data,
+		results: [
+			{ store: 'content', outcome: 'done', count: conversationMemory.length },
+			{ store: 'records', outcome: 'done', count: replies.length + requests.length },
+		],
+	};
+}
+
+/**
+ * Erasure everywhere in the store: content, reply records, profile and request links go; request records
+ * are kept unlinked (no pseudonym) and the suppression entry stays if the person objected, so STOP keeps
+ * holding — the one thing kept, and said so.
+ */
+export async function erase(desk: PrivacyDesk, contact: string, request: PrivacyRequest): Promise<StoreResult[]> {
+	const subject = desk.subjectOf(contact);
+	for (const earlier of await desk.history(subject)) {
+		if (earlier.id !== request.id) await desk.save({ ...earlier, subject: '' });
+	}
+	const removed = await desk.store.eraseContact(subject);
+	const results: StoreResult[] = [{ store: 'content and records', outcome: 'done', count: removed }];
+	const suppression = await desk.suppression(subject);
+	if (suppression) {
+		results.push({
+			store: 'suppression list',
+			outcome: 'kept',
+			reason: 'Your objection (STOP) is kept as a keyed hash so we never process your messages again (GDPR Art. 21).',
+		});
+	}
+	return results;
+}
+
+export async function object(desk: PrivacyDesk, contact: string, scope: 'all' | 'marketing'): Promise<StoreResult[]> {
+	const subject = desk.subjectOf(contact);
+	const current = await desk.suppression(subject);
+	const next: Suppression = {
+		ai: scope === 'all' ? true : (current?.ai ?? false),
+		marketing: true,
+		since: current?.since ?? desk.now().toISOString(),
+	};
+	await desk.setSuppression(subject, next);
+	return [{ store: 'suppression list', outcome: 'done', count: 1 }];
+}
+
+export async function resume(desk: PrivacyDesk, contact: string, scope: 'all' | 'marketing'): Promise<StoreResult[]> {
+	const subject = desk.subjectOf(contact);
+	const current = await desk.suppression(subject);
+	if (!current) return [{ store: 'suppression list', outcome: 'none', count: 0 }];
+	await desk.setSuppression(subject, scope === 'all' ? undefined : { ...current, marketing: false });
+	return [{ store: 'suppression list', outcome: 'done', count: 1 }];
+}
+
+export async function correct(desk: PrivacyDesk, contact: string, changes: Partial<Pick<Profile, 'name' | 'language'>>): Promise<StoreResult[]> {
+	const subject = desk.subjectOf(contact);
+	const fields = Object.entries(changes).filter(([, value]) => typeof value === 'string' && value.trim() !== '');
+	if (fields.length === 0) return [{ store: 'profile', outcome: 'none', count: 0 }];
+	const current = await desk.profile(subject);
+	await desk.setProfile(subject, { ...current, ...Object.fromEntries(fields.map(([k, v]) => [k, (v as string).trim()])), updatedAt: desk.now().toISOString() });
+	return [{ store: 'profile', outcome: 'done', count: fields.length }];
+}
+
+/** Whether AI replies to this person are stopped (the Auto-Reply node stays silent for them). */
+export async function isAiSuppressed(desk: PrivacyDesk, contact: string): Promise<boolean> {
+	return (await desk.suppression(desk.subjectOf(contact)))?.ai === true;
+}
+
+export { PERSONAL_RECORD_SCOPES };

@@ -80,6 +80,14 @@ export const replyProperties: INodeProperties[] = [
 					'Whether to put transcripts and text read from files in the output. Off: only their length (n8n would otherwise store them with the execution).',
 			},
 			{
+				displayName: 'Include Reply Text in Output',
+				name: 'includeReplyText',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to put the text sent to the customer in the output. Off: only its length, so execution data holds nothing the reply may have quoted.',
+			},
+			{
 				displayName: 'Mark as Read',
 				name: 'markAsRead',
 				type: 'boolean',

@@ -271,7 +271,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 					}
 				: { source: understanding.reason };
 		const report: IDataObject = {
-			replies: [reply.text],
+			...(options.includeReplyText ? { replies: [reply.text] } : { replyChars: reply.text.length }),
 			understood,
 			usage: reply.usage ?? null,
 			...(reply.error ? { error: reply.error } : {}),

@@ -27,6 +27,8 @@ export interface ReplyOptions {
 	unreadableDocumentReply: string;
 	tooLargeReply: string;
 	includeUnderstanding: boolean;
+	/** Off: the output gives the reply's length, not its text (it can echo what the customer wrote). */
+	includeReplyText: boolean;
 	maxMediaBytes: Record<'image' | 'sticker' | 'audio' | 'video' | 'document', number>;
 	/** Total time the model may take, retries included, before the customer gets the fallback message. */
 	modelBudgetMs: number;
@@ -90,6 +92,7 @@ export function toReplyOptions(parameters: IDataObject): ReplyOptions {
 		unreadableDocumentReply: str(options.unreadableDocumentReply, DEFAULTS.unreadableDocumentReply).trim(),
 		tooLargeReply: str(options.tooLargeReply, DEFAULTS.tooLargeReply).trim(),
 		includeUnderstanding: bool(options.includeUnderstanding, false),
+		includeReplyText: bool(options.includeReplyText, true),
 		maxMediaBytes: {
 			image: num(caps.image, 5) * MB,
 			sticker: num(caps.sticker, 0.5) * MB,

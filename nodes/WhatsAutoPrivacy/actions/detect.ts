@@ -48,6 +48,11 @@ export async function detect(ctx: IExecuteFunctions): Promise<INodeExecutionData
 			continue;
 		}
 		const { isCommand: _isCommand, ...found } = detection;
+		// Kept by reference, what the person typed stays in the store: Execute reads a corrected value there.
+		if (typeof json.contentRef === 'string' && found.correction?.value !== undefined) {
+			const { value: _value, ...correction } = found.correction;
+			found.correction = correction;
+		}
 		privacy.push({ json: { ...json, privacy: { ...found, scope: 'all', source: 'message' } as IDataObject }, pairedItem });
 	}
 	return [privacy, other];

@@ -110,8 +110,12 @@ export async function fulfil(ctx: IExecuteFunctions, svc: PrivacyServices, ident
 			fields: (request.fields ?? Object.keys(options.correction)).join(', '),
 		};
 		if (exported && options.delivery !== 'binary') {
-			const mediaId = await uploadMedia(svc.http, svc.meta, exported, 'application/json', fileName);
-			confirmationIds.push(await sendDocument(svc.http, svc.meta, recipient, { mediaId, fileName, caption: privacyMessage('access_done', language, params) }));
+			// WhatsApp takes no application/json documents (131053): the same JSON goes as a plain-text file.
+			const documentName = `${request.id}-personal-data.txt`;
+			const mediaId = await uploadMedia(svc.http, svc.meta, exported, 'text/plain', documentName);
+			confirmationIds.push(
+				await sendDocument(svc.http, svc.meta, recipient, { mediaId, fileName: documentName, caption: privacyMessage('access_done', language, params) }),
+			);
 			confirmationIds.push(await sendText(svc.http, svc.meta, recipient, privacyMessage('access_summary', language, { ...params, summary: summary ?? '' })));
 		} else {
 			confirmationIds.push(await sendText(svc.http, svc.meta, recipient, privacyMessage(confirmationKey(request), language, params)));

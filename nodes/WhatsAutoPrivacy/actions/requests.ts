@@ -1,5 +1,7 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
+import { resolveContent } from '../../shared/content';
+import { detectPrivacyCommand } from '../../shared/privacy/detect';
 import { checkCode, CODE_TTL_MS, issueCode } from '../../shared/privacy/identity';
 import { extend, type Channel, type PrivacyRequest, type RequestType } from '../../shared/privacy/lifecycle';
 import { privacyMessage, resolveLanguage } from '../../shared/privacy/messages';
@@ -45,6 +47,19 @@ async function statusReply(svc: PrivacyServices, json: IDataObject, contact: str
 	return requestOutput(request, { statusSent: messageId });
 }
 
+/**
+ * The correction the person typed: on the item, or, when Detect left the value in the store (content kept by
+ * reference), read again from there so it never enters the execution data.
+ */
+async function correctionOf(svc: PrivacyServices, json: IDataObject, type: string): Promise<IDataObject> {
+	const given = ((json.privacy as IDataObject | undefined)?.correction ?? {}) as IDataObject;
+	if (type !== 'correct' || given.value !== undefined || typeof json.contentRef !== 'string') return given;
+	const resolved = await resolveContent(svc.desk.store, svc.desk.keys, json);
+	const text = resolved?.message.text;
+	const found = typeof text === 'string' ? detectPrivacyCommand(text) : undefined;
+	return found?.type === 'correct' && found.correction ? (found.correction as IDataObject) : given;
+}
+
 /** Execute: a request of a given type for a contact, from WhatsApp (identity given) or another channel (code first). */
 export async function executeRequest(ctx: IExecuteFunctions, svc: PrivacyServices, itemIndex: number): Promise<INodeExecutionData> {
 	const json = ctx.getInputData()[itemIndex].json;
@@ -59,7 +74,7 @@ export async function executeRequest(ctx: IExecuteFunctions, svc: PrivacyService
 	}
 	const channel = param(ctx, 'channel', itemIndex, 'whatsapp') as Channel;
 	const language = (typeof privacy.language === 'string' && privacy.language) || param(ctx, 'language', itemIndex) || undefined;
-	const correction = (privacy.correction ?? {}) as IDataObject;
+	const correction = await correctionOf(svc, json, type);
 	const changes = {
 		...(correction.field === 'name' && typeof correction.value === 'string' ? { name: correction.value } : {}),
 		...(correction.field === 'language' && typeof correction.value === 'string' ? { language: correction.value } : {}),

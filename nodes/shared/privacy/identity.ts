@@ -43,7 +43,8 @@ export async function issueCode(desk: PrivacyDesk, requestId: string): Promise<s
  */
 export async function checkCode(desk: PrivacyDesk, requestId: string, code: string): Promise<CodeCheck> {
 	const pending = (await desk.store.getRecord<PendingCode>(SCOPES.verification, requestId))?.value;
-	if (!pending) return { ok: false, reason: 'expired', attemptsLeft: 0 };
+	// The desk's clock decides, as it did when the code was issued: the store's own expiry uses another clock.
+	if (!pending || !(Date.parse(pending.expiresAt) > desk.now().getTime())) return { ok: false, reason: 'expired', attemptsLeft: 0 };
 	let attempt = 0;
 	for (let slot = 1; slot <= MAX_ATTEMPTS && attempt === 0; slot++) {
 		if (await desk.store.claim(ATTEMPTS_SCOPE, attemptKey(requestId, slot), CODE_TTL_MS)) attempt = slot;

@@ -94,15 +94,20 @@ export function outcomeOf(results: StoreResult[]): 'completed' | 'partially_comp
 	return 'completed';
 }
 
+/** `months` calendar months later (UTC); the last day of the target month when it has no such day (Jan 31 → Feb 28). */
+function addMonths(date: Date, months: number): Date {
+	const due = new Date(date);
+	const day = due.getUTCDate();
+	due.setUTCMonth(due.getUTCMonth() + months);
+	if (due.getUTCDate() < day) due.setUTCDate(0);
+	return due;
+}
+
 /** GDPR Art. 12(3): one month by default; 45 days (CCPA) selectable. */
 export function dueDate(received: Date, deadline: 'one_month' | '45_days'): Date {
+	if (deadline === 'one_month') return addMonths(received, 1);
 	const due = new Date(received);
-	if (deadline === '45_days') due.setUTCDate(due.getUTCDate() + 45);
-	else {
-		const day = due.getUTCDate();
-		due.setUTCMonth(due.getUTCMonth() + 1);
-		if (due.getUTCDate() < day) due.setUTCDate(0);
-	}
+	due.setUTCDate(due.getUTCDate() + 45);
 	return due;
 }
 
@@ -111,8 +116,7 @@ export function extend(request: PrivacyRequest, months: 1 | 2, reason: string, n
 	if (TERMINAL_STATES.has(request.state)) throw new Error('A finished request cannot be extended.');
 	if (!reason.trim()) throw new Error('An extension needs a reason the person will be told.');
 	if (request.extension) throw new Error('This request has already been extended.');
-	const due = new Date(request.dueAt);
-	due.setUTCMonth(due.getUTCMonth() + months);
+	const due = addMonths(new Date(request.dueAt), months);
 	return { ...request, dueAt: due.toISOString(), extension: { dueAt: due.toISOString(), reason: reason.trim(), at: now.toISOString() } };
 }
 

@@ -109,3 +109,11 @@ export function randomRef(): string {
 function assertKey(key: Buffer): void {
 	if (!Buffer.isBuffer(key) || key.length !== 32) throw new TypeError('WhatsAuto: key must be a 32-byte Buffer');
 }
+
+/**
+ * A store key for an identifier that must not sit in the database readable (message ids encode the phone
+ * number; Meta's preference events carry it): HMAC-SHA256 under a secret kept in n8n's credentials.
+ */
+export function opaqueKey(secret: string | Buffer, value: string): string {
+	return createHmac('sha256', secret).update(`whatsauto/key/v1:${value}`, 'utf8').digest('hex');
+}

@@ -1,6 +1,6 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { resolveContent } from '../../shared/content';
+import { forgetContent, resolveContent } from '../../shared/content';
 import { detectPrivacyCommand } from '../../shared/privacy/detect';
 import { checkCode, CODE_TTL_MS, issueCode } from '../../shared/privacy/identity';
 import { extend, type Channel, type PrivacyRequest, type RequestType } from '../../shared/privacy/lifecycle';
@@ -60,6 +60,11 @@ async function correctionOf(svc: PrivacyServices, json: IDataObject, type: strin
 	return found?.type === 'correct' && found.correction ? (found.correction as IDataObject) : given;
 }
 
+/** The command is answered: what the person wrote, kept by reference, goes now (like the Auto-Reply's answered messages). */
+async function forgetAnswered(svc: PrivacyServices, json: IDataObject): Promise<void> {
+	if (typeof json.contentRef === 'string') await forgetContent(svc.desk.store, json.contentRef);
+}
+
 /** Execute: a request of a given type for a contact, from WhatsApp (identity given) or another channel (code first). */
 export async function executeRequest(ctx: IExecuteFunctions, svc: PrivacyServices, itemIndex: number): Promise<INodeExecutionData> {
 	const json = ctx.getInputData()[itemIndex].json;
@@ -68,7 +73,11 @@ export async function executeRequest(ctx: IExecuteFunctions, svc: PrivacyService
 	const type = (chosen === 'detected' ? String(privacy.type ?? '') : chosen) as RequestType | 'status';
 	const contact = param(ctx, 'contact', itemIndex).replace(/[^\d]/g, '');
 	if (!contact) throw new NodeOperationError(ctx.getNode(), 'No contact number: set "Contact" (the WhatsApp number, digits with country code).', { itemIndex });
-	if (type === 'status') return { json: await statusReply(svc, json, contact), pairedItem: { item: itemIndex } };
+	if (type === 'status') {
+		const status = await statusReply(svc, json, contact);
+		await forgetAnswered(svc, json);
+		return { json: status, pairedItem: { item: itemIndex } };
+	}
 	if (!RIGHTS.includes(type)) {
 		throw new NodeOperationError(ctx.getNode(), `Unknown request type "${type}". Connect the privacy output of Detect or choose a type.`, { itemIndex });
 	}
@@ -98,6 +107,7 @@ export async function executeRequest(ctx: IExecuteFunctions, svc: PrivacyService
 			correction: changes,
 			actor,
 		});
+		await forgetAnswered(svc, json);
 		return { json: requestOutput(done.request, { confirmationIds: done.confirmationIds }), ...(done.binary ? { binary: { data: done.binary } } : {}), pairedItem: { item: itemIndex } };
 	}
 

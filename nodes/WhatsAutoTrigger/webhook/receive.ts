@@ -1,6 +1,7 @@
 import type { INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { cachedCredentials, invalidateCredentials } from '../../shared/credentialCache';
+import { opaqueKey } from '../../shared/crypto';
 import { META_CREDENTIAL, toMetaCredentials, type MetaCredentials } from '../../shared/transport/metaCredentials';
 import { purgeOccasionally, storeFor } from '../../shared/storeAccess';
 import { dedupeKey, DeliveryRejectedError, parseDelivery } from '../../shared/whatsapp';
@@ -60,12 +61,12 @@ async function verified(ctx: IWebhookFunctions, raw: Buffer | undefined): Promis
 	return { creds, failure: check.ok ? undefined : check.reason };
 }
 
-async function claimNew(ctx: IWebhookFunctions, routed: RoutedUpdate[]): Promise<RoutedUpdate[]> {
+async function claimNew(ctx: IWebhookFunctions, routed: RoutedUpdate[], appSecret: string): Promise<RoutedUpdate[]> {
 	const { store } = await storeFor(ctx);
 	purgeOccasionally(store, (error) => ctx.logger.warn(`WhatsAuto store purge failed: ${error.message}`));
 	const fresh: RoutedUpdate[] = [];
 	for (const entry of routed) {
-		if (await store.claim(DEDUPE_SCOPE, dedupeKey(entry.update), DEDUPE_TTL_MS)) fresh.push(entry);
+		if (await store.claim(DEDUPE_SCOPE, opaqueKey(appSecret, dedupeKey(entry.update)), DEDUPE_TTL_MS)) fresh.push(entry);
 	}
 	return fresh;
 }
@@ -104,7 +105,7 @@ async function delivery(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const { routed, dropped } = route(updates, config, creds, Date.now());
 	let fresh: RoutedUpdate[];
 	try {
-		fresh = routed.length ? await claimNew(ctx, routed) : [];
+		fresh = routed.length ? await claimNew(ctx, routed, creds.appSecret) : [];
 	} catch (error) {
 		ctx.logger.error(`WhatsAuto Trigger could not reach its store; answering 500 so Meta retries: ${(error as Error).message}`);
 		return reply(ctx, 500, 'store unavailable');

@@ -3,6 +3,7 @@ import type OpenAI from 'openai';
 import { NodeApiError, NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { forgetContent, resolveContent } from '../../../shared/content';
+import { opaqueKey } from '../../../shared/crypto';
 import { PrivacyDesk } from '../../../shared/privacy/desk';
 import { isAiSuppressed } from '../../../shared/privacy/rights';
 import { cachedCredentials } from '../../../shared/credentialCache';
@@ -57,6 +58,11 @@ async function services(ctx: IExecuteFunctions): Promise<Services> {
 	const meta = toMetaCredentials(await cachedCredentials(ctx, META_CREDENTIAL));
 	const openai = openAiClient(toOpenAiCredentials(await cachedCredentials(ctx, OPENAI_CREDENTIAL)));
 	return { http: async (options) => await ctx.helpers.httpRequest(options), meta, openai, access: await storeFor(ctx) };
+}
+
+/** Store keys for message ids: the store credential's pseudonym key, else the Meta app secret. */
+function opaqueFor(svc: Services): (value: string) => string {
+	return svc.access.keys ? svc.access.keys.pseudonymise : (value) => opaqueKey(svc.meta.appSecret, value);
 }
 
 function recipientOf(json: IDataObject): Recipient {
@@ -164,7 +170,7 @@ async function handleStatus(ctx: IExecuteFunctions, json: IDataObject, options: 
 	const closed = json.status === 'failed' && errors.some((error) => error.code === RE_ENGAGEMENT);
 	const base = { messageId: json.messageId, kind: 'status', model: options.model };
 	if (!closed) return { ...base, status: 'skipped', skipped: true, reason: 'status', graphMessageIds: [] };
-	const ledger = new ReplyLedger(svc.access.store, '');
+	const ledger = new ReplyLedger(svc.access.store, '', opaqueFor(svc));
 	const sent = await ledger.sentBy(String(json.messageId));
 	if (!sent) return { ...base, status: 'skipped', skipped: true, reason: 'not_our_message', graphMessageIds: [] };
 	const recipient: Recipient = {
@@ -172,15 +178,15 @@ async function handleStatus(ctx: IExecuteFunctions, json: IDataObject, options: 
 		userId: typeof json.recipientUserId === 'string' ? json.recipientUserId : undefined,
 	};
 	if (!canSendTemplate(options) || !options.sendReply) {
-		return { ...base, inReplyTo: sent.inReplyTo, status: 'skipped', skipped: true, reason: 'window_closed', graphMessageIds: [] };
+		return { ...base, status: 'skipped', skipped: true, reason: 'window_closed', graphMessageIds: [] };
 	}
 	// One template per customer message: a reply split into parts fails part by part, each with its own status.
 	if (!(await svc.access.store.claim('template-fallback', sent.inReplyTo, 8 * 24 * 3600 * 1000))) {
-		return { ...base, inReplyTo: sent.inReplyTo, status: 'skipped', skipped: true, reason: 'duplicate', graphMessageIds: [] };
+		return { ...base, status: 'skipped', skipped: true, reason: 'duplicate', graphMessageIds: [] };
 	}
 	const wamid = await deliverTemplate(svc.http, svc.meta, recipient, options);
 	ctx.logger.info('WhatsAuto Auto-Reply sent the template fallback after a late 24-hour-window failure (131047)');
-	return { ...base, inReplyTo: sent.inReplyTo, status: 'template', fallback: true, reason: 'window_closed_async', graphMessageIds: [wamid] };
+	return { ...base, status: 'template', fallback: true, reason: 'window_closed_async', graphMessageIds: [wamid] };
 }
 
 /** One inbound message → understood, answered, delivered once; the output says exactly what happened. */
@@ -197,8 +203,8 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 	}
 	const recipient = recipientOf(json);
 	const contactKey = svc.access.keys ? svc.access.keys.pseudonymise(recipient.waId ?? recipient.userId ?? '') : '';
-	const ledger = new ReplyLedger(svc.access.store, contactKey);
-	const key = ReplyLedger.key(String(json.phoneNumberId ?? svc.meta.phoneNumberId), json.messageId);
+	const ledger = new ReplyLedger(svc.access.store, contactKey, opaqueFor(svc));
+	const key = ledger.key(String(json.phoneNumberId ?? svc.meta.phoneNumberId), json.messageId);
 	const output = baseOutput(json, options);
 
 	const begun = await ledger.begin(key);
@@ -209,7 +215,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 	try {
 		const finish = async (outcome: Omit<ReplyOutcome, 'at'>, extra: IDataObject = {}): Promise<IDataObject> => {
 			const full: ReplyOutcome = { ...outcome, at: new Date().toISOString() };
-			await ledger.finish(key, full, json.messageId as string);
+			await ledger.finish(key, full);
 			if (typeof json.contentRef === 'string') await forgetContent(svc.access.store, json.contentRef);
 			return { ...output, ...full, latencyMs: Date.now() - started, fallback: false, skipped: full.status === 'skipped', ...extra };
 		};

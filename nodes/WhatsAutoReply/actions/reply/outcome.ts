@@ -25,13 +25,18 @@ export type Begin = { state: 'done'; outcome: ReplyOutcome } | { state: 'busy' }
  * a short lease decides who works on it; the lease is released if the work fails before anything was sent.
  */
 export class ReplyLedger {
+	/**
+	 * `opaque` turns message ids into store keys: wamids encode the customer's number, so they are never
+	 * stored readable.
+	 */
 	constructor(
 		private readonly store: WhatsAutoStore,
 		private readonly contactKey: string,
+		private readonly opaque: (value: string) => string,
 	) {}
 
-	static key(phoneNumberId: string, messageId: string): string {
-		return `${phoneNumberId}:${messageId}`;
+	key(phoneNumberId: string, messageId: string): string {
+		return this.opaque(`${phoneNumberId}:${messageId}`);
 	}
 
 	async begin(key: string): Promise<Begin> {
@@ -42,15 +47,16 @@ export class ReplyLedger {
 		return raced ? { state: 'done', outcome: raced.value } : { state: 'mine' };
 	}
 
-	async finish(key: string, outcome: ReplyOutcome, inReplyTo: string): Promise<void> {
+	/** Records the outcome, and for each message sent which inbound message (by its key) it answered. */
+	async finish(key: string, outcome: ReplyOutcome): Promise<void> {
 		const expiresAt = new Date(Date.now() + OUTCOME_TTL_MS);
 		await this.store.putRecord({ scope: OUTCOMES, key, contactKey: this.contactKey, value: outcome, expiresAt });
 		for (const wamid of outcome.graphMessageIds) {
 			await this.store.putRecord({
 				scope: SENT,
-				key: wamid,
+				key: this.opaque(wamid),
 				contactKey: this.contactKey,
-				value: { inReplyTo, status: outcome.status },
+				value: { inReplyTo: key, status: outcome.status },
 				expiresAt: new Date(Date.now() + SENT_TTL_MS),
 			});
 		}
@@ -62,6 +68,6 @@ export class ReplyLedger {
 
 	/** The inbound message one of our sent messages answered, if we sent it. */
 	async sentBy(wamid: string): Promise<{ inReplyTo: string; status: string } | undefined> {
-		return (await this.store.getRecord<{ inReplyTo: string; status: string }>(SENT, wamid))?.value;
+		return (await this.store.getRecord<{ inReplyTo: string; status: string }>(SENT, this.opaque(wamid)))?.value;
 	}
 }

@@ -70,38 +70,64 @@ function confirmationKey(request: PrivacyRequest): MessageKey {
 	}
 }
 
+/** The export as a WhatsApp document plus a short summary; part of fulfilling an access request. */
+async function deliverExport(
+	svc: PrivacyServices,
+	request: PrivacyRequest,
+	contact: string,
+	exported: Buffer,
+	summary: string,
+): Promise<string[]> {
+	const language = resolveLanguage(request.language);
+	const params = { requestId: request.id, business: svc.operator.controllerName };
+	// WhatsApp takes no application/json documents (131053): the same JSON goes as a plain-text file.
+	const documentName = `${request.id}-personal-data.txt`;
+	const mediaId = await uploadMedia(svc.http, svc.meta, exported, 'text/plain', documentName);
+	const recipient = { waId: contact };
+	return [
+		await sendDocument(svc.http, svc.meta, recipient, { mediaId, fileName: documentName, caption: privacyMessage('access_done', language, params) }),
+		await sendText(svc.http, svc.meta, recipient, privacyMessage('access_summary', language, { ...params, summary })),
+	];
+}
+
 /**
- * Runs an identified request to its end: in_progress → the right performed on every store → completed,
- * partially completed (with what was kept and why) or failed; then the export and the confirmation in the
- * person's language. The erasure unlinks the request from the person before it is saved again.
+ * Runs an identified request to its end: in_progress → the right performed on every store (and, for
+ * access over WhatsApp, the export delivered) → completed, partially completed (with what was kept and
+ * why) or failed; then the confirmation in the person's language. The erasure unlinks the request from
+ * the person before it is saved again.
  */
 export async function fulfil(ctx: IExecuteFunctions, svc: PrivacyServices, identified: PrivacyRequest, options: FulfilOptions): Promise<Fulfilled> {
 	let request = await svc.desk.advance(identified, 'in_progress', options.actor);
 	let exported: Buffer | undefined;
-	let summary: string | undefined;
+	const confirmationIds: string[] = [];
 	try {
 		const done = await perform(svc, request, options);
 		exported = done.exported;
-		summary = done.summary;
+		if (exported && options.delivery !== 'binary') {
+			try {
+				confirmationIds.push(...(await deliverExport(svc, request, options.contact, exported, done.summary ?? '')));
+				done.results.push({ store: 'whatsapp delivery', outcome: 'done', count: 1 });
+			} catch (error) {
+				done.results.push({ store: 'whatsapp delivery', outcome: 'failed', reason: `The export could not be sent over WhatsApp: ${(error as Error).message}` });
+			}
+		}
 		const kept = done.results.filter((result) => result.outcome === 'kept').map((result) => result.reason);
+		const failed = done.results.filter((result) => result.outcome === 'failed').map((result) => result.reason);
 		request = await svc.desk.advance(request, outcomeOf(done.results), options.actor, {
 			results: done.results,
-			...(kept.length ? { reason: kept.join(' ') } : {}),
+			...(kept.length || failed.length ? { reason: [...failed, ...kept].join(' ') } : {}),
 			...(request.type === 'delete' ? { subject: '' } : {}),
 		});
 	} catch (error) {
 		request = await svc.desk.advance(request, 'failed', options.actor, { reason: `Internal error: ${(error as Error).name}` });
 	}
 
-	const recipient = { waId: options.contact };
-	const language = resolveLanguage(request.language);
-	const confirmationIds: string[] = [];
 	let binary: IBinaryData | undefined;
-	const fileName = `${request.id}-personal-data.json`;
 	if (exported && options.delivery !== 'whatsapp') {
-		binary = await ctx.helpers.prepareBinaryData(exported, fileName, 'application/json');
+		binary = await ctx.helpers.prepareBinaryData(exported, `${request.id}-personal-data.json`, 'application/json');
 	}
-	if (options.sendConfirmation) {
+	const exportSent = confirmationIds.length > 0;
+	if (options.sendConfirmation && !exportSent) {
 		const params: Record<string, string> = {
 			requestId: request.id,
 			business: svc.operator.controllerName,
@@ -109,19 +135,10 @@ export async function fulfil(ctx: IExecuteFunctions, svc: PrivacyServices, ident
 			...(svc.operator.supervisoryAuthority ? { authority: svc.operator.supervisoryAuthority } : {}),
 			fields: (request.fields ?? Object.keys(options.correction)).join(', '),
 		};
-		if (exported && options.delivery !== 'binary') {
-			// WhatsApp takes no application/json documents (131053): the same JSON goes as a plain-text file.
-			const documentName = `${request.id}-personal-data.txt`;
-			const mediaId = await uploadMedia(svc.http, svc.meta, exported, 'text/plain', documentName);
-			confirmationIds.push(
-				await sendDocument(svc.http, svc.meta, recipient, { mediaId, fileName: documentName, caption: privacyMessage('access_done', language, params) }),
-			);
-			confirmationIds.push(await sendText(svc.http, svc.meta, recipient, privacyMessage('access_summary', language, { ...params, summary: summary ?? '' })));
-		} else {
-			confirmationIds.push(await sendText(svc.http, svc.meta, recipient, privacyMessage(confirmationKey(request), language, params)));
-		}
-		await svc.desk.note(request, options.actor, 'confirmed', { messages: confirmationIds.length });
+		const key = confirmationKey(request);
+		confirmationIds.push(await sendText(svc.http, svc.meta, { waId: options.contact }, privacyMessage(key, resolveLanguage(request.language), params)));
 	}
+	if (confirmationIds.length) await svc.desk.note(request, options.actor, 'confirmed', { messages: confirmationIds.length });
 	return { request, binary, confirmationIds };
 }
 

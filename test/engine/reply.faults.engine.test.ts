@@ -318,7 +318,7 @@ describe('the 24-hour customer-service window', () => {
 		}
 
 		it('sends the template once when the failed status is fed back; a repeated status sends nothing', async () => {
-			const { items, failed } = await replyIntoClosedWindow('Is my order ready?');
+			const { failed } = await replyIntoClosedWindow('Is my order ready?');
 			const statusItems = rig.statusItems(failed[0].payload);
 			expect(statusItems).toEqual([
 				{ json: expect.objectContaining({ kind: 'status', status: 'failed', messageId: rig.graph.sent[0].id, errors: [expect.objectContaining({ code: 131047 })] }) },

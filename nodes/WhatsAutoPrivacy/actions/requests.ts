@@ -25,6 +25,7 @@ async function sendCode(ctx: IExecuteFunctions, svc: PrivacyServices, itemIndex:
 			name: template,
 			language: param(ctx, 'codeTemplateLanguage', itemIndex, 'en_US') || 'en_US',
 			bodyParameters: [code],
+			copyCode: code,
 		});
 	}
 	const text = privacyMessage('verification_code', resolveLanguage(request.language), {

@@ -1,7 +1,7 @@
 import { decrypt } from '../crypto';
 import type { PrivacyDesk, Profile, Suppression } from './desk';
 import { SCOPES } from './desk';
-import type { PrivacyRequest, StoreResult } from './lifecycle';
+import { TERMINAL_STATES, type PrivacyRequest, type StoreResult } from './lifecycle';
 
 /** Record scopes the Auto-Reply node writes per person (metadata about replies, keyed by pseudonym). */
 const PERSONAL_RECORD_SCOPES = ['reply', 'sent', SCOPES.profile, SCOPES.request] as const;
@@ -74,7 +74,9 @@ export async function collectAccess(desk: PrivacyDesk, contact: string, requestI
 export async function erase(desk: PrivacyDesk, contact: string, request: PrivacyRequest): Promise<StoreResult[]> {
 	const subject = desk.subjectOf(contact);
 	for (const earlier of await desk.history(subject)) {
-		if (earlier.id !== request.id) await desk.save({ ...earlier, subject: '' });
+		if (earlier.id === request.id) continue;
+		if (TERMINAL_STATES.has(earlier.state)) await desk.save({ ...earlier, subject: '' });
+		else await desk.advance(earlier, 'denied', 'system', { reason: `Superseded by erasure request ${request.id}.`, subject: '' });
 	}
 	const removed = await desk.store.eraseContact(subject);
 	const results: StoreResult[] = [{ store: 'content and records', outcome: 'done', count: removed }];

@@ -86,6 +86,8 @@ export interface TemplateMessage {
 	language: string;
 	/** Positional body parameters ({{1}}, {{2}}, …). */
 	bodyParameters: string[];
+	/** Authentication templates' copy-code / one-tap button takes the code again as its URL parameter. */
+	copyCode?: string;
 }
 
 /** Sends an approved template: the only kind of message allowed outside the 24-hour window. */
@@ -96,9 +98,10 @@ export async function sendTemplate(
 	template: TemplateMessage,
 	options: SendOptions = {},
 ): Promise<string> {
-	const components = template.bodyParameters.length
-		? [{ type: 'body', parameters: template.bodyParameters.map((text) => ({ type: 'text', text })) }]
-		: undefined;
+	const components = [
+		...(template.bodyParameters.length ? [{ type: 'body', parameters: template.bodyParameters.map((text) => ({ type: 'text', text })) }] : []),
+		...(template.copyCode ? [{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: template.copyCode }] }] : []),
+	];
 	return await send(
 		http,
 		creds,
@@ -106,7 +109,7 @@ export async function sendTemplate(
 			recipient_type: 'individual',
 			...addressOf(recipient),
 			type: 'template',
-			template: { name: template.name, language: { code: template.language }, ...(components ? { components } : {}) },
+			template: { name: template.name, language: { code: template.language }, ...(components.length ? { components } : {}) },
 		},
 		options.policy ?? DEFAULT_RETRY,
 		options.wait ?? sleep,

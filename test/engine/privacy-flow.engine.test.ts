@@ -308,13 +308,8 @@ describe('confirmations in the language of the command', () => {
 		expect(sentTexts(rig.graph)[0].startsWith(head)).toBe(true);
 	});
 
-	/**
-	 * KNOWN GAP (not fixed here: it needs translated copy): the summary lines of the access summary — "Profile:",
-	 * "Messages still held…", "Reply records:", "Privacy requests:", "AI replies: active, marketing: …" — are
-	 * hard-coded English in nodes/WhatsAutoPrivacy/actions/fulfil.ts, so a Bengali or Arabic summary is half English.
-	 * Marked `failing`; once the lines are localised jest reports this test as passing unexpectedly: drop `.failing`.
-	 */
-	it.failing('localises the lines of the access summary as well', async () => {
+	/** The lines of the summary are in the person's language too, not only its heading. */
+	it('localises the lines of the access summary as well', async () => {
 		const store = freshStore();
 		const flow = await say(store, 'আমার তথ্য পাঠান');
 		expect(flow.output(EXECUTE_NODE)[0].json).toMatchObject({ type: 'access', language: 'bn', state: 'completed' });

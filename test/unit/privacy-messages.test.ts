@@ -1,5 +1,7 @@
 import { accessDisclosure, DEFAULT_RETENTION, type OperatorInfo } from '../../nodes/shared/privacy/disclosure';
 import {
+	ACCESS_SUMMARY,
+	accessSummary,
 	DEFAULT_AUTHORITY,
 	LANGUAGES,
 	MESSAGE_PARAMS,
@@ -7,6 +9,7 @@ import {
 	RTL_LANGUAGES,
 	privacyMessage,
 	resolveLanguage,
+	type AccessSummaryFacts,
 	type Language,
 	type MessageKey,
 } from '../../nodes/shared/privacy/messages';
@@ -126,6 +129,106 @@ describe('privacy messages', () => {
 	it('isolates substituted values in right-to-left text only', () => {
 		expect(privacyMessage('received', 'ar', PARAMS)).toContain(`${FSI}PR-7F3K9Q${PDI}`);
 		expect(privacyMessage('received', 'en', PARAMS)).not.toContain(FSI);
+	});
+});
+
+describe('accessSummary', () => {
+	const FACTS: AccessSummaryFacts = { profile: true, messages: 17, replies: 23, requests: 4, aiReplies: 'active', marketing: 'objected' };
+	const NONE: AccessSummaryFacts = { profile: false, messages: 0, replies: 0, requests: 1, aiReplies: 'objected', marketing: 'active' };
+	/** Every English word of the summary, as whole words, case-insensitive. */
+	const ENGLISH = /\b(profile|yes|none|messages?|still|held|encrypted|expiring|reply|replies|records?|privacy|requests?|marketing|active|objected)\b/i;
+	const LATIN_SCRIPT: Language[] = ['es', 'pt', 'id'];
+
+	it('keeps the English summary exactly as before', () => {
+		expect(accessSummary('en', FACTS)).toBe(
+			['Profile: yes', 'Messages still held (encrypted, expiring): 17', 'Reply records: 23', 'Privacy requests: 4', 'AI replies: active, marketing: objected'].join('\n'),
+		);
+		expect(accessSummary('en', NONE)).toBe(
+			['Profile: none', 'Messages still held (encrypted, expiring): 0', 'Reply records: 0', 'Privacy requests: 1', 'AI replies: objected, marketing: active'].join('\n'),
+		);
+	});
+
+	describe.each(LANGUAGES)('%s', (lang) => {
+		const text = ACCESS_SUMMARY[lang];
+
+		it('has every line, template and state word, with exactly its placeholder', () => {
+			expect(placeholders(text.profile)).toEqual(['profile']);
+			expect(placeholders(text.messages)).toEqual(['messages']);
+			expect(placeholders(text.replies)).toEqual(['replies']);
+			expect(placeholders(text.requests)).toEqual(['requests']);
+			expect(placeholders(text.processing)).toEqual(['aiReplies', 'marketing']);
+			const words = [text.profileHeld, text.profileNone, text.aiReplies.active, text.aiReplies.objected, text.marketing.active, text.marketing.objected];
+			for (const word of words) {
+				expect(word.trim()).not.toBe('');
+				expect(word).not.toMatch(/[{}\n]/);
+			}
+			expect(text.profileHeld).not.toBe(text.profileNone);
+			expect(text.aiReplies.active).not.toBe(text.aiReplies.objected);
+			expect(text.marketing.active).not.toBe(text.marketing.objected);
+		});
+
+		it.each([
+			['some data, AI active, marketing objected', FACTS],
+			['no profile, AI objected, marketing active', NONE],
+		])('states every field (%s)', (_, facts) => {
+			const out = accessSummary(lang, facts);
+			const lines = strip(out).split('\n');
+			expect(lines).toHaveLength(5);
+			expect(out).not.toMatch(/[{}]/);
+			expect(lines[0]).toBe(text.profile.replace('{profile}', facts.profile ? text.profileHeld : text.profileNone));
+			expect(lines[1]).toBe(text.messages.replace('{messages}', String(facts.messages)));
+			expect(lines[2]).toBe(text.replies.replace('{replies}', String(facts.replies)));
+			expect(lines[3]).toBe(text.requests.replace('{requests}', String(facts.requests)));
+			expect(lines[4]).toBe(
+				text.processing.replace('{aiReplies}', text.aiReplies[facts.aiReplies]).replace('{marketing}', text.marketing[facts.marketing]),
+			);
+		});
+
+		if (lang !== 'en') {
+			it('leaks no English', () => {
+				for (const facts of [FACTS, NONE]) {
+					const out = strip(accessSummary(lang, facts));
+					expect(out).not.toMatch(ENGLISH);
+					for (const line of strip(accessSummary('en', facts)).split('\n')) expect(out).not.toContain(line.split(':')[0]);
+					if (SCRIPTS[lang]) {
+						// in its own script: nothing Latin at all, digits aside
+						expect(out).toMatch(SCRIPTS[lang]!);
+						expect(out).not.toMatch(/[A-Za-z]/);
+					} else {
+						expect(LATIN_SCRIPT).toContain(lang);
+					}
+				}
+				const words = Object.values(text).flatMap((v: string | Record<string, string>) => (typeof v === 'string' ? [v] : Object.values(v)));
+				for (const word of words) expect(word.replace(/\{[A-Za-z]+\}/g, '')).not.toMatch(ENGLISH);
+				expect(text).not.toEqual(ACCESS_SUMMARY.en);
+			});
+		}
+	});
+
+	it('isolates the values in right-to-left text only', () => {
+		const ar = accessSummary('ar', FACTS);
+		expect(ar).toContain(`${FSI}17${PDI}`);
+		expect(ar).toContain(`${FSI}${ACCESS_SUMMARY.ar.profileHeld}${PDI}`);
+		expect(ar).toContain(`${FSI}${ACCESS_SUMMARY.ar.marketing.objected}${PDI}`);
+		for (const lang of LANGUAGES.filter((l) => !RTL_LANGUAGES.has(l))) expect(accessSummary(lang, FACTS)).not.toMatch(/[\u2066-\u2069]/);
+	});
+
+	it('falls back to English for unknown or missing languages', () => {
+		const en = accessSummary('en', FACTS);
+		expect(accessSummary(undefined, FACTS)).toBe(en);
+		expect(accessSummary('fr' as Language, FACTS)).toBe(en);
+		expect(accessSummary('__proto__' as Language, FACTS)).toBe(en);
+		expect(accessSummary('BN' as Language, FACTS)).toBe(accessSummary('bn', FACTS));
+	});
+
+	it('leaves a missing or unknown value visible and never throws', () => {
+		const broken = { ...FACTS, messages: Number.NaN, aiReplies: 'paused' } as unknown as AccessSummaryFacts;
+		const out = accessSummary('es', broken);
+		expect(out).toContain('{messages}');
+		expect(out).toContain('{aiReplies}');
+		expect(out).toContain(ACCESS_SUMMARY.es.marketing.objected);
+		expect(() => accessSummary('en', undefined as unknown as AccessSummaryFacts)).not.toThrow();
+		expect(accessSummary('en', { ...FACTS, aiReplies: 'toString' } as unknown as AccessSummaryFacts)).toContain('{aiReplies}');
 	});
 });
 

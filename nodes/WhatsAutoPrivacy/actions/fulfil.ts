@@ -2,7 +2,7 @@ import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { accessDisclosure } from '../../shared/privacy/disclosure';
 import { outcomeOf, type PrivacyRequest, type RequestType, type StoreResult } from '../../shared/privacy/lifecycle';
-import { privacyMessage, resolveLanguage, type MessageKey } from '../../shared/privacy/messages';
+import { accessSummary, privacyMessage, resolveLanguage, type MessageKey } from '../../shared/privacy/messages';
 import { collectAccess, correct, erase, object, resume } from '../../shared/privacy/rights';
 import { sendDocument, sendText, uploadMedia } from '../../shared/transport/messages';
 import type { PrivacyServices } from './services';
@@ -33,13 +33,14 @@ async function perform(
 		case 'access': {
 			const { data, results } = await collectAccess(svc.desk, options.contact, request.id);
 			const document = { ...data, information: accessDisclosure(svc.operator, resolveLanguage(request.language)) };
-			const summary = [
-				`Profile: ${data.profile ? 'yes' : 'none'}`,
-				`Messages still held (encrypted, expiring): ${data.conversationMemory.length}`,
-				`Reply records: ${data.replyHistory.length}`,
-				`Privacy requests: ${data.privacyRequests.length}`,
-				`AI replies: ${data.processingState.aiReplies}, marketing: ${data.processingState.marketing}`,
-			].join('\n');
+			const summary = accessSummary(resolveLanguage(request.language), {
+				profile: Boolean(data.profile),
+				messages: data.conversationMemory.length,
+				replies: data.replyHistory.length,
+				requests: data.privacyRequests.length,
+				aiReplies: data.processingState.aiReplies,
+				marketing: data.processingState.marketing,
+			});
 			return { results, exported: Buffer.from(JSON.stringify(document, null, 2)), summary };
 		}
 		case 'delete':

@@ -247,6 +247,118 @@ export const MESSAGES: Readonly<Record<Language, Readonly<Record<MessageKey, str
 	},
 };
 
+/** What the access summary states, one line each (see {@link accessSummary}). */
+export interface AccessSummaryFacts {
+	/** Whether a profile is held. */
+	profile: boolean;
+	/** Messages still held (encrypted, expiring). */
+	messages: number;
+	/** Reply records. */
+	replies: number;
+	/** Privacy requests on record (this one included). */
+	requests: number;
+	aiReplies: ProcessingState;
+	marketing: ProcessingState;
+}
+
+export type ProcessingState = 'active' | 'objected';
+
+/**
+ * The lines of the access summary. Each line is a template filled like {@link MESSAGES}; the state words
+ * are per field so that they agree with their noun (Spanish and Portuguese).
+ */
+export interface AccessSummaryText {
+	profile: string;
+	profileHeld: string;
+	profileNone: string;
+	messages: string;
+	replies: string;
+	requests: string;
+	processing: string;
+	aiReplies: Readonly<Record<ProcessingState, string>>;
+	marketing: Readonly<Record<ProcessingState, string>>;
+}
+
+export const ACCESS_SUMMARY: Readonly<Record<Language, AccessSummaryText>> = {
+	en: {
+		profile: 'Profile: {profile}',
+		profileHeld: 'yes',
+		profileNone: 'none',
+		messages: 'Messages still held (encrypted, expiring): {messages}',
+		replies: 'Reply records: {replies}',
+		requests: 'Privacy requests: {requests}',
+		processing: 'AI replies: {aiReplies}, marketing: {marketing}',
+		aiReplies: { active: 'active', objected: 'objected' },
+		marketing: { active: 'active', objected: 'objected' },
+	},
+	bn: {
+		profile: 'প্রোফাইল: {profile}',
+		profileHeld: 'আছে',
+		profileNone: 'নেই',
+		messages: 'আমাদের কাছে এখনো থাকা বার্তা (এনক্রিপ্ট করা, নির্দিষ্ট সময় পরে মুছে যায়): {messages}',
+		replies: 'উত্তরের রেকর্ড: {replies}',
+		requests: 'গোপনীয়তা-সংক্রান্ত অনুরোধ: {requests}',
+		processing: 'এআই-এর উত্তর: {aiReplies}; প্রচারমূলক বার্তা: {marketing}',
+		aiReplies: { active: 'চালু', objected: 'আপনার আপত্তিতে বন্ধ' },
+		marketing: { active: 'চালু', objected: 'আপনার আপত্তিতে বন্ধ' },
+	},
+	es: {
+		profile: 'Perfil: {profile}',
+		profileHeld: 'sí',
+		profileNone: 'ninguno',
+		messages: 'Mensajes que aún conservamos (cifrados, se borran automáticamente): {messages}',
+		replies: 'Registros de respuestas: {replies}',
+		requests: 'Solicitudes de privacidad: {requests}',
+		processing: 'Respuestas con IA: {aiReplies}; publicidad: {marketing}',
+		aiReplies: { active: 'activas', objected: 'desactivadas por su oposición' },
+		marketing: { active: 'activa', objected: 'desactivada por su oposición' },
+	},
+	pt: {
+		profile: 'Perfil: {profile}',
+		profileHeld: 'sim',
+		profileNone: 'nenhum',
+		messages: 'Mensagens que ainda guardamos (criptografadas, apagadas automaticamente): {messages}',
+		replies: 'Registros de respostas: {replies}',
+		requests: 'Pedidos de privacidade: {requests}',
+		processing: 'Respostas com IA: {aiReplies}; publicidade: {marketing}',
+		aiReplies: { active: 'ativas', objected: 'desativadas por sua oposição' },
+		marketing: { active: 'ativa', objected: 'desativada por sua oposição' },
+	},
+	hi: {
+		profile: 'प्रोफ़ाइल: {profile}',
+		profileHeld: 'है',
+		profileNone: 'नहीं है',
+		messages: 'हमारे पास अब भी मौजूद संदेश (एन्क्रिप्टेड, तय समय के बाद अपने-आप मिट जाते हैं): {messages}',
+		replies: 'जवाबों के रिकॉर्ड: {replies}',
+		requests: 'निजता से जुड़े अनुरोध: {requests}',
+		processing: 'एआई से जवाब: {aiReplies}; प्रचार संदेश: {marketing}',
+		aiReplies: { active: 'चालू', objected: 'आपकी आपत्ति पर बंद' },
+		marketing: { active: 'चालू', objected: 'आपकी आपत्ति पर बंद' },
+	},
+	ar: {
+		profile: 'الملف الشخصي: {profile}',
+		profileHeld: 'موجود',
+		profileNone: 'لا يوجد',
+		messages: 'الرسائل التي ما زلنا نحتفظ بها (مشفّرة وتُحذف تلقائيًا): {messages}',
+		replies: 'سجلات الردود: {replies}',
+		requests: 'طلبات الخصوصية: {requests}',
+		processing: 'الردود بالذكاء الاصطناعي: {aiReplies}؛ الرسائل التسويقية: {marketing}',
+		aiReplies: { active: 'مفعّلة', objected: 'موقوفة بناءً على اعتراضك' },
+		marketing: { active: 'مفعّلة', objected: 'موقوفة بناءً على اعتراضك' },
+	},
+	id: {
+		profile: 'Profil: {profile}',
+		profileHeld: 'ada',
+		profileNone: 'tidak ada',
+		messages: 'Pesan yang masih kami simpan (terenkripsi, terhapus otomatis): {messages}',
+		replies: 'Catatan balasan: {replies}',
+		requests: 'Permintaan privasi: {requests}',
+		processing: 'Balasan AI: {aiReplies}; pesan pemasaran: {marketing}',
+		aiReplies: { active: 'aktif', objected: 'dihentikan atas keberatan Anda' },
+		marketing: { active: 'aktif', objected: 'dihentikan atas keberatan Anda' },
+	},
+};
+
 const FSI = '\u2068';
 const PDI = '\u2069';
 const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9_]*)\}/g;
@@ -276,7 +388,44 @@ export function privacyMessage(
 		: Object.prototype.hasOwnProperty.call(MESSAGES.en, key)
 			? MESSAGES.en[key]
 			: `{${String(key)}}`;
-	const values: Record<string, string | number> = params ?? {};
+	return fill(template, lang, params, (name) => (name === 'authority' ? DEFAULT_AUTHORITY[lang] : undefined));
+}
+
+/**
+ * The lines of the access summary (profile, messages still held, reply records, privacy requests, AI
+ * replies and marketing) in `language` (English when unknown), one per line. Numbers stay in Western
+ * digits, as in every other message; in right-to-left languages each value is wrapped in bidi isolates.
+ */
+export function accessSummary(language: Language | undefined, facts: AccessSummaryFacts): string {
+	const lang = resolveLanguage(language);
+	const text = ACCESS_SUMMARY[lang];
+	const state = (words: Readonly<Record<ProcessingState, string>>, value: unknown): string =>
+		typeof value === 'string' && Object.prototype.hasOwnProperty.call(words, value) ? words[value as ProcessingState] : '';
+	const values: Record<string, unknown> = {
+		profile: facts?.profile ? text.profileHeld : text.profileNone,
+		messages: facts?.messages,
+		replies: facts?.replies,
+		requests: facts?.requests,
+		aiReplies: state(text.aiReplies, facts?.aiReplies),
+		marketing: state(text.marketing, facts?.marketing),
+	};
+	return [text.profile, text.messages, text.replies, text.requests, text.processing]
+		.map((line) => fill(line, lang, values))
+		.join('\n');
+}
+
+/**
+ * `template` with its `{name}` placeholders filled from `params`, single-pass (a value that itself
+ * contains `{…}` is never expanded). A blank, missing or non-finite value takes `fallback(name)` if it
+ * gives one, else the placeholder stays visible. Values are bidi-isolated in right-to-left languages.
+ */
+function fill(
+	template: string,
+	lang: Language,
+	params: Readonly<Record<string, unknown>> | undefined,
+	fallback: (name: string) => string | undefined = () => undefined,
+): string {
+	const values: Readonly<Record<string, unknown>> = params ?? {};
 	const isolate = RTL_LANGUAGES.has(lang);
 	return template.replace(PLACEHOLDER, (whole, name: string) => {
 		let value: string | undefined;
@@ -286,7 +435,7 @@ export function privacyMessage(
 				value = String(raw);
 			}
 		}
-		if (value === undefined && name === 'authority') value = DEFAULT_AUTHORITY[lang];
+		if (value === undefined) value = fallback(name);
 		if (value === undefined) return whole;
 		return isolate ? `${FSI}${value}${PDI}` : value;
 	});

@@ -45,6 +45,8 @@ export interface StartN8nOptions {
 	echoLogs?: boolean;
 	/** Bound for readiness + activation after spawning `n8n start`. Default 120 s. */
 	startTimeoutMs?: number;
+	/** HTTP port for n8n (e.g. 5678 for a local demo). Default: a free port chosen by the OS. */
+	port?: number;
 }
 
 export interface N8nTimings {
@@ -187,7 +189,8 @@ export async function startN8n(options: StartN8nOptions = {}): Promise<N8n> {
 	await mkdir(join(userFolder, '.n8n'), { recursive: true });
 	const keep = options.keepUserFolder ?? process.env.WHATSAUTO_E2E_KEEP === '1';
 	const echo = options.echoLogs ?? process.env.WHATSAUTO_E2E_ECHO === '1';
-	const [port, brokerPort] = await freePorts(2);
+	const [freeHttpPort, brokerPort] = await freePorts(2);
+	const port = options.port ?? freeHttpPort;
 	const baseUrl = `http://127.0.0.1:${port}`;
 	const encryptionKey =
 		options.env?.N8N_ENCRYPTION_KEY ?? existingEncryptionKey(userFolder) ?? randomBytes(24).toString('hex');

@@ -1,0 +1,369 @@
+/**
+ * The sandbox: a small web server whose page plays the customer's phone.
+ *
+ * The page sends what the customer types or attaches to POST /api/send; the server turns it into a signed
+ * Meta webhook delivery (FakeGraphApi.deliver, media registered with addMedia so n8n can download it) to the
+ * WhatsAuto Trigger. What n8n sends back through the fake Graph API (replies, read receipts, "typing…",
+ * documents) is streamed to the page over Server-Sent Events (GET /api/events), history first, so a reload
+ * shows the whole conversation. GET /media/<id> serves any media the fake holds (downloads of documents the
+ * business sent, previews of what the customer sent).
+ */
+import { readFile } from 'node:fs/promises';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+import { formatDisplayNumber, type FakeGraphApi, type ReadRecord, type SentRecord } from '../test/fakes/graph-api';
+import type { FakeOpenAi } from '../test/fakes/openai';
+import { msg, wamid, type WebhookMessage } from '../test/fakes/webhook-payloads';
+import { defaultTranscript } from './responder';
+
+export interface SandboxCustomer {
+	/** Digits with country code, as WhatsApp's wa_id. */
+	waId: string;
+	name: string;
+}
+
+export interface SandboxOptions {
+	graph: FakeGraphApi;
+	/** The offline responder's fake OpenAI (undefined when replies come from real OpenAI). */
+	offlineAi?: FakeOpenAi;
+	/** Shown on the page. */
+	ai: { mode: 'openai' | 'offline'; description: string };
+	customer: SandboxCustomer;
+	businessName: string;
+	links: { editorUrl: string; formUrl: string };
+	/** Folder with index.html, app.js, app.css. */
+	publicDir: string;
+	port: number;
+	host?: string;
+	/** Bound on one webhook delivery to n8n. Default 30 s. */
+	deliveryTimeoutMs?: number;
+}
+
+/** One entry of the conversation as the page sees it. */
+export type SandboxEvent =
+	| {
+			seq: number;
+			type: 'customer';
+			id: string;
+			kind: 'text' | 'image' | 'audio' | 'document';
+			text?: string;
+			filename?: string;
+			mimeType?: string;
+			mediaId?: string;
+			transcript?: string;
+			at: string;
+	  }
+	| { seq: number; type: 'delivery'; id: string; status: number; ok: boolean; error?: string; at: string }
+	| { seq: number; type: 'read'; id: string; at: string }
+	| { seq: number; type: 'typing'; id: string; at: string }
+	| {
+			seq: number;
+			type: 'business';
+			id: string;
+			kind: string;
+			text?: string;
+			caption?: string;
+			filename?: string;
+			mediaId?: string;
+			mimeType?: string;
+			offline: boolean;
+			inWindow: boolean;
+			replyTo?: string;
+			at: string;
+	  };
+
+type NewEvent = SandboxEvent extends infer E ? (E extends SandboxEvent ? Omit<E, 'seq' | 'at'> : never) : never;
+
+export interface Sandbox {
+	url: string;
+	port: number;
+	/** The conversation so far (also what a fresh page gets first). */
+	events(): SandboxEvent[];
+	/** Sends a customer message the way the page does (used by the page's API and by tests). */
+	send(input: SendInput): Promise<{ id: string; status: number }>;
+	close(): Promise<void>;
+}
+
+export interface SendInput {
+	kind: 'text' | 'image' | 'audio' | 'document';
+	text?: string;
+	filename?: string;
+	mimeType?: string;
+	/** base64 bytes for media */
+	data?: string;
+	/** Offline only: what the voice note "says" (the fake transcription returns it). */
+	transcript?: string;
+}
+
+const MAX_EVENTS = 2000;
+const MAX_BODY = 40 * 1024 * 1024;
+/** What WhatsApp lets a customer send, per kind (Meta's limits, reference §4). */
+const LIMITS = { image: 5 << 20, audio: 16 << 20, document: 100 << 20 };
+const AUDIO_TYPES = ['audio/ogg', 'audio/mpeg', 'audio/mp4', 'audio/aac', 'audio/amr'];
+const STATIC: Record<string, string> = {
+	'/': 'index.html',
+	'/index.html': 'index.html',
+	'/app.js': 'app.js',
+	'/app.css': 'app.css',
+};
+const CONTENT_TYPES: Record<string, string> = {
+	html: 'text/html; charset=utf-8',
+	js: 'text/javascript; charset=utf-8',
+	css: 'text/css; charset=utf-8',
+};
+
+class BadRequest extends Error {}
+
+/** WhatsApp sends voice notes as Ogg/Opus; a browser recording (WebM/Opus) is passed on under that type. */
+function audioType(mimeType: string): string {
+	const base = mimeType.split(';')[0].trim().toLowerCase();
+	if (base === 'audio/webm' || base === 'audio/ogg' || base === 'audio/opus') return 'audio/ogg; codecs=opus';
+	if (base === 'audio/mp3' || base === 'audio/mpeg') return 'audio/mpeg';
+	if (base === 'audio/x-m4a' || base === 'audio/m4a') return 'audio/mp4';
+	if (AUDIO_TYPES.includes(base)) return base;
+	throw new BadRequest(`WhatsApp voice notes and audio are OGG, MP3, M4A, AAC or AMR, not ${base || 'unknown'}.`);
+}
+
+function imageType(mimeType: string): string {
+	const base = mimeType.split(';')[0].trim().toLowerCase();
+	if (base === 'image/jpeg' || base === 'image/jpg') return 'image/jpeg';
+	if (base === 'image/png') return 'image/png';
+	throw new BadRequest(`WhatsApp photos are JPEG or PNG, not ${base || 'unknown'}. Send it as a document instead.`);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+	return new Promise((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		let size = 0;
+		req.on('data', (chunk: Buffer) => {
+			size += chunk.length;
+			if (size > MAX_BODY) {
+				reject(new BadRequest('The file is too large for the sandbox (40 MB at most).'));
+				req.destroy();
+			} else chunks.push(chunk);
+		});
+		req.on('end', () => resolve(Buffer.concat(chunks)));
+		req.on('error', reject);
+	});
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+	const text = JSON.stringify(body);
+	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
+	res.end(text);
+}
+
+function paramsOf(record: SentRecord): Record<string, unknown> {
+	const value = record.body[record.type];
+	return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+function str(value: unknown): string | undefined {
+	return typeof value === 'string' ? value : undefined;
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+	const { graph, customer } = options;
+	const log: SandboxEvent[] = [];
+	let seq = 0;
+	const clients = new Set<ServerResponse>();
+	const ourIds = new Set<string>();
+
+	const emit = (event: NewEvent) => {
+		const full = { ...event, seq: ++seq, at: new Date().toISOString() } as SandboxEvent;
+		log.push(full);
+		if (log.length > MAX_EVENTS) log.shift();
+		const frame = `id: ${full.seq}\ndata: ${JSON.stringify(full)}\n\n`;
+		for (const client of clients) client.write(frame);
+	};
+
+	// What n8n sent through the fake Graph API, picked up as it is recorded.
+	const toCustomer = (r: SentRecord) => r.waId === customer.waId || String(r.to ?? '').replace(/\D/g, '') === customer.waId;
+	const business = (r: SentRecord) => {
+		const p = paramsOf(r);
+		const text = r.type === 'text' ? str(p.body) : r.type === 'reaction' ? str(p.emoji) : r.type === 'template' ? `[template “${str(p.name) ?? '?'}”]` : undefined;
+		const caption = str(p.caption);
+		const label = text ?? caption ?? '';
+		const context = r.body.context as { message_id?: string } | undefined;
+		emit({
+			type: 'business',
+			id: r.id,
+			kind: r.type,
+			text,
+			caption,
+			filename: str(p.filename),
+			mediaId: str(p.id),
+			mimeType: str(p.id) ? graph.getMedia(String(p.id))?.mimeType : undefined,
+			offline: label.startsWith('[offline demo responder]'),
+			inWindow: r.inWindow,
+			replyTo: context?.message_id,
+		});
+	};
+	const readOrTyping = (type: 'read' | 'typing') => (r: ReadRecord) => {
+		if (ourIds.has(r.messageId)) emit({ type, id: r.messageId });
+	};
+	const sources: Array<[() => object[], (r: never) => void]> = [
+		[() => graph.readReceipts, readOrTyping('read')],
+		[() => graph.typingIndicators, readOrTyping('typing')],
+		[() => graph.sent, (r: SentRecord) => (toCustomer(r) ? business(r) : undefined)],
+	];
+	// one set per list: a read receipt with "typing…" is the same record in readReceipts and typingIndicators
+	const seen = sources.map(() => new WeakSet<object>());
+	const poll = () => {
+		for (const [i, [list, handle]] of sources.entries()) {
+			for (const record of list()) {
+				if (seen[i].has(record)) continue;
+				seen[i].add(record);
+				(handle as (r: object) => void)(record);
+			}
+		}
+	};
+	poll(); // what happened before the sandbox started is not part of this conversation
+	log.length = 0;
+	seq = 0;
+	const timer = setInterval(poll, 100);
+	timer.unref();
+
+	async function send(input: SendInput): Promise<{ id: string; status: number }> {
+		const id = wamid(customer.waId);
+		const text = (input.text ?? '').trim();
+		let message: WebhookMessage;
+		let mediaId: string | undefined;
+		let mimeType: string | undefined;
+		let transcript: string | undefined;
+		if (input.kind === 'text') {
+			if (!text) throw new BadRequest('Type a message first.');
+			message = msg.text(customer.waId, text, { id });
+		} else if (input.kind === 'image' || input.kind === 'audio' || input.kind === 'document') {
+			const bytes = Buffer.from(input.data ?? '', 'base64');
+			if (!bytes.length) throw new BadRequest('The file is empty.');
+			if (bytes.length > LIMITS[input.kind]) throw new BadRequest(`WhatsApp limits ${input.kind === 'image' ? 'photos' : input.kind} to ${LIMITS[input.kind] >> 20} MB.`);
+			mimeType =
+				input.kind === 'image'
+					? imageType(input.mimeType ?? '')
+					: input.kind === 'audio'
+						? audioType(input.mimeType ?? '')
+						: (input.mimeType || 'application/octet-stream').toLowerCase();
+			const filename = input.kind === 'document' ? input.filename || 'document' : undefined;
+			const media = graph.addMedia({ bytes, mimeType, filename });
+			mediaId = media.id;
+			if (input.kind === 'image') message = msg.image(customer.waId, media, { id, caption: text || undefined });
+			else if (input.kind === 'document') message = msg.document(customer.waId, media, { id, caption: text || undefined, filename });
+			else {
+				message = msg.audio(customer.waId, media, { id, voice: true });
+				if (options.offlineAi) {
+					transcript = input.transcript?.trim() || text || defaultTranscript(bytes.length / 2000);
+					options.offlineAi.setTranscript(media.sha256Hex, transcript);
+				}
+			}
+		} else {
+			throw new BadRequest(`Unknown kind ${String(input.kind)}.`);
+		}
+		ourIds.add(id);
+		emit({
+			type: 'customer',
+			id,
+			kind: input.kind,
+			text: input.kind === 'audio' ? undefined : text || undefined,
+			filename: input.kind === 'document' ? input.filename || 'document' : undefined,
+			mimeType,
+			mediaId,
+			transcript,
+		});
+		const [result] = await graph.deliver([message], { names: customer.name });
+		const ok = result.status >= 200 && result.status < 300;
+		emit({ type: 'delivery', id, status: result.status, ok, ...(result.error ? { error: result.error } : {}) });
+		return { id, status: result.status };
+	}
+
+	const info = () => ({
+		customer,
+		business: { name: options.businessName, phoneNumber: formatDisplayNumber(graph.account.displayPhoneNumber) },
+		customerNumber: formatDisplayNumber(customer.waId),
+		ai: options.ai,
+		links: options.links,
+	});
+
+	async function handle(req: IncomingMessage, res: ServerResponse) {
+		const url = new URL(req.url ?? '/', 'http://sandbox');
+		const method = req.method ?? 'GET';
+		const file = STATIC[url.pathname];
+		if (method === 'GET' && file) {
+			const body = await readFile(join(options.publicDir, file));
+			res.writeHead(200, { 'Content-Type': CONTENT_TYPES[file.split('.').pop() ?? ''] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+			res.end(body);
+			return;
+		}
+		if (method === 'GET' && url.pathname === '/api/info') return json(res, 200, info());
+		if (method === 'GET' && url.pathname === '/api/events') {
+			res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+			res.write('retry: 1000\n\n');
+			for (const event of log) res.write(`id: ${event.seq}\ndata: ${JSON.stringify(event)}\n\n`);
+			clients.add(res);
+			const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+			ping.unref();
+			req.on('close', () => {
+				clearInterval(ping);
+				clients.delete(res);
+			});
+			return;
+		}
+		if (method === 'POST' && url.pathname === '/api/send') {
+			let input: SendInput;
+			try {
+				input = JSON.parse((await readBody(req)).toString('utf8')) as SendInput;
+			} catch (error) {
+				if (error instanceof BadRequest) throw error;
+				throw new BadRequest('The request is not JSON.');
+			}
+			return json(res, 200, await send(input));
+		}
+		const media = /^\/media\/(\d+)$/.exec(url.pathname);
+		if (method === 'GET' && media) {
+			const stored = graph.getMedia(media[1]);
+			if (!stored) return json(res, 404, { error: 'No such media.' });
+			const name = (stored.filename ?? `media-${stored.id}`).replace(/[^\w.\- ]/g, '_');
+			res.writeHead(200, {
+				'Content-Type': stored.mimeType,
+				'Content-Length': stored.bytes.length,
+				'Content-Disposition': `${url.searchParams.has('download') ? 'attachment' : 'inline'}; filename="${name}"`,
+				'Cache-Control': 'no-store',
+			});
+			res.end(stored.bytes);
+			return;
+		}
+		json(res, 404, { error: 'Not found.' });
+	}
+
+	const server = http.createServer((req, res) => {
+		handle(req, res).catch((error: unknown) => {
+			if (res.headersSent) {
+				res.destroy();
+				return;
+			}
+			json(res, error instanceof BadRequest ? 400 : 500, { error: error instanceof Error ? error.message : String(error) });
+		});
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+	});
+	const { port } = server.address() as AddressInfo;
+
+	return {
+		url: `http://localhost:${port}`,
+		port,
+		events: () => [...log],
+		send,
+		async close() {
+			clearInterval(timer);
+			for (const client of clients) client.end();
+			clients.clear();
+			const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+			server.closeAllConnections();
+			await closed;
+		},
+	};
+}

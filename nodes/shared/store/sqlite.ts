@@ -196,6 +196,8 @@ export class SqliteStore implements WhatsAutoStore {
 				});
 			}
 			db.exec('PRAGMA synchronous = NORMAL');
+			// Deleted rows are overwritten, not merely unlinked: an erased person's data must not stay readable in the file.
+			db.exec('PRAGMA secure_delete = ON');
 			await retryWhileBusy(() => migrateSqlite(db, migrations));
 			return new SqliteStore(db, path, options.onClose);
 		} catch (error) {
@@ -283,9 +285,12 @@ export class SqliteStore implements WhatsAutoStore {
 	async eraseContact(contactKey: string): Promise<number> {
 		this.assertOpen();
 		assertKey('contactKey', contactKey);
-		return this.inTransaction(() =>
+		const erased = this.inTransaction(() =>
 			this.eraseStmts.reduce((n, stmt) => n + toCount(stmt.run(contactKey).changes), 0),
 		);
+		// The WAL still holds the pages as they were before the erasure: fold it into the file and empty it.
+		if (erased > 0) this.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
+		return erased;
 	}
 
 	async purgeExpired(): Promise<number> {

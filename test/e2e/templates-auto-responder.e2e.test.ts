@@ -1,0 +1,461 @@
+/**
+ * The "WhatsApp GPT-4 auto-responder" template (workflows/whatsapp-gpt4-auto-responder.json) in a real n8n 2.41.1:
+ * imported and published through n8n's CLI with the other two templates, Meta played by the fake Graph API
+ * (signed deliveries to n8n's real production webhook URL), OpenAI by the fake OpenAI.
+ *
+ * Every inbound message type gets the right answer, duplicates and batches behave, forged deliveries start
+ * nothing, and privacy commands sent on WhatsApp are handled before the AI sees them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { deriveKeys, pseudonymise } from '../../nodes/shared/crypto';
+import { DEFAULTS } from '../../nodes/WhatsAutoReply/actions/reply/options';
+import type { SentRecord } from '../fakes/graph-api';
+import { samplePdf, samplePng, sampleAudio } from '../fakes/openai';
+import { msg, type WebhookMessage } from '../fakes/webhook-payloads';
+import {
+	ACCOUNT,
+	bindCredentials,
+	marker,
+	scanN8n,
+	scanStore,
+	sentText,
+	sleep,
+	startTemplatesEnv,
+	STORE_SECRET,
+	waitUntil,
+	WORKFLOW_IDS,
+	type Json,
+	type TemplatesEnv,
+} from './templates-env';
+
+jest.setTimeout(300_000);
+
+const WF = WORKFLOW_IDS.autoResponder;
+const REPLY_TIMEOUT = 60_000;
+const keys = deriveKeys(STORE_SECRET);
+const subjectOf = (waId: string) => pseudonymise(keys.pseudonymKey, waId);
+
+let nextNumber = 100;
+/** A fresh customer number per scenario, so every reply can be told apart by recipient. */
+const customer = () => `4477009${String(nextNumber++).padStart(5, '0')}`;
+
+const textOf = sentText;
+
+/** A WebP header (VP8X, 64×64) followed by the marker: what the fake OpenAI accepts as an image. */
+function sampleWebp(tail: string): Buffer {
+	const vp8x = Buffer.from([0x10, 0, 0, 0, 63, 0, 0, 63, 0, 0]);
+	const chunk = Buffer.concat([Buffer.from('VP8X'), Buffer.from([vp8x.length, 0, 0, 0]), vp8x, Buffer.from(tail)]);
+	const size = Buffer.alloc(4);
+	size.writeUInt32LE(4 + chunk.length);
+	return Buffer.concat([Buffer.from('RIFF'), size, Buffer.from('WEBP'), chunk]);
+}
+
+describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
+	let env: TemplatesEnv;
+
+	beforeAll(async () => {
+		env = await startTemplatesEnv();
+	}, 600_000);
+
+	afterAll(async () => {
+		await env?.stop();
+	});
+
+	const sentTo = (waId: string) => env.graph.sent.filter((s) => s.waId === waId);
+	const waitForSent = async (waId: string, count = 1, timeoutMs = REPLY_TIMEOUT) =>
+		await waitUntil(`${count} message(s) sent to ${waId}`, () => (sentTo(waId).length >= count ? sentTo(waId) : undefined), timeoutMs);
+	const waitForOutcome = async (messageId: string) =>
+		await waitUntil(`the Auto-Reply outcome of ${messageId}`, () => env.replyOutcome(messageId), REPLY_TIMEOUT);
+	const deliver = async (messages: WebhookMessage | WebhookMessage[]) => {
+		const results = await env.deliver(messages);
+		expect(results.map((r) => r.status)).toEqual([200]);
+	};
+	const chatWith = (needle: string) => env.ai.chatRequests.find((r) => JSON.stringify(r.body).includes(needle));
+
+	describe('import', () => {
+		it('imported all three templates through the CLI with the credentials they name, and published them', async () => {
+			const file = join(env.n8n.userFolder, 'exported-workflows.json');
+			await env.n8n.cli(['export:workflow', '--all', `--output=${file}`]);
+			const exported = JSON.parse(readFileSync(file, 'utf8')) as Array<{
+				id: string;
+				name: string;
+				activeVersionId: string | null;
+				nodes: Array<{ name: string; credentials?: Record<string, { id: string; name: string }> }>;
+			}>;
+			const byName = new Map(env.credentials.map((c) => [c.id, c]));
+			for (const [name, id] of Object.entries(WORKFLOW_IDS)) {
+				const template = env.templates[name as keyof typeof WORKFLOW_IDS];
+				const workflow = exported.find((w) => w.id === id);
+				expect(workflow?.name).toBe(template.name);
+				expect(workflow?.activeVersionId).toBeTruthy();
+				// the template files themselves name credentials only
+				for (const node of template.nodes) for (const ref of Object.values(node.credentials ?? {})) expect(ref).toEqual({ name: ref.name });
+				// in n8n, every reference points at the credential of that name (not at the decoys imported first)
+				const expected = bindCredentials(template, env.credentials);
+				for (const node of expected.nodes.filter((n) => n.credentials)) {
+					const imported = workflow!.nodes.find((n) => n.name === node.name);
+					expect(imported?.credentials).toEqual(node.credentials);
+					for (const ref of Object.values(imported!.credentials!)) expect(byName.get(ref.id)?.name).toBe(ref.name);
+				}
+			}
+		});
+
+		it('subscribed the business account on activation and answers Meta’s handshake on the production URL', async () => {
+			expect(env.graph.subscriptions.some((s) => s.kind === 'subscribed_apps' && s.method === 'POST')).toBe(true);
+			const handshake = await env.graph.verifyWebhook(env.triggerUrl, { verifyToken: 'templates-e2e-verify-token', challenge: '424242' });
+			expect(handshake).toMatchObject({ status: 200, body: '424242' });
+		});
+	});
+
+	describe('every inbound message type', () => {
+		const M = {
+			text: marker('TEXT'),
+			caption: marker('CAPTION'),
+			image: marker('IMAGE'),
+			sticker: marker('STICKER'),
+			voice: marker('VOICE'),
+			video: marker('VIDEO'),
+			videoCaption: marker('VIDEOCAPTION'),
+			pdf: marker('PDF'),
+			pdfCaption: marker('PDFCAPTION'),
+			docx: marker('DOCX'),
+			location: marker('LOCATION'),
+			contact: marker('CONTACT'),
+			buttonReply: marker('BUTTONREPLY'),
+			listReply: marker('LISTREPLY'),
+			button: marker('BUTTON'),
+			order: marker('ORDER'),
+		};
+		const who = Object.fromEntries(
+			['text', 'image', 'sticker', 'voice', 'video', 'pdf', 'docx', 'location', 'contacts', 'buttonReply', 'listReply', 'button', 'order', 'reaction', 'welcome', 'unsupported', 'system'].map(
+				(k) => [k, customer()],
+			),
+		) as Record<string, string>;
+		const bytes = {
+			image: Buffer.concat([samplePng(4, 4), Buffer.from(M.image)]),
+			sticker: sampleWebp(M.sticker),
+			voice: Buffer.concat([sampleAudio('ogg', 2), Buffer.from('voice-note-bytes')]),
+			video: Buffer.concat([sampleAudio('mp4', 2), Buffer.from('video-bytes')]),
+			pdf: samplePdf([`Quote ${M.pdf}`]),
+			docx: Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.from(`word/document.xml ${M.docx}`)]),
+		};
+		const ids: Record<string, string> = {};
+
+		beforeAll(async () => {
+			const g = env.graph;
+			env.ai.setTranscript(bytes.voice, `Hello, this is a voice note about ${M.voice}`);
+			env.ai.setTranscript(bytes.video, `In this video I show ${M.video}`);
+			const image = g.addMedia({ bytes: bytes.image, mimeType: 'image/png' });
+			const sticker = g.addMedia({ bytes: bytes.sticker, mimeType: 'image/webp' });
+			const voice = g.addMedia({ bytes: bytes.voice, mimeType: 'audio/ogg; codecs=opus' });
+			const video = g.addMedia({ bytes: bytes.video, mimeType: 'video/mp4' });
+			const pdf = g.addMedia({ bytes: bytes.pdf, mimeType: 'application/pdf', filename: 'quote.pdf' });
+			const docx = g.addMedia({ bytes: bytes.docx, mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', filename: 'contract.docx' });
+			const messages: Record<string, WebhookMessage> = {
+				text: msg.text(who.text, `Do you deliver to ${M.text} on Saturdays?`),
+				image: msg.image(who.image, image, { caption: `Is this in stock? ${M.caption}` }),
+				sticker: msg.sticker(who.sticker, sticker),
+				voice: msg.audio(who.voice, voice),
+				video: msg.video(who.video, video, { caption: M.videoCaption }),
+				pdf: msg.document(who.pdf, pdf, { filename: 'quote.pdf', caption: M.pdfCaption }),
+				docx: msg.document(who.docx, docx, { filename: 'contract.docx' }),
+				location: msg.location(who.location, { latitude: 52.52, longitude: 13.405, name: M.location, address: 'Alexanderplatz, Berlin' }),
+				contacts: msg.contacts(who.contacts, [{ name: { formatted_name: M.contact, first_name: 'Zebra' }, phones: [{ phone: '+1 650 555 0199', type: 'CELL' }] }]),
+				buttonReply: msg.buttonReply(who.buttonReply, { id: 'opt-yes', title: M.buttonReply }),
+				listReply: msg.listReply(who.listReply, { id: 'row-2', title: M.listReply, description: 'Second row' }),
+				button: msg.button(who.button, { payload: 'TRACK_ORDER', text: M.button }),
+				order: msg.order(who.order, {
+					catalog_id: '194836987003835',
+					text: M.order,
+					product_items: [{ product_retailer_id: 'SKU-BLUE-42', quantity: 2, item_price: 19.9, currency: 'EUR' }],
+				}),
+				reaction: msg.reaction(who.reaction, 'wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA', '👍'),
+				welcome: msg.requestWelcome(who.welcome),
+				unsupported: msg.unsupported(who.unsupported, 'poll_creation'),
+				system: msg.system(who.system, { newWaId: '447700999999' }),
+			};
+			for (const [k, m] of Object.entries(messages)) ids[k] = m.id;
+			// all at once, one delivery each, as Meta would
+			const results = await Promise.all(Object.values(messages).map((m) => env.deliver(m)));
+			expect(results.flat().map((r) => r.status)).toEqual(Object.values(messages).map(() => 200));
+		});
+
+		/** The one reply the customer got: the model's answer (echoing what it understood), after "read + typing". */
+		async function aiReply(kind: string, markers: string[]): Promise<SentRecord> {
+			const [reply] = await waitForSent(who[kind]);
+			expect(textOf(reply)).toMatch(/^Happy to help! About /);
+			for (const m of markers) expect(textOf(reply)).toContain(m);
+			expect(reply.type).toBe('text');
+			expect(await waitForOutcome(ids[kind])).toMatchObject({ status: 'replied', graphMessageIds: [reply.id] });
+			expect(env.graph.readReceipts.find((r) => r.messageId === ids[kind])).toMatchObject({ typing: true });
+			return reply;
+		}
+		async function directReply(kind: string, text: string, reason: string) {
+			const [reply] = await waitForSent(who[kind]);
+			expect(textOf(reply)).toBe(text);
+			expect(await waitForOutcome(ids[kind])).toMatchObject({ graphMessageIds: [reply.id] });
+			await sleep(500);
+			expect(sentTo(who[kind])).toHaveLength(1);
+			return reason;
+		}
+		async function noReply(kind: string, reason: string) {
+			expect(await waitForOutcome(ids[kind])).toMatchObject({ status: 'skipped', reason, graphMessageIds: [] });
+			await sleep(1_000);
+			expect(sentTo(who[kind])).toEqual([]);
+			expect(env.graph.readReceipts.filter((r) => r.messageId === ids[kind])).toEqual([]);
+		}
+
+		it('text: answered by the model, which got the text', async () => {
+			await aiReply('text', [M.text]);
+			expect(chatWith(M.text)?.messages.at(-1)?.text).toContain(`Do you deliver to ${M.text} on Saturdays?`);
+		});
+
+		it('image: the model got the photo inline as a data URL, and the caption', async () => {
+			await aiReply('image', [M.image, M.caption]);
+			const req = chatWith(M.caption)!;
+			expect(req.images).toHaveLength(1);
+			expect(req.images[0]).toMatchObject({ kind: 'data', mimeType: 'image/png', format: 'png' });
+			expect(req.images[0].bytes?.equals(bytes.image)).toBe(true);
+			expect(req.remoteUrls).toEqual([]);
+			expect(JSON.stringify(req.body)).toContain(`data:image/png;base64,${bytes.image.toString('base64')}`);
+		});
+
+		it('sticker: the model looked at it as an image', async () => {
+			await aiReply('sticker', [M.sticker]);
+			const req = env.ai.chatRequests.find((r) => r.images.some((i) => i.bytes?.equals(bytes.sticker)))!;
+			expect(req.images[0]).toMatchObject({ kind: 'data', mimeType: 'image/webp' });
+			expect(req.messages.at(-1)?.text).toContain('sticker');
+		});
+
+		it('voice note: transcribed by the fake, the model got the transcript', async () => {
+			await aiReply('voice', [M.voice]);
+			const transcription = env.ai.transcriptionRequests.find((t) => t.bytes.equals(bytes.voice));
+			expect(transcription).toMatchObject({ status: 200, model: 'gpt-4o-mini-transcribe' });
+			const text = chatWith(M.voice)!.messages.at(-1)!.text;
+			expect(text).toContain('a voice note; it says');
+			expect(text).toContain(`Hello, this is a voice note about ${M.voice}`);
+		});
+
+		it('video: its sound track transcribed, the caption kept', async () => {
+			await aiReply('video', [M.video, M.videoCaption]);
+			expect(env.ai.transcriptionRequests.find((t) => t.bytes.equals(bytes.video))).toMatchObject({ status: 200 });
+			const text = chatWith(M.video)!.messages.at(-1)!.text;
+			expect(text).toContain('a video; its sound track says');
+			expect(text).toContain(M.videoCaption);
+		});
+
+		it('PDF document: the model got it as a file part', async () => {
+			await aiReply('pdf', [M.pdf, M.pdfCaption]);
+			const req = chatWith(M.pdfCaption)!;
+			expect(req.files).toHaveLength(1);
+			expect(req.files[0]).toMatchObject({ filename: 'quote.pdf' });
+			expect(req.files[0].bytes?.equals(bytes.pdf)).toBe(true);
+			expect(req.messages.at(-1)?.text).toContain('PDF document (quote.pdf)');
+		});
+
+		it('unreadable .docx: a polite request for a PDF, no model call', async () => {
+			await directReply('docx', DEFAULTS.unreadableDocumentReply, 'unreadable_document');
+			expect(await waitForOutcome(ids.docx)).toMatchObject({ status: 'replied' });
+			expect(env.ai.allReceivedText()).not.toContain(M.docx);
+		});
+
+		it('location, contacts, button and list replies, template button, order: understood as text', async () => {
+			await aiReply('location', [M.location]);
+			expect(chatWith(M.location)!.messages.at(-1)!.text).toContain('The customer shared a location');
+			await aiReply('contacts', [M.contact]);
+			expect(chatWith(M.contact)!.messages.at(-1)!.text).toContain('shared contact card(s)');
+			await aiReply('buttonReply', [M.buttonReply]);
+			expect(chatWith(M.buttonReply)!.messages.at(-1)!.text).toContain(`The customer chose "${M.buttonReply}"`);
+			await aiReply('listReply', [M.listReply]);
+			expect(chatWith(M.listReply)!.messages.at(-1)!.text).toContain(`The customer chose "${M.listReply}"`);
+			await aiReply('button', [M.button]);
+			expect(chatWith(M.button)!.messages.at(-1)!.text).toContain(`tapped the button "${M.button}"`);
+			await aiReply('order', [M.order]);
+			const order = chatWith(M.order)!.messages.at(-1)!.text;
+			expect(order).toContain('sent an order from the catalog');
+			expect(order).toContain('SKU-BLUE-42');
+		});
+
+		it('reaction: no reply, not even a read receipt', async () => {
+			await noReply('reaction', 'reaction');
+		});
+
+		it('request_welcome: the welcome message', async () => {
+			await directReply('welcome', DEFAULTS.welcomeMessage, 'welcome');
+		});
+
+		it('unsupported: asks to resend in another form', async () => {
+			await directReply('unsupported', DEFAULTS.unsupportedReply, 'unsupported');
+		});
+
+		it('system notice: no reply', async () => {
+			await noReply('system', 'system');
+		});
+
+		it('every answered message’s content is gone from the store, which never held it in plaintext', async () => {
+			await env.waitForEnded(WF, Object.keys(ids).length);
+			expect(env.store('SELECT ref FROM content')).toEqual([]);
+			const { findings } = scanStore(env, [...Object.values(M), ...Object.values(bytes)]);
+			expect(findings).toEqual([]);
+			// and n8n itself holds none of it: execution data, binary data, logs
+			expect(scanN8n(env, [...Object.values(M), ...Object.values(bytes)]).findings).toEqual([]);
+		});
+	});
+
+	describe('deliveries', () => {
+		it('the same delivery three times: one execution, one reply', async () => {
+			const wa = customer();
+			const m = marker('DUP');
+			const before = env.lastExecutionId();
+			const results = await env.deliver(msg.text(wa, `Are you open today? ${m}`), { times: 3 });
+			expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+			await waitForSent(wa);
+			await env.waitForEnded(WF, 1, before);
+			await sleep(3_000);
+			expect(sentTo(wa)).toHaveLength(1);
+			expect(env.executionRows(WF).filter((r) => r.id > before)).toHaveLength(1);
+			expect(env.ai.chatRequests.filter((r) => JSON.stringify(r.body).includes(m))).toHaveLength(1);
+		});
+
+		it('the same delivery three times at once: still one reply', async () => {
+			const wa = customer();
+			const results = await env.deliver(msg.text(wa, `Do you ship abroad? ${marker('RACE')}`), { times: 3, concurrent: true });
+			expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+			await waitForSent(wa);
+			await sleep(3_000);
+			expect(sentTo(wa)).toHaveLength(1);
+		});
+
+		it('a batch of three messages: one execution, three replies', async () => {
+			const wa = customer();
+			const markers = [marker('BATCHA'), marker('BATCHB'), marker('BATCHC')];
+			const before = env.lastExecutionId();
+			await deliver(markers.map((m) => msg.text(wa, `Question about ${m}`)));
+			const replies = await waitForSent(wa, 3);
+			await env.waitForEnded(WF, 1, before);
+			await sleep(1_000);
+			expect(sentTo(wa)).toHaveLength(3);
+			for (const m of markers) expect(replies.filter((r) => textOf(r).includes(m))).toHaveLength(1);
+			expect(env.executionRows(WF).filter((r) => r.id > before)).toHaveLength(1);
+		});
+
+		it('a bad signature: 401, no execution, no reply, a log line without the content', async () => {
+			const wa = customer();
+			const m = marker('FORGED');
+			const before = env.lastExecutionId();
+			for (const signature of ['wrong', 'missing'] as const) {
+				const [result] = await env.deliver(msg.text(wa, `Send me a refund ${m}`), { signature });
+				expect(result.status).toBe(401);
+			}
+			await sleep(2_000);
+			expect(env.executionRows().filter((r) => r.id > before)).toEqual([]);
+			expect(sentTo(wa)).toEqual([]);
+			expect(env.n8n.logs()).toMatch(/WhatsAuto Trigger rejected a webhook call with 401: invalid signature \(signature mismatch\)/);
+			expect(env.n8n.logs()).not.toContain(m);
+		});
+	});
+
+	describe('privacy commands on WhatsApp', () => {
+		const REQUEST_ID = /PR-\d{8}-[A-Z2-9]{6}/;
+
+		it('STOP: confirmed; the next message gets no AI reply; START: replies again', async () => {
+			const wa = customer();
+			await deliver(msg.text(wa, 'STOP'));
+			const [stopped] = await waitForSent(wa);
+			expect(textOf(stopped)).toMatch(/^Done \(request PR-\d{8}-[A-Z2-9]{6}\): we've stopped processing your messages with AI/);
+			const stopId = REQUEST_ID.exec(textOf(stopped))![0];
+			expect(env.ai.chatRequests.some((r) => JSON.stringify(r.body).includes('STOP'))).toBe(false);
+
+			const silenced = marker('SILENCED');
+			const after = msg.text(wa, `Where is my parcel? ${silenced}`);
+			await deliver(after);
+			expect(await waitForOutcome(after.id)).toMatchObject({ status: 'skipped', reason: 'objected' });
+			await sleep(1_000);
+			expect(sentTo(wa)).toHaveLength(1);
+			expect(env.ai.allReceivedText()).not.toContain(silenced);
+			expect(env.graph.readReceipts.some((r) => r.messageId === after.id)).toBe(false);
+
+			await deliver(msg.text(wa, 'START'));
+			const [, resumed] = await waitForSent(wa, 2);
+			expect(textOf(resumed)).toMatch(/^Done \(request PR-\d{8}-[A-Z2-9]{6}\): our AI assistant will reply to your messages again/);
+			expect(REQUEST_ID.exec(textOf(resumed))![0]).not.toBe(stopId);
+
+			const again = marker('AGAIN');
+			await deliver(msg.text(wa, `Where is my parcel? ${again}`));
+			const [, , answered] = await waitForSent(wa, 3);
+			expect(textOf(answered)).toContain(again);
+
+			const [request] = env.store('SELECT value FROM records WHERE scope = ? AND key = ?', 'privacy-request', stopId);
+			expect(JSON.parse(String(request.value))).toMatchObject({ type: 'object', channel: 'whatsapp', state: 'completed' });
+		});
+
+		it('"delete my data": a receipt with the request id, and the store forgets the person', async () => {
+			const wa = customer();
+			const m = marker('BEFOREDELETE');
+			await deliver(msg.text(wa, `Do you have gift cards? ${m}`));
+			await waitForSent(wa);
+			expect(env.store('SELECT key FROM records WHERE contact_key = ?', subjectOf(wa)).length).toBeGreaterThan(0);
+
+			await deliver(msg.text(wa, 'delete my data'));
+			const [, receipt] = await waitForSent(wa, 2);
+			expect(textOf(receipt)).toMatch(/^Your erasure request PR-\d{8}-[A-Z2-9]{6} is complete: we've deleted your personal data\./);
+			const id = REQUEST_ID.exec(textOf(receipt))![0];
+			await waitUntil('the erasure to complete', () => {
+				const [row] = env.store('SELECT value FROM records WHERE scope = ? AND key = ?', 'privacy-request', id);
+				return row && (JSON.parse(String(row.value)) as Json).state === 'completed' ? row : undefined;
+			});
+			await env.waitForEnded(WF, 0);
+			expect(env.store('SELECT scope, key FROM records WHERE contact_key = ?', subjectOf(wa))).toEqual([]);
+			expect(env.store('SELECT ref FROM content WHERE contact_key = ?', subjectOf(wa))).toEqual([]);
+		});
+
+		it('"send me my data": the export uploaded to Meta and sent as a document, then a summary', async () => {
+			const wa = customer();
+			await deliver(msg.text(wa, `Hello there ${marker('BEFOREACCESS')}`));
+			await waitForSent(wa);
+			const uploadsBefore = env.graph.uploads.length;
+
+			await deliver(msg.text(wa, 'send me my data'));
+			const [, document, summary] = await waitForSent(wa, 3);
+			expect(env.graph.uploads.length).toBe(uploadsBefore + 1);
+			const upload = env.graph.uploads.at(-1)!;
+			expect(env.graph.requests.some((r) => r.method === 'POST' && r.path === `/v23.0/${ACCOUNT.phoneNumberId}/media` && r.status === 200)).toBe(true);
+			// WhatsApp takes no application/json documents: the JSON export goes as a plain-text file
+			expect(upload.mimeType).toBe('text/plain');
+			expect(upload.filename).toMatch(/^PR-\d{8}-[A-Z2-9]{6}-personal-data\.txt$/);
+			const id = REQUEST_ID.exec(upload.filename!)![0];
+
+			expect(document.type).toBe('document');
+			expect(document.body.document).toMatchObject({ id: upload.id, filename: upload.filename });
+			expect(textOf(document)).toContain(`Your access request ${id} is complete`);
+			expect(summary.type).toBe('text');
+			expect(textOf(summary)).toMatch(new RegExp(`^Summary of the data we hold about you \\(request ${id}\\):\\nProfile: none\\n`));
+			expect(textOf(summary)).toContain('Reply records: 1');
+
+			const exported = JSON.parse(env.graph.getMedia(upload.id)!.bytes.toString('utf8')) as Json;
+			expect(exported).toMatchObject({
+				format: 'whatsauto-access-export/v1',
+				requestId: id,
+				subject: { whatsappId: wa, pseudonym: subjectOf(wa) },
+				processingState: { aiReplies: 'active', marketing: 'active' },
+			});
+			expect(exported.replyHistory).toEqual([expect.objectContaining({ status: 'replied' })]);
+			expect(exported.privacyRequests).toEqual([expect.objectContaining({ id, type: 'access', channel: 'whatsapp' })]);
+		});
+
+		it('a command in Bengali gets its confirmation in Bengali', async () => {
+			const wa = customer();
+			await deliver(msg.text(wa, 'আমার তথ্য মুছে ফেলুন'));
+			const [confirmation] = await waitForSent(wa);
+			expect(textOf(confirmation)).toMatch(/^আপনার তথ্য মুছে ফেলার অনুরোধ PR-\d{8}-[A-Z2-9]{6} সম্পন্ন হয়েছে/);
+			expect(env.ai.chatRequests.some((r) => JSON.stringify(r.body).includes('মুছে'))).toBe(false);
+		});
+
+		it('privacy commands leave no content behind in the store either', async () => {
+			await env.waitForEnded(WF, 0);
+			expect(env.store('SELECT ref, expires_at FROM content')).toEqual([]);
+		});
+	});
+});

@@ -9,7 +9,8 @@ import {
 
 /**
  * WhatsAuto's keys all derive from the one secret in the store credential. That secret never reaches the
- * database, so a copy of the database alone reveals neither content nor phone numbers.
+ * database, so a copy of the database alone reveals no content and no phone number in clear. (Meta's ids
+ * of the replies sent, kept in reply records until erasure, encode the recipient's number in base64.)
  */
 
 /** The credential asks for at least 32 random characters. */

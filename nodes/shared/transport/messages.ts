@@ -25,20 +25,32 @@ function addressOf(recipient: Recipient): IDataObject {
 	throw new Error('The message has no sender id to answer (neither wa_id nor user id).');
 }
 
+export interface SendOptions {
+	policy?: RetryPolicy;
+	/** Injected in tests; real waits otherwise. */
+	wait?: (ms: number) => Promise<void>;
+}
+
+/**
+ * One message to one person: `POST /{phone-number-id}/messages`, returning its wamid. Meta's pair rate
+ * limit (131056) is waited out a few times; everything else is the transport's retry policy.
+ */
 async function send(
 	http: HttpRequester,
 	creds: MetaCredentials,
-	body: IDataObject,
-	policy: RetryPolicy,
-	wait: (ms: number) => Promise<void>,
+	recipient: Recipient,
+	message: IDataObject,
+	options: SendOptions,
 ): Promise<string> {
+	const body = { messaging_product: 'whatsapp', recipient_type: 'individual', ...addressOf(recipient), ...message };
+	const wait = options.wait ?? sleep;
 	for (let attempt = 1; ; attempt++) {
 		try {
 			const { body: response } = await graphRequest<SendResponse>(
 				http,
 				creds,
-				{ method: 'POST', path: `/${encodeURIComponent(creds.phoneNumberId)}/messages`, body: { messaging_product: 'whatsapp', ...body } },
-				policy,
+				{ method: 'POST', path: `/${encodeURIComponent(creds.phoneNumberId)}/messages`, body },
+				options.policy ?? DEFAULT_RETRY,
 			);
 			const id = response?.messages?.[0]?.id;
 			if (!id) throw new GraphApiError(200, { message: 'Meta accepted the message but returned no message id.' });
@@ -49,12 +61,6 @@ async function send(
 			await wait(backoffDelay(attempt, PAIR_RATE_INTERVAL_MS));
 		}
 	}
-}
-
-export interface SendOptions {
-	policy?: RetryPolicy;
-	/** Injected in tests; real waits otherwise. */
-	wait?: (ms: number) => Promise<void>;
 }
 
 /** Sends one text message; `replyTo` shows the customer's message quoted above it. Returns the wamid. */
@@ -69,15 +75,9 @@ export async function sendText(
 	return await send(
 		http,
 		creds,
-		{
-			recipient_type: 'individual',
-			...addressOf(recipient),
-			...(replyTo ? { context: { message_id: replyTo } } : {}),
-			type: 'text',
-			text: { preview_url: false, body: text },
-		},
-		options.policy ?? DEFAULT_RETRY,
-		options.wait ?? sleep,
+		recipient,
+		{ ...(replyTo ? { context: { message_id: replyTo } } : {}), type: 'text', text: { preview_url: false, body: text } },
+		options,
 	);
 }
 
@@ -105,14 +105,9 @@ export async function sendTemplate(
 	return await send(
 		http,
 		creds,
-		{
-			recipient_type: 'individual',
-			...addressOf(recipient),
-			type: 'template',
-			template: { name: template.name, language: { code: template.language }, ...(components.length ? { components } : {}) },
-		},
-		options.policy ?? DEFAULT_RETRY,
-		options.wait ?? sleep,
+		recipient,
+		{ type: 'template', template: { name: template.name, language: { code: template.language }, ...(components.length ? { components } : {}) } },
+		options,
 	);
 }
 
@@ -175,13 +170,11 @@ export async function sendDocument(
 	return await send(
 		http,
 		creds,
+		recipient,
 		{
-			recipient_type: 'individual',
-			...addressOf(recipient),
 			type: 'document',
 			document: { id: document.mediaId, filename: document.fileName, ...(document.caption ? { caption: document.caption.slice(0, 1024) } : {}) },
 		},
-		options.policy ?? DEFAULT_RETRY,
-		options.wait ?? sleep,
+		options,
 	);
 }

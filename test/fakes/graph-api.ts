@@ -18,12 +18,12 @@
  * every socket, cancels timers and waits for in-flight webhook posts.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 
+import { closeServer, createFakeServer, FakeServerBase, listenOn, type RuleHandle } from './fake-server-base';
 import { graphJson, signWebhook, webhookBytes } from './meta-json';
+import { parseMultipart, type MultipartPart } from './multipart';
 import {
 	fbtraceId,
 	graphError,
@@ -205,13 +205,8 @@ export interface InjectRule {
 	retryAfterSeconds?: number;
 	delayMs?: number;
 }
-export interface InjectHandle {
-	readonly rule: InjectRule;
-	/** Matching requests served by this rule so far. */
-	hits: number;
-	remaining: number;
-	cancel(): void;
-}
+/** A registered rule: `hits` so far, `remaining` uses, `cancel()`. */
+export type InjectHandle = RuleHandle<InjectRule>;
 
 export type SignatureMode = 'valid' | 'wrong' | 'missing' | 'malformed' | 'unprefixed' | 'reserialised';
 export interface DeliverOptions {
@@ -328,12 +323,6 @@ interface Reply {
 	body: string | Buffer;
 	headers: Record<string, string>;
 }
-interface MultipartPart {
-	name: string;
-	filename?: string;
-	contentType?: string;
-	data: Buffer;
-}
 
 const isObj = (x: unknown): x is Params => typeof x === 'object' && x !== null && !Array.isArray(x);
 const ms = (d: Date) => d.getTime();
@@ -345,7 +334,7 @@ export async function startFakeGraphApi(options: FakeGraphApiOptions): Promise<F
 	return graph;
 }
 
-export class FakeGraphApi {
+export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 	/** `http://127.0.0.1:PORT` — use where https://graph.facebook.com would go. */
 	baseUrl = '';
 	readonly options: FakeGraphApiOptions;
@@ -363,7 +352,6 @@ export class FakeGraphApi {
 	private readonly server: http.Server;
 	private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 	private readonly tlsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
-	private readonly events = new EventEmitter();
 	private readonly urlKey = randomBytes(32);
 	private readonly media = new Map<string, StoredMedia>();
 	private readonly inboundIds = new Set<string>();
@@ -371,17 +359,13 @@ export class FakeGraphApi {
 	private readonly lastInbound = new Map<string, number>();
 	private readonly pairBuckets = new Map<string, { tokens: number; at: number }>();
 	private sendTimes: number[] = [];
-	private rules: InjectHandle[] = [];
 	private subscribedApps = new Map<string, { override_callback_uri?: string }>();
 	private appSubscription: { callback_url: string; fields: string[] } | undefined;
 	private target: string | undefined;
 	private tokenExpired: boolean;
-	private clockOffset = 0;
-	private closed = false;
-	private readonly pending = new Set<Promise<unknown>>();
-	private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
 
 	constructor(options: FakeGraphApiOptions) {
+		super('fake graph api');
 		this.options = options;
 		this.account = {
 			phoneNumberId: options.phoneNumberId,
@@ -390,25 +374,16 @@ export class FakeGraphApi {
 		};
 		this.target = options.webhookTarget;
 		this.tokenExpired = options.tokenExpired ?? false;
-		this.events.setMaxListeners(0);
-		this.server = http.createServer((req, res) => {
-			this.track(this.handle(req, res)).catch((e: unknown) => {
-				if (!res.headersSent && !res.destroyed) {
-					res.writeHead(500, { 'Content-Type': 'text/plain' });
-					res.end(`fake graph api crashed: ${String(e)}`);
-				}
-			});
-		});
-		this.server.keepAliveTimeout = 5_000;
+		this.server = createFakeServer('fake graph api', this.work, (req, res) => this.handle(req, res));
+	}
+
+	protected maxRecords(): number {
+		return this.options.maxRecords ?? DEFAULTS.maxRecords;
 	}
 
 	/** @internal use startFakeGraphApi() */
 	async listen(): Promise<void> {
-		await new Promise<void>((resolve, reject) => {
-			this.server.once('error', reject);
-			this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
-		});
-		const { address, port } = this.server.address() as AddressInfo;
+		const { address, port } = await listenOn(this.server, this.options.port, this.options.host);
 		const host = this.options.publicHost ?? (address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address);
 		this.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 	}
@@ -416,30 +391,16 @@ export class FakeGraphApi {
 	/** Closes the server and every socket, cancels timers, waits for in-flight work. */
 	async close(): Promise<void> {
 		if (this.closed) return;
-		this.closed = true;
-		for (const t of this.timers) {
-			clearTimeout(t.timer);
-			t.resolve();
-		}
-		this.timers.clear();
-		const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
-		this.server.closeAllConnections();
+		this.work.close();
+		const closing = closeServer(this.server);
 		this.agent.destroy();
 		this.tlsAgent.destroy();
-		await Promise.allSettled([...this.pending]);
+		await this.work.drain();
 		await closing;
 	}
 
 	// ---------------------------------------------------------------- clock, state, configuration
 
-	/** Current fake time (ms). */
-	now(): number {
-		return (this.options.now ?? Date.now)() + this.clockOffset;
-	}
-	/** Move the fake clock forward (media URL expiry, 24 h window, rate buckets). */
-	advanceClock(msForward: number): void {
-		this.clockOffset += msForward;
-	}
 	/** Where webhooks (deliver() and automatic status webhooks) are POSTed. */
 	setWebhookTarget(url: string | undefined): void {
 		this.target = url;
@@ -469,7 +430,7 @@ export class FakeGraphApi {
 	reset(): void {
 		for (const list of [this.requests, this.sent, this.readReceipts, this.typingIndicators, this.subscriptions, this.uploads, this.webhooks])
 			list.length = 0;
-		this.rules = [];
+		this.rules.clear();
 		this.inboundIds.clear();
 		this.outboundIds.clear();
 		this.lastInbound.clear();
@@ -477,52 +438,6 @@ export class FakeGraphApi {
 		this.sendTimes = [];
 		this.subscribedApps.clear();
 		this.appSubscription = undefined;
-	}
-
-	/**
-	 * Resolve with the first record of `kind` (already recorded or arriving later) that matches; reject after timeoutMs.
-	 *   await graph.waitFor('webhooks', (w) => w.statuses.some((s) => s.status === 'failed'))
-	 */
-	waitFor<K extends keyof Records>(kind: K, predicate: (r: Records[K]) => boolean = () => true, timeoutMs = 5_000): Promise<Records[K]> {
-		const existing = (this[kind] as Records[K][]).find(predicate);
-		if (existing) return Promise.resolve(existing);
-		return new Promise((resolve, reject) => {
-			const onRecord = (r: Records[K]) => {
-				if (!predicate(r)) return;
-				clearTimeout(timer);
-				this.events.off(kind, onRecord);
-				resolve(r);
-			};
-			const timer = setTimeout(() => {
-				this.events.off(kind, onRecord);
-				reject(new Error(`fake graph api: no matching '${kind}' record within ${timeoutMs} ms (have ${this[kind].length})`));
-			}, timeoutMs);
-			this.events.on(kind, onRecord);
-		});
-	}
-
-	/** Wait until all automatic webhooks and in-flight requests have finished. */
-	async settle(): Promise<void> {
-		while (this.pending.size) await Promise.allSettled([...this.pending]);
-	}
-
-	// ---------------------------------------------------------------- fault injection
-
-	/** Apply a fault to the next `times` matching requests (first matching rule wins). */
-	inject(rule: InjectRule): InjectHandle {
-		const handle: InjectHandle = {
-			rule,
-			hits: 0,
-			remaining: rule.times ?? 1,
-			cancel: () => {
-				this.rules = this.rules.filter((r) => r !== handle);
-			},
-		};
-		this.rules.push(handle);
-		return handle;
-	}
-	clearInjections(): void {
-		this.rules = [];
 	}
 
 	// ---------------------------------------------------------------- media
@@ -573,7 +488,7 @@ export class FakeGraphApi {
 		const results: DeliveryResult[] = [];
 		if (opts.concurrent) results.push(...(await Promise.all(Array.from({ length: times }, () => this.post(url, bytes, headers)))));
 		else for (let i = 0; i < times; i++) results.push(await this.post(url, bytes, headers));
-		this.record('webhooks', { kind: 'delivery', url, payload: payload ?? bytes.toString('utf8'), bytes, statuses: statusesOf(payload), results, at: new Date(this.now()) });
+		this.log.record('webhooks', { kind: 'delivery', url, payload: payload ?? bytes.toString('utf8'), bytes, statuses: statusesOf(payload), results, at: new Date(this.now()) });
 		return results;
 	}
 
@@ -625,7 +540,7 @@ export class FakeGraphApi {
 		const served = expired ? (this.options.upgradeVersion ?? DEFAULTS.upgradeVersion) : requested;
 		const auth = /^(?:Bearer|OAuth)\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1];
 		const rec: RequestRecord = { method, path: url.pathname, query, version, status: 0, hasAuth: Boolean(auth ?? query.access_token), at: new Date(this.now()) };
-		this.record('requests', rec);
+		this.log.record('requests', rec);
 
 		let raw: Buffer;
 		try {
@@ -643,7 +558,7 @@ export class FakeGraphApi {
 		const rule = this.takeRule(ctx);
 		if (rule) {
 			rec.injected = String(rule.error ?? (rule.status || rule.body ? 'custom' : 'delay'));
-			if (rule.delayMs) await this.sleep(rule.delayMs);
+			if (rule.delayMs) await this.work.sleep(rule.delayMs);
 			if (this.closed) return;
 			if (rule.error === 'reset') {
 				req.socket.resetAndDestroy();
@@ -735,7 +650,7 @@ export class FakeGraphApi {
 		const id = wamid(v.waId ?? '0', 'out');
 		this.remember(this.outboundIds, id);
 		const sent: SentRecord = { id, to: p.to ?? p.recipient, waId: v.waId, type: v.type, body: p, headers: c.req.headers, inWindow, version: c.version, at: new Date(now) };
-		this.record('sent', sent);
+		this.log.record('sent', sent);
 		this.emitStatusesFor(sent, blocked);
 		return this.ok(c, {
 			messaging_product: 'whatsapp',
@@ -755,8 +670,8 @@ export class FakeGraphApi {
 		if (this.outboundIds.has(messageId)) return this.fail(c, 400, markReadError('outgoing', messageId));
 		if ((this.options.strictReadIds ?? true) && !this.inboundIds.has(messageId)) return this.fail(c, 400, markReadError('unknown', messageId));
 		const rec: ReadRecord = { messageId, typing: typing !== undefined, body: p, at: new Date(this.now()) };
-		this.record('readReceipts', rec);
-		if (rec.typing) this.record('typingIndicators', rec);
+		this.log.record('readReceipts', rec);
+		if (rec.typing) this.log.record('typingIndicators', rec);
 		return this.ok(c, { success: true });
 	}
 
@@ -776,10 +691,10 @@ export class FakeGraphApi {
 				: ['sent', ...(o.delivered === false ? [] : ['delivered' as const]), ...(o.read === false ? [] : ['read' as const])];
 		const audio = sent.body.audio;
 		if (!blocked && o.played !== false && o.read !== false && isObj(audio) && audio.voice === true) steps.push('played');
-		this.track(
+		this.work.track(
 			(async () => {
 				for (const step of steps) {
-					await this.sleep(o.intervalMs ?? 0);
+					await this.work.sleep(o.intervalMs ?? 0);
 					if (this.closed || !this.target) return;
 					const at = new Date(this.now());
 					const s =
@@ -793,7 +708,7 @@ export class FakeGraphApi {
 					const payload = envelope(this.account, [statusesChange(this.account, [s])]);
 					const bytes = webhookBytes(payload);
 					const result = await this.post(this.target, bytes, this.signatureHeader(bytes, 'valid'));
-					this.record('webhooks', { kind: 'status', url: this.target, payload, bytes, statuses: [s], results: [result], at });
+					this.log.record('webhooks', { kind: 'status', url: this.target, payload, bytes, statuses: [s], results: [result], at });
 				}
 			})(),
 		);
@@ -816,7 +731,7 @@ export class FakeGraphApi {
 		if (file.data.length > limit.maxBytes)
 			return this.fail(c, 400, graphError(131053, { details: `File size ${file.data.length} exceeds the maximum of ${limit.maxBytes} bytes for ${limit.kind}.` }));
 		const stored = this.storeMedia(file.data, mimeType, file.filename);
-		this.record('uploads', { id: stored.id, mimeType, filename: file.filename, size: file.data.length, at: new Date(this.now()) });
+		this.log.record('uploads', { id: stored.id, mimeType, filename: file.filename, size: file.data.length, at: new Date(this.now()) });
 		return this.ok(c, { id: stored.id });
 	}
 
@@ -877,7 +792,7 @@ export class FakeGraphApi {
 			const prev = this.subscribedApps.get(appId);
 			this.subscribedApps.delete(appId);
 			if (prev?.override_callback_uri && this.target === prev.override_callback_uri) this.target = this.appSubscription?.callback_url;
-			this.record('subscriptions', { kind: 'subscribed_apps', method: 'DELETE', params: c.params, at: new Date(this.now()) });
+			this.log.record('subscriptions', { kind: 'subscribed_apps', method: 'DELETE', params: c.params, at: new Date(this.now()) });
 			return this.ok(c, { success: true });
 		}
 		if (c.method !== 'POST') return this.fail(c, 400, unknownObjectError(c.method, this.options.businessAccountId));
@@ -888,7 +803,7 @@ export class FakeGraphApi {
 			this.target = override;
 		}
 		this.subscribedApps.set(appId, { override_callback_uri: override });
-		this.record('subscriptions', { kind: 'subscribed_apps', method: 'POST', params: c.params, callbackUrl: override, at: new Date(this.now()) });
+		this.log.record('subscriptions', { kind: 'subscribed_apps', method: 'POST', params: c.params, callbackUrl: override, at: new Date(this.now()) });
 		return this.ok(c, { success: true });
 	}
 
@@ -912,7 +827,7 @@ export class FakeGraphApi {
 		if (c.method === 'DELETE') {
 			if (this.appSubscription && this.target === this.appSubscription.callback_url) this.target = undefined;
 			this.appSubscription = undefined;
-			this.record('subscriptions', { kind: 'app_subscriptions', method: 'DELETE', params: p, at: new Date(this.now()) });
+			this.log.record('subscriptions', { kind: 'app_subscriptions', method: 'DELETE', params: p, at: new Date(this.now()) });
 			return this.ok(c, { success: true });
 		}
 		if (c.method !== 'POST') return this.fail(c, 400, unknownObjectError(c.method, this.appId));
@@ -926,7 +841,7 @@ export class FakeGraphApi {
 		const fields = Array.isArray(p.fields) ? p.fields.map(String) : String(p.fields ?? 'messages').split(',').map((f) => f.trim()).filter(Boolean);
 		this.appSubscription = { callback_url: p.callback_url, fields };
 		this.target = p.callback_url;
-		this.record('subscriptions', { kind: 'app_subscriptions', method: 'POST', params: p, callbackUrl: p.callback_url, at: new Date(this.now()) });
+		this.log.record('subscriptions', { kind: 'app_subscriptions', method: 'POST', params: p, callbackUrl: p.callback_url, at: new Date(this.now()) });
 		return this.ok(c, { success: true });
 	}
 
@@ -1034,19 +949,7 @@ export class FakeGraphApi {
 	}
 
 	private takeRule(c: Ctx): InjectRule | undefined {
-		const rule = this.rules.find((h) => {
-			const r = h.rule;
-			if (h.remaining <= 0) return false;
-			if (r.method && r.method.toUpperCase() !== c.method) return false;
-			if (typeof r.path === 'string' && !c.path.includes(r.path)) return false;
-			if (r.path instanceof RegExp && !r.path.test(c.path)) return false;
-			return !r.when || r.when({ method: c.method, path: c.path, params: c.params });
-		});
-		if (!rule) return undefined;
-		rule.hits++;
-		rule.remaining--;
-		if (rule.remaining <= 0) rule.cancel();
-		return rule.rule;
+		return this.rules.take(c.method, c.path, (r) => !r.when || r.when({ method: c.method, path: c.path, params: c.params }));
 	}
 
 	private injectedReply(c: Ctx, r: InjectRule): Reply | undefined {
@@ -1133,39 +1036,14 @@ export class FakeGraphApi {
 			req.on('error', (e) => done({ status: 0, body: '', headers: {}, error: e.message }));
 			req.end(body);
 		});
-		return this.track(p);
+		return this.work.track(p);
 	}
 
 	// ---------------------------------------------------------------- small helpers
 
-	private record<K extends keyof Records>(kind: K, r: Records[K]): void {
-		const list = this[kind] as Records[K][];
-		list.push(r);
-		if (list.length > (this.options.maxRecords ?? DEFAULTS.maxRecords)) list.shift();
-		this.events.emit(kind, r);
-	}
 	private remember(set: Set<string>, id: string): void {
 		set.add(id);
 		if (set.size > 10 * (this.options.maxRecords ?? DEFAULTS.maxRecords)) set.delete(set.values().next().value as string);
-	}
-	private track<T>(p: Promise<T>): Promise<T> {
-		this.pending.add(p);
-		const drop = () => this.pending.delete(p);
-		p.then(drop, drop);
-		return p;
-	}
-	private sleep(delay: number): Promise<void> {
-		if (this.closed) return Promise.resolve();
-		return new Promise((resolve) => {
-			const t = {
-				resolve,
-				timer: setTimeout(() => {
-					this.timers.delete(t);
-					resolve();
-				}, delay),
-			};
-			this.timers.add(t);
-		});
 	}
 }
 
@@ -1249,32 +1127,5 @@ function parseParams(contentType: string | undefined, raw: Buffer, query: Record
 	return { params, files };
 }
 
-/** Enough of RFC 7578 to read WhatsApp uploads: fields and file parts with filename/Content-Type. */
-export function parseMultipart(body: Buffer, boundary: string): MultipartPart[] {
-	const delim = Buffer.from(`--${boundary}`);
-	const parts: MultipartPart[] = [];
-	let pos = body.indexOf(delim);
-	while (pos !== -1) {
-		let start = pos + delim.length;
-		if (body.subarray(start, start + 2).toString() === '--') break;
-		if (body.subarray(start, start + 2).toString() === '\r\n') start += 2;
-		const next = body.indexOf(delim, start);
-		if (next === -1) break;
-		const part = body.subarray(start, Math.max(start, next - 2)); // drop the CRLF before the next delimiter
-		const headerEnd = part.indexOf('\r\n\r\n');
-		if (headerEnd !== -1) {
-			const head = part.subarray(0, headerEnd).toString('utf8');
-			const disposition = /content-disposition:([^\r\n]*)/i.exec(head)?.[1] ?? '';
-			const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
-			if (name !== undefined)
-				parts.push({
-					name,
-					filename: /\bfilename="([^"]*)"/i.exec(disposition)?.[1],
-					contentType: /content-type:\s*([^\r\n]*)/i.exec(head)?.[1]?.trim(),
-					data: part.subarray(headerEnd + 4),
-				});
-		}
-		pos = next;
-	}
-	return parts;
-}
+/** The shared RFC 7578 parser (multipart.ts), still exported from here. */
+export { parseMultipart };

@@ -23,10 +23,9 @@
  * deterministic approximation (≈ 4 characters per token, +3 per message, +3 reply priming; images GPT-4o tile formula).
  */
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
+import { closeServer, createFakeServer, FakeServerBase, listenOn, type RuleHandle } from './fake-server-base';
 import {
 	aboveMax,
 	apiError,
@@ -330,12 +329,8 @@ export interface InjectRule {
 	/** Wait this long before answering (or before the injected error). */
 	delayMs?: number;
 }
-export interface InjectHandle {
-	readonly rule: InjectRule;
-	hits: number;
-	remaining: number;
-	cancel(): void;
-}
+/** A registered rule: `hits` so far, `remaining` uses, `cancel()`. */
+export type InjectHandle = RuleHandle<InjectRule>;
 
 export type TranscriptMatcher = string | Buffer | ((req: TranscriptionRequestRecord) => boolean);
 export interface TranscriptSpec {
@@ -472,7 +467,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
 	return ai;
 }
 
-export class FakeOpenAi {
+export class FakeOpenAi extends FakeServerBase<Records, InjectRule> {
 	/** `http://127.0.0.1:PORT/v1` — the SDK's `baseURL`. */
 	baseUrl = '';
 	/** `http://127.0.0.1:PORT` */
@@ -492,10 +487,8 @@ export class FakeOpenAi {
 	readonly responderErrors: unknown[] = [];
 
 	private readonly server: http.Server;
-	private readonly events = new EventEmitter();
 	private readonly keys: string[];
 	private responder: Responder | undefined;
-	private rules: InjectHandle[] = [];
 	private transcripts: { matcher: TranscriptMatcher; spec: TranscriptSpec }[] = [];
 	private moderations: { matcher: string | RegExp | ((text: string) => boolean); categories: string[] }[] = [];
 	private readonly promptCache = new Map<string, true>();
@@ -504,37 +497,25 @@ export class FakeOpenAi {
 	private received: Buffer[] = [];
 	private receivedBytes = 0;
 	private droppedReceivedBytes = 0;
-	private clockOffset = 0;
-	private closed = false;
-	private readonly pending = new Set<Promise<unknown>>();
-	private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
 	private readonly hangs = new Set<() => void>();
 
 	constructor(options: FakeOpenAiOptions) {
+		super('fake openai');
 		this.options = options;
 		this.keys = Array.isArray(options.apiKey) ? options.apiKey : [options.apiKey];
 		this.models = options.models ?? DEFAULT_MODELS;
 		this.organization = options.organization ?? `org-${base62(24)}`;
 		this.responder = options.responder;
-		this.events.setMaxListeners(0);
-		this.server = http.createServer((req, res) => {
-			this.track(this.handle(req, res)).catch((e: unknown) => {
-				if (!res.headersSent && !res.destroyed) {
-					res.writeHead(500, { 'Content-Type': 'text/plain' });
-					res.end(`fake openai crashed: ${String(e)}`);
-				}
-			});
-		});
-		this.server.keepAliveTimeout = 5_000;
+		this.server = createFakeServer('fake openai', this.work, (req, res) => this.handle(req, res));
+	}
+
+	protected maxRecords(): number {
+		return this.options.maxRecords ?? DEFAULTS.maxRecords;
 	}
 
 	/** @internal use startFakeOpenAi() */
 	async listen(): Promise<void> {
-		await new Promise<void>((resolve, reject) => {
-			this.server.once('error', reject);
-			this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
-		});
-		const { address, port } = this.server.address() as AddressInfo;
+		const { address, port } = await listenOn(this.server, this.options.port, this.options.host);
 		this.origin = `http://${address}:${port}`;
 		this.baseUrl = `${this.origin}/v1`;
 	}
@@ -542,29 +523,16 @@ export class FakeOpenAi {
 	/** Closes the server and every socket (hung requests included), cancels timers, waits for in-flight handlers. */
 	async close(): Promise<void> {
 		if (this.closed) return;
-		this.closed = true;
-		for (const t of this.timers) {
-			clearTimeout(t.timer);
-			t.resolve();
-		}
-		this.timers.clear();
+		this.work.close();
 		for (const release of this.hangs) release();
 		this.hangs.clear();
-		const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
-		this.server.closeAllConnections();
-		await Promise.allSettled([...this.pending]);
+		const closing = closeServer(this.server);
+		await this.work.drain();
 		await closing;
 	}
 
 	// ---------------------------------------------------------------- configuration
 
-	now(): number {
-		return (this.options.now ?? Date.now)() + this.clockOffset;
-	}
-	/** Move the fake clock forward (rate-limit windows, `created`). */
-	advanceClock(ms: number): void {
-		this.clockOffset += ms;
-	}
 	setResponder(responder: Responder | undefined): void {
 		this.responder = responder;
 	}
@@ -582,7 +550,7 @@ export class FakeOpenAi {
 	/** Forget records, injections, prompt cache, rate windows and stored completions (transcripts and responder stay). */
 	reset(): void {
 		for (const list of [this.requests, this.chatRequests, this.transcriptionRequests, this.moderationRequests, this.responderErrors]) list.length = 0;
-		this.rules = [];
+		this.rules.clear();
 		this.promptCache.clear();
 		this.usageWindows.clear();
 		this.stored.clear();
@@ -610,52 +578,6 @@ export class FakeOpenAi {
 			.join('\n');
 	}
 
-	/**
-	 * Resolve with the first record of `kind` (existing or future) matching the predicate; reject after timeoutMs.
-	 * Predicates are re-evaluated when a record is created, hit by an injection, answered or aborted.
-	 */
-	waitFor<K extends keyof Records>(kind: K, predicate: (r: Records[K]) => boolean = () => true, timeoutMs = 5_000): Promise<Records[K]> {
-		const existing = (this[kind] as Records[K][]).find(predicate);
-		if (existing) return Promise.resolve(existing);
-		return new Promise((resolve, reject) => {
-			const onRecord = (r: Records[K]) => {
-				if (!predicate(r)) return;
-				clearTimeout(timer);
-				this.events.off(kind, onRecord);
-				resolve(r);
-			};
-			const timer = setTimeout(() => {
-				this.events.off(kind, onRecord);
-				reject(new Error(`fake openai: no matching '${kind}' record within ${timeoutMs} ms (have ${this[kind].length})`));
-			}, timeoutMs);
-			this.events.on(kind, onRecord);
-		});
-	}
-
-	/** Wait until every in-flight request has been answered (hung ones are released only by close()). */
-	async settle(): Promise<void> {
-		while (this.pending.size) await Promise.allSettled([...this.pending]);
-	}
-
-	// ---------------------------------------------------------------- fault injection
-
-	/** Apply a fault to the next `times` matching authenticated requests (first matching rule wins). */
-	inject(rule: InjectRule): InjectHandle {
-		const handle: InjectHandle = {
-			rule,
-			hits: 0,
-			remaining: rule.times ?? 1,
-			cancel: () => {
-				this.rules = this.rules.filter((r) => r !== handle);
-			},
-		};
-		this.rules.push(handle);
-		return handle;
-	}
-	clearInjections(): void {
-		this.rules = [];
-	}
-
 	// ================================================================ HTTP handling
 
 	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -673,11 +595,11 @@ export class FakeOpenAi {
 			status: 0,
 			at: new Date(this.now()),
 		};
-		this.record('requests', rec);
+		this.log.record('requests', rec);
 		res.once('close', () => {
 			if (!res.writableFinished && rec.status === 0) {
 				rec.aborted = true;
-				this.events.emit('requests', rec);
+				this.log.emit('requests', rec);
 			}
 		});
 
@@ -700,8 +622,8 @@ export class FakeOpenAi {
 			const rule = this.takeRule(ctx);
 			if (rule) {
 				rec.injected = rule.error ?? (rule.status || rule.body ? 'custom' : 'delay');
-				this.events.emit('requests', rec);
-				if (rule.delayMs) await this.sleep(rule.delayMs);
+				this.log.emit('requests', rec);
+				if (rule.delayMs) await this.work.sleep(rule.delayMs);
 				if (this.closed || res.destroyed) return;
 				if (rule.error === 'timeout') {
 					await this.hang(res);
@@ -726,12 +648,12 @@ export class FakeOpenAi {
 		reply ??= await this.route(ctx);
 		for (const kind of ['chatRequests', 'transcriptionRequests', 'moderationRequests'] as const) {
 			const r = this[kind].findLast((x) => x.requestId === rec.requestId);
-			if (r) this.events.emit(kind, r); // re-evaluate waitFor predicates now that status/response are set
+			if (r) this.log.emit(kind, r); // re-evaluate waitFor predicates now that status/response are set
 		}
 		if (this.closed || res.destroyed) return;
 		rec.status = reply.status;
 		rec.ms = Date.now() - started;
-		this.events.emit('requests', rec);
+		this.log.emit('requests', rec);
 		if (reply.events) {
 			res.writeHead(reply.status, { ...reply.headers, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache' });
 			for (const e of reply.events) res.write(`data: ${e}\n\n`);
@@ -845,7 +767,7 @@ export class FakeOpenAi {
 			promptTokens: 0,
 			status: 0,
 		};
-		this.record('chatRequests', rec);
+		this.log.record('chatRequests', rec);
 		const done = (r: Reply, err?: OpenAiErrorBody): Reply => {
 			rec.status = r.status;
 			if (err) rec.error = err.error;
@@ -1152,7 +1074,7 @@ export class FakeOpenAi {
 			durationSeconds: 0,
 			status: 0,
 		};
-		this.record('transcriptionRequests', rec);
+		this.log.record('transcriptionRequests', rec);
 		const failWith = (status: number, body: OpenAiErrorBody, extra?: Record<string, string>): Reply => {
 			rec.status = status;
 			rec.error = body.error;
@@ -1239,7 +1161,7 @@ export class FakeOpenAi {
 		const b = c.json;
 		const model = typeof b.model === 'string' ? b.model : 'omni-moderation-latest';
 		const rec: ModerationRequestRecord = { requestId: c.rec.requestId, at: c.rec.at, headers: c.req.headers, model, texts: [], images: [], flagged: [], status: 0 };
-		this.record('moderationRequests', rec);
+		this.log.record('moderationRequests', rec);
 		const failWith = (status: number, body: OpenAiErrorBody) => {
 			rec.status = status;
 			rec.error = body.error;
@@ -1381,20 +1303,10 @@ export class FakeOpenAi {
 	private takeRule(c: Ctx): InjectRule | undefined {
 		const body = c.json ?? (c.parts ? describeBody(c) : undefined);
 		const model = isObj(body) && typeof body.model === 'string' ? body.model : undefined;
-		const rule = this.rules.find((h) => {
-			const r = h.rule;
-			if (h.remaining <= 0) return false;
-			if (r.method && r.method.toUpperCase() !== c.method) return false;
-			if (typeof r.path === 'string' && !c.rec.path.includes(r.path)) return false;
-			if (r.path instanceof RegExp && !r.path.test(c.rec.path)) return false;
+		return this.rules.take(c.method, c.rec.path, (r) => {
 			if (r.model !== undefined && r.model !== model) return false;
 			return !r.when || r.when({ method: c.method, path: c.rec.path, body });
 		});
-		if (!rule) return undefined;
-		rule.hits++;
-		rule.remaining--;
-		if (rule.remaining <= 0) rule.cancel();
-		return rule.rule;
 	}
 
 	private injectedReply(c: Ctx, r: InjectRule): Reply | undefined {
@@ -1468,12 +1380,6 @@ export class FakeOpenAi {
 
 	// ---------------------------------------------------------------- small helpers
 
-	private record<K extends keyof Records>(kind: K, r: Records[K]): void {
-		const list = this[kind] as Records[K][];
-		list.push(r);
-		if (list.length > (this.options.maxRecords ?? DEFAULTS.maxRecords)) list.shift();
-		this.events.emit(kind, r);
-	}
 	private keepReceived(b: Buffer): void {
 		if (!b.length) return;
 		this.received.push(b);
@@ -1484,25 +1390,6 @@ export class FakeOpenAi {
 			this.receivedBytes -= dropped.length;
 			this.droppedReceivedBytes += dropped.length;
 		}
-	}
-	private track<T>(p: Promise<T>): Promise<T> {
-		this.pending.add(p);
-		const drop = () => this.pending.delete(p);
-		p.then(drop, drop);
-		return p;
-	}
-	private sleep(delay: number): Promise<void> {
-		if (this.closed) return Promise.resolve();
-		return new Promise((resolve) => {
-			const t = {
-				resolve,
-				timer: setTimeout(() => {
-					this.timers.delete(t);
-					resolve();
-				}, delay),
-			};
-			this.timers.add(t);
-		});
 	}
 	/** Keep the request open without answering until the client disconnects or close(). */
 	private hang(res: ServerResponse): Promise<void> {

@@ -66,6 +66,13 @@ async function fetchMedia(
 	}
 }
 
+/** The item with its content (and media) moved into the store, encrypted; metadata and `contentRef` stay. */
+async function byReference(ctx: IWebhookFunctions, config: TriggerConfig, message: Message, media?: StoredMedia): Promise<INodeExecutionData> {
+	const { store, keys } = await storeFor(ctx);
+	if (!keys) throw new Error('Content by reference needs a WhatsAuto: Store API credential with a secret key.');
+	return { json: (await keepByReference(store, keys, message, config.contentTtlMs, media)) as IDataObject };
+}
+
 async function messageItem(
 	ctx: IWebhookFunctions,
 	config: TriggerConfig,
@@ -79,11 +86,7 @@ async function messageItem(
 	const media = fetched && 'data' in fetched ? fetched : undefined;
 	if (fetched && 'error' in fetched) json.mediaError = fetched.error;
 
-	if (config.contentByReference) {
-		const { store, keys } = await storeFor(ctx);
-		if (!keys) throw new Error('Content by reference needs a WhatsAuto: Store API credential with a secret key.');
-		return { json: (await keepByReference(store, keys, json, config.contentTtlMs, media)) as IDataObject };
-	}
+	if (config.contentByReference) return await byReference(ctx, config, json, media);
 	if (!media) return { json: json as IDataObject };
 	const binary = await ctx.helpers.prepareBinaryData(media.data, media.fileName, media.mimeType);
 	return { json: json as IDataObject, binary: { data: binary } };
@@ -91,9 +94,7 @@ async function messageItem(
 
 async function echoItem(ctx: IWebhookFunctions, config: TriggerConfig, echo: MessageEchoUpdate): Promise<INodeExecutionData> {
 	if (!config.contentByReference) return { json: echo as unknown as IDataObject };
-	const { store, keys } = await storeFor(ctx);
-	if (!keys) throw new Error('Content by reference needs a WhatsAuto: Store API credential with a secret key.');
-	return { json: (await keepByReference(store, keys, echo as unknown as Message, config.contentTtlMs)) as IDataObject };
+	return await byReference(ctx, config, echo as unknown as Message);
 }
 
 /** Items for the execution; a message whose media or content step fails still goes out, with an error field. */

@@ -14,6 +14,13 @@ const RIGHTS: readonly RequestType[] = ['access', 'correct', 'delete', 'object',
 const param = (ctx: IExecuteFunctions, name: string, itemIndex: number, fallback: unknown = '') =>
 	ctx.getNodeParameter(name, itemIndex, fallback) as string;
 
+/** The node's Corrected Name / Corrected Language fields, each read once; empty ones left out. */
+function correctionParameters(ctx: IExecuteFunctions, itemIndex: number): { name?: string; language?: string } {
+	const name = param(ctx, 'correctedName', itemIndex);
+	const language = param(ctx, 'correctedLanguage', itemIndex);
+	return { ...(name ? { name } : {}), ...(language ? { language } : {}) };
+}
+
 /** Shows the last digits only: enough for the person to recognise, useless to anyone reading the execution. */
 const maskNumber = (contact: string) => `••••${contact.slice(-3)}`;
 
@@ -88,11 +95,10 @@ export async function executeRequest(ctx: IExecuteFunctions, svc: PrivacyService
 	const changes = {
 		...(correction.field === 'name' && typeof correction.value === 'string' ? { name: correction.value } : {}),
 		...(correction.field === 'language' && typeof correction.value === 'string' ? { language: correction.value } : {}),
-		...(param(ctx, 'correctedName', itemIndex) ? { name: param(ctx, 'correctedName', itemIndex) } : {}),
-		...(param(ctx, 'correctedLanguage', itemIndex) ? { language: param(ctx, 'correctedLanguage', itemIndex) } : {}),
+		...correctionParameters(ctx, itemIndex),
 	};
-	const actor = privacy.source === 'user_preferences' ? 'meta_preferences' : channel;
-	const request = await svc.desk.open(type, privacy.source === 'user_preferences' ? 'meta_preferences' : channel, contact, {
+	const actor: Channel = privacy.source === 'user_preferences' ? 'meta_preferences' : channel;
+	const request = await svc.desk.open(type, actor, contact, {
 		deadline: param(ctx, 'deadline', itemIndex, 'one_month') as 'one_month' | '45_days',
 		language,
 		fields: Object.keys(changes),
@@ -134,10 +140,7 @@ export async function verifyRequest(ctx: IExecuteFunctions, svc: PrivacyServices
 			contact,
 			delivery: param(ctx, 'delivery', itemIndex, 'both') as Delivery,
 			sendConfirmation: ctx.getNodeParameter('sendConfirmation', itemIndex, true) as boolean,
-			correction: {
-				...(param(ctx, 'correctedName', itemIndex) ? { name: param(ctx, 'correctedName', itemIndex) } : {}),
-				...(param(ctx, 'correctedLanguage', itemIndex) ? { language: param(ctx, 'correctedLanguage', itemIndex) } : {}),
-			},
+			correction: correctionParameters(ctx, itemIndex),
 			actor: request.channel,
 		});
 		return { json: requestOutput(done.request, { verified: true, confirmationIds: done.confirmationIds }), ...(done.binary ? { binary: { data: done.binary } } : {}), pairedItem: { item: itemIndex } };

@@ -1,10 +1,6 @@
 import { decrypt } from '../crypto';
 import type { PrivacyDesk, Profile, Suppression } from './desk';
-import { SCOPES } from './desk';
 import { TERMINAL_STATES, type PrivacyRequest, type StoreResult } from './lifecycle';
-
-/** Record scopes the Auto-Reply node writes per person (metadata about replies, keyed by pseudonym). */
-const PERSONAL_RECORD_SCOPES = ['reply', 'sent', SCOPES.profile, SCOPES.request] as const;
 
 export interface AccessExport {
 	format: 'whatsauto-access-export/v1';
@@ -125,4 +121,3 @@ export async function isAiSuppressed(desk: PrivacyDesk, contact: string): Promis
 	return (await desk.suppression(desk.subjectOf(contact)))?.ai === true;
 }
 
-export { PERSONAL_RECORD_SCOPES };

@@ -40,9 +40,18 @@ export function toContentKeys(raw: ICredentialDataDecryptedObject | undefined): 
 			`The WhatsAuto: Store API credential's Secret Key must be at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -hex 32).`,
 		);
 	}
-	const keys = deriveKeys(secret);
-	return { contentKey: keys.contentKey, pseudonymise: (value) => pseudonymise(keys.pseudonymKey, value) };
+	let keys = derived.get(secret);
+	if (!keys) {
+		const { contentKey, pseudonymKey } = deriveKeys(secret);
+		keys = { contentKey, pseudonymise: (value) => pseudonymise(pseudonymKey, value) };
+		if (derived.size >= 16) derived.clear();
+		derived.set(secret, keys);
+	}
+	return keys;
 }
+
+/** Keys derived per secret once per process: every webhook call asks for them again. */
+const derived = new Map<string, ContentKeys>();
 
 export interface StoreAccess {
 	store: WhatsAutoStore;

@@ -1,4 +1,12 @@
-import type { IAuthenticateGeneric, Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	Icon,
+	ICredentialType,
+	IHttpRequestOptions,
+	INodeProperties,
+} from 'n8n-workflow';
+
+import { metaAuthHeaders, toMetaCredentials } from '../nodes/shared/transport/metaCredentials';
 
 export class WhatsAutoMetaApi implements ICredentialType {
 	name = 'whatsAutoMetaApi';
@@ -72,12 +80,8 @@ export class WhatsAutoMetaApi implements ICredentialType {
 		},
 	];
 
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
-			headers: {
-				Authorization: '=Bearer {{$credentials.accessToken}}',
-			},
-		},
-	};
+	/** The same header WhatsAuto's Graph API transport sends (one builder: `metaAuthHeaders`). */
+	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+		return { ...requestOptions, headers: { ...requestOptions.headers, ...metaAuthHeaders(toMetaCredentials(credentials)) } };
+	}
 }

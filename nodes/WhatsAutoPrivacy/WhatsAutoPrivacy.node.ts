@@ -1,17 +1,13 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
-import { detect } from './actions/detect';
-import { executeRequest, extendDeadline, getStatus, listOpen, verifyRequest } from './actions/requests';
-import { privacyServices } from './actions/services';
+import { router } from './actions/router';
 import { privacyProperties } from './description';
-
-const PER_ITEM = { execute: executeRequest, verify: verifyRequest, getStatus, extend: extendDeadline } as const;
 
 export class WhatsAutoPrivacy implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'WhatsAuto Privacy Request',
 		name: 'whatsAutoPrivacy',
-		icon: 'file:whatsauto.svg',
+		icon: 'file:whatsAutoPrivacy.svg',
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"]}}',
@@ -28,21 +24,6 @@ export class WhatsAutoPrivacy implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const operation = this.getNodeParameter('operation', 0) as string;
-		if (operation === 'detect') return await detect(this);
-		const svc = await privacyServices(this);
-		if (operation === 'listOpen') return [await listOpen(this, svc)];
-		const run = PER_ITEM[operation as keyof typeof PER_ITEM];
-		const results: INodeExecutionData[] = [];
-		const items = this.getInputData();
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			try {
-				results.push(await run(this, svc, itemIndex));
-			} catch (error) {
-				if (!this.continueOnFail()) throw error;
-				results.push({ json: { error: (error as Error).message }, pairedItem: { item: itemIndex } });
-			}
-		}
-		return [results];
+		return await router(this);
 	}
 }

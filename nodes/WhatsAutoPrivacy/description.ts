@@ -1,7 +1,12 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-const show = (...operation: string[]) => ({ show: { operation } });
+import * as request from './actions/request';
 
+/**
+ * The node's fields: the operation, each operation's own fields (actions/request/<operation>.operation.ts;
+ * those several operations show are defined once in actions/fields.ts), and the Operator details every
+ * operation uses.
+ */
 export const privacyProperties: INodeProperties[] = [
 	{
 		displayName: 'Operation',
@@ -18,175 +23,12 @@ export const privacyProperties: INodeProperties[] = [
 		],
 		default: 'detect',
 	},
-	{
-		displayName:
-			'Privacy commands leave on the first output ("Privacy"), everything else on the second. Put this node between the WhatsAuto Trigger and the Auto-Reply node.',
-		name: 'detectNotice',
-		type: 'notice',
-		default: '',
-		displayOptions: show('detect'),
-	},
-	{
-		displayName: 'Request Type',
-		name: 'requestType',
-		type: 'options',
-		options: [
-			{ name: 'Access (Export)', value: 'access' },
-			{ name: 'As Detected', value: 'detected', description: 'Use the type the Detect operation found' },
-			{ name: 'Correct', value: 'correct' },
-			{ name: 'Delete', value: 'delete' },
-			{ name: 'Object (STOP)', value: 'object' },
-			{ name: 'Resume (START)', value: 'resume' },
-		],
-		default: 'detected',
-		displayOptions: show('execute'),
-	},
-	{
-		displayName: 'Channel',
-		name: 'channel',
-		type: 'options',
-		options: [
-			{ name: 'WhatsApp', value: 'whatsapp', description: 'The sender is authenticated by Meta: the request concerns their own data' },
-			{ name: 'Web Form', value: 'form', description: 'A 6-digit code goes to the number over WhatsApp first' },
-			{ name: 'E-Mail', value: 'email', description: 'A 6-digit code goes to the number over WhatsApp first' },
-		],
-		default: 'whatsapp',
-		displayOptions: show('execute'),
-	},
-	{
-		displayName: 'Contact',
-		name: 'contact',
-		type: 'string',
-		default: '={{ $json.from?.waId ?? $json.waId ?? $json.phone ?? "" }}',
-		description: 'WhatsApp number of the person, digits with country code',
-		displayOptions: show('execute', 'verify'),
-	},
-	{
-		displayName: 'Request ID',
-		name: 'requestId',
-		type: 'string',
-		default: '={{ $json.requestId ?? $json.id }}',
-		displayOptions: show('verify', 'getStatus', 'extend'),
-	},
-	{
-		displayName: 'Code',
-		name: 'code',
-		type: 'string',
-		typeOptions: { password: true },
-		default: '={{ $json.code }}',
-		displayOptions: show('verify'),
-	},
-	{
-		displayName: 'Corrected Name',
-		name: 'correctedName',
-		type: 'string',
-		default: '',
-		description: 'For correction requests: the name to keep instead',
-		displayOptions: show('execute', 'verify'),
-	},
-	{
-		displayName: 'Corrected Language',
-		name: 'correctedLanguage',
-		type: 'string',
-		default: '',
-		description: 'For correction requests: the preferred language',
-		displayOptions: show('execute', 'verify'),
-	},
-	{
-		displayName: 'Export Delivery',
-		name: 'delivery',
-		type: 'options',
-		options: [
-			{ name: 'WhatsApp Document', value: 'whatsapp' },
-			{ name: 'Binary Data (E.g. for E-Mail)', value: 'binary' },
-			{ name: 'Both', value: 'both' },
-		],
-		default: 'whatsapp',
-		description: 'Where the JSON export of an access request goes',
-		displayOptions: show('execute', 'verify'),
-	},
-	{
-		displayName: 'Send Confirmation',
-		name: 'sendConfirmation',
-		type: 'boolean',
-		default: true,
-		description: 'Whether to confirm the outcome to the person on WhatsApp, in their language',
-		displayOptions: show('execute', 'verify'),
-	},
-	{
-		displayName: 'Language',
-		name: 'language',
-		type: 'options',
-		options: [
-			{ name: 'Arabic', value: 'ar' },
-			{ name: 'Bengali', value: 'bn' },
-			{ name: 'Detected', value: '' },
-			{ name: 'English', value: 'en' },
-			{ name: 'Hindi', value: 'hi' },
-			{ name: 'Indonesian', value: 'id' },
-			{ name: 'Portuguese', value: 'pt' },
-			{ name: 'Spanish', value: 'es' },
-		],
-		default: '',
-		description: 'Language of the confirmations; Detected uses the language of the command',
-		displayOptions: show('execute'),
-	},
-	{
-		displayName: 'Deadline',
-		name: 'deadline',
-		type: 'options',
-		options: [
-			{ name: 'One Month (GDPR Art. 12)', value: 'one_month' },
-			{ name: '45 Days (CCPA)', value: '45_days' },
-		],
-		default: 'one_month',
-		displayOptions: show('execute'),
-	},
-	{
-		displayName: 'Code Template Name',
-		name: 'codeTemplateName',
-		type: 'string',
-		default: '',
-		placeholder: 'e.g. verification_code',
-		description:
-			'Approved authentication template with the code as its only body parameter. Needed when the person has not written in the last 24 hours; empty sends a plain message.',
-		displayOptions: { show: { operation: ['execute'], channel: ['form', 'email'] } },
-	},
-	{
-		displayName: 'Code Template Language',
-		name: 'codeTemplateLanguage',
-		type: 'string',
-		default: 'en_US',
-		displayOptions: { show: { operation: ['execute'], channel: ['form', 'email'] } },
-	},
-	{
-		displayName: 'Due Within (Days)',
-		name: 'withinDays',
-		type: 'number',
-		typeOptions: { minValue: 0 },
-		default: 7,
-		description: 'Only requests due within this many days; 0 lists every open request',
-		displayOptions: show('listOpen'),
-	},
-	{
-		displayName: 'Extension (Months)',
-		name: 'extensionMonths',
-		type: 'options',
-		options: [
-			{ name: 'One Month', value: 1 },
-			{ name: 'Two Months', value: 2 },
-		],
-		default: 2,
-		displayOptions: show('extend'),
-	},
-	{
-		displayName: 'Reason for the Extension',
-		name: 'extensionReason',
-		type: 'string',
-		default: '',
-		description: 'GDPR Art. 12(3): the person must be told why, within the first month.',
-		displayOptions: show('extend'),
-	},
+	...request.detect.description,
+	...request.execute.description,
+	...request.verify.description,
+	...request.getStatus.description,
+	...request.listOpen.description,
+	...request.extendDeadline.description,
 	{
 		displayName: 'Operator',
 		name: 'operator',

@@ -7,13 +7,13 @@ import {
 
 import { execute } from './actions/reply/execute';
 import { replyProperties } from './description';
-import { getModels } from './methods/loadOptions';
+import { credentialTest, loadOptions } from './methods';
 
 export class WhatsAutoReply implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'WhatsAuto GPT-4 Auto-Reply',
 		name: 'whatsAutoReply',
-		icon: 'file:whatsauto.svg',
+		icon: 'file:whatsAutoReply.svg',
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["model"]}}',
@@ -22,14 +22,14 @@ export class WhatsAutoReply implements INodeType {
 		inputs: ['main'],
 		outputs: ['main'],
 		credentials: [
-			{ name: 'whatsAutoMetaApi', required: true },
+			{ name: 'whatsAutoMetaApi', required: true, testedBy: 'whatsAutoMetaApiTest' },
 			{ name: 'whatsAutoOpenAiApi', required: true },
-			{ name: 'whatsAutoStoreApi', required: false },
+			{ name: 'whatsAutoStoreApi', required: false, testedBy: 'whatsAutoStoreApiTest' },
 		],
 		properties: replyProperties,
 	};
 
-	methods = { loadOptions: { getModels } };
+	methods = { credentialTest, loadOptions };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await execute(this);

@@ -9,14 +9,14 @@ import {
 
 import { activate } from './activation';
 import { triggerProperties } from './description';
-import { getVerifyToken, whatsAutoMetaApiTest, whatsAutoStoreApiTest } from './methods';
+import { credentialTest, loadOptions } from './methods';
 import { receive } from './webhook/receive';
 
 export class WhatsAutoTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'WhatsAuto Trigger',
 		name: 'whatsAutoTrigger',
-		icon: 'file:whatsauto.svg',
+		icon: 'file:whatsAutoTrigger.svg',
 		group: ['trigger'],
 		// Starts at 2: n8n evaluates an extra expression while parsing the body of any version-1 webhook node.
 		version: 2,
@@ -39,10 +39,7 @@ export class WhatsAutoTrigger implements INodeType {
 		properties: triggerProperties,
 	};
 
-	methods = {
-		credentialTest: { whatsAutoMetaApiTest, whatsAutoStoreApiTest },
-		loadOptions: { getVerifyToken },
-	};
+	methods = { credentialTest, loadOptions };
 
 	webhookMethods = {
 		default: {

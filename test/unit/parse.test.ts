@@ -4,7 +4,6 @@ import {
 	type MessageEchoUpdate,
 	type StatusUpdate,
 	type WebhookUpdate,
-	dedupeKey,
 	isInboundMessage,
 	isMessageEcho,
 	isStatusUpdate,
@@ -14,6 +13,7 @@ import {
 	mediaOf,
 	parseDelivery,
 } from '../../nodes/shared/whatsapp';
+import { dedupeKey } from '../../nodes/WhatsAutoTrigger/webhook/dedupe';
 import {
 	ECHO_CHANGE,
 	MESSAGES,

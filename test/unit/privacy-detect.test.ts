@@ -1,7 +1,7 @@
 import {
-	COMMAND_TYPES,
 	DEFAULT_KEYWORDS,
 	DETECT_LANGUAGES,
+	PRIVACY_COMMAND_TYPES,
 	createPrivacyDetector,
 	detectPrivacyCommand,
 	languageNamed,
@@ -9,7 +9,7 @@ import {
 	normalizeText,
 	type CommandType,
 	type Language,
-} from '../../nodes/shared/privacy/detect';
+} from '../../nodes/shared/privacy/commandDetection';
 import { NEGATIVES, POSITIVES } from '../fixtures/privacy/corpus';
 
 describe('privacy command corpus', () => {
@@ -35,7 +35,7 @@ describe('privacy command corpus', () => {
 			const positives = POSITIVES.filter((p) => p.lang === lang);
 			expect([lang, positives.length >= 12]).toEqual([lang, true]);
 			expect([lang, NEGATIVES.filter((n) => n.lang === lang).length >= 12]).toEqual([lang, true]);
-			expect([lang, [...new Set(positives.map((p) => p.type))].sort()]).toEqual([lang, [...COMMAND_TYPES].sort()]);
+			expect([lang, [...new Set(positives.map((p) => p.type))].sort()]).toEqual([lang, [...PRIVACY_COMMAND_TYPES].sort()]);
 		}
 	});
 
@@ -160,7 +160,7 @@ describe('detectPrivacyCommand', () => {
 
 	it('has keywords for every language and command type, frozen', () => {
 		for (const lang of DETECT_LANGUAGES) {
-			for (const type of COMMAND_TYPES as CommandType[]) expect(DEFAULT_KEYWORDS[lang][type].length).toBeGreaterThan(0);
+			for (const type of PRIVACY_COMMAND_TYPES as CommandType[]) expect(DEFAULT_KEYWORDS[lang][type].length).toBeGreaterThan(0);
 		}
 		expect(Object.isFrozen(DEFAULT_KEYWORDS.en.object)).toBe(true);
 	});

@@ -2,7 +2,7 @@
  * The privacy request state machine without I/O: every transition allowed or refused, the terminal state
  * from per-store results, deadlines (month ends, leap years, 45 days), extensions and request ids.
  */
-import { detectPrivacyCommand, REQUEST_ID_PATTERN } from '../../nodes/shared/privacy/detect';
+import { detectPrivacyCommand, REQUEST_ID_PATTERN } from '../../nodes/shared/privacy/commandDetection';
 import {
 	canTransition,
 	dueDate,
@@ -103,7 +103,7 @@ describe('transitions', () => {
 });
 
 describe('outcomeOf', () => {
-	const r = (outcome: StoreResult['outcome']): StoreResult => ({ store: 's', outcome });
+	const r = (outcome: StoreResult['outcome']): StoreResult => ({ store: 'profile', outcome });
 
 	it.each<[string, StoreResult[], ReturnType<typeof outcomeOf>]>([
 		['no results', [], 'completed'],

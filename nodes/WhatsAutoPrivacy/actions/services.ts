@@ -2,18 +2,11 @@ import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8
 
 import { cachedCredentials } from '../../shared/credentialCache';
 import { PrivacyDesk } from '../../shared/privacy/desk';
-import type { OperatorInfo } from '../../shared/privacy/disclosure';
+import type { PrivacyServices } from '../../shared/privacy/fulfil';
 import { storeFor } from '../../shared/storeAccess';
-import type { HttpRequester } from '../../shared/transport/graphApi';
-import { META_CREDENTIAL, toMetaCredentials, type MetaCredentials } from '../../shared/transport/metaCredentials';
+import { META_CREDENTIAL, toMetaCredentials } from '../../shared/transport/metaCredentials';
 
-export interface PrivacyServices {
-	desk: PrivacyDesk;
-	http: HttpRequester;
-	meta: MetaCredentials;
-	operator: OperatorInfo;
-}
-
+/** The services a request runs on, from the node's credentials and its Operator field. */
 export async function privacyServices(ctx: IExecuteFunctions): Promise<PrivacyServices> {
 	const access = await storeFor(ctx);
 	if (!access.keys) {

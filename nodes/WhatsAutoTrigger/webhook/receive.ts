@@ -4,12 +4,13 @@ import { cachedCredentials, invalidateCredentials } from '../../shared/credentia
 import { opaqueKey } from '../../shared/crypto';
 import { META_CREDENTIAL, toMetaCredentials, type MetaCredentials } from '../../shared/transport/metaCredentials';
 import { purgeOccasionally, storeFor } from '../../shared/storeAccess';
-import { dedupeKey, DeliveryRejectedError, parseDelivery } from '../../shared/whatsapp';
+import { DeliveryRejectedError, parseDelivery } from '../../shared/whatsapp';
 import { readConfig } from './readConfig';
 import { answerHandshake, type HandshakeQuery } from './handshake';
 import { verifySignature } from './signature';
 import { route, type RoutedUpdate } from './route';
 import { toItems } from './items';
+import { dedupeKey } from './dedupe';
 
 /** Meta sends at most 3 MB per delivery; anything larger is not Meta. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;

@@ -1,15 +1,15 @@
 import type { ContentKeys } from '../content';
-import type { StoredRecord, WhatsAutoStore } from '../store/types';
+import type { AuditAction, AuditEntryInput, StoredRecord, WhatsAutoStore } from '../store/types';
 import {
 	dueDate,
 	newRequestId,
 	TERMINAL_STATES,
 	transition,
+	type Actor,
 	type Channel,
 	type PrivacyRequest,
 	type RequestState,
 	type RequestType,
-	type StoreResult,
 } from './lifecycle';
 
 export const SCOPES = {
@@ -41,8 +41,11 @@ export interface OpenOptions {
 	language?: string;
 	fields?: string[];
 	scope?: 'all' | 'marketing';
-	actor?: string;
+	actor?: Actor;
 }
+
+/** A step within a state, recorded by {@link PrivacyDesk.note}; opening and transitions have their own methods. */
+export type AuditNote = Exclude<AuditAction, 'received' | 'transition'>;
 
 /**
  * Privacy requests over the shared store: every request is a record, every change a transition appended
@@ -75,7 +78,7 @@ export class PrivacyDesk {
 			...(options.scope ? { scope: options.scope } : {}),
 		};
 		await this.write(request);
-		await this.store.appendAudit({
+		await this.audit({
 			requestId: request.id,
 			subject: request.subject,
 			actor: options.actor ?? channel,
@@ -94,12 +97,12 @@ export class PrivacyDesk {
 	async advance(
 		request: PrivacyRequest,
 		to: RequestState,
-		actor: string,
+		actor: Actor,
 		changes: Partial<Pick<PrivacyRequest, 'reason' | 'results' | 'subject'>> = {},
 	): Promise<PrivacyRequest> {
 		const next = transition(request, to, changes, this.clock());
 		await this.write(next);
-		await this.store.appendAudit({
+		await this.audit({
 			requestId: request.id,
 			subject: request.subject,
 			actor,
@@ -114,8 +117,13 @@ export class PrivacyDesk {
 		return next;
 	}
 
-	async note(request: PrivacyRequest, actor: string, action: string, detail: Record<string, unknown> = {}): Promise<void> {
-		await this.store.appendAudit({ requestId: request.id, subject: request.subject, actor, action, detail });
+	async note(request: PrivacyRequest, actor: Actor, action: AuditNote, detail: Record<string, unknown> = {}): Promise<void> {
+		await this.audit({ requestId: request.id, subject: request.subject, actor, action, detail });
+	}
+
+	/** Every entry the desk appends goes through here: only actions it knows compile. */
+	private async audit(entry: AuditEntryInput<AuditAction>): Promise<void> {
+		await this.store.appendAudit(entry);
 	}
 
 	async save(request: PrivacyRequest): Promise<void> {
@@ -182,5 +190,3 @@ export class PrivacyDesk {
 		return this.clock();
 	}
 }
-
-export type { StoreResult };

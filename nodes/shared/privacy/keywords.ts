@@ -20,7 +20,8 @@ import type { Language } from './messages';
 export type { Language };
 export type CommandType = 'access' | 'correct' | 'delete' | 'object' | 'resume' | 'status';
 
-export const COMMAND_TYPES: readonly CommandType[] = ['access', 'correct', 'delete', 'object', 'resume', 'status'];
+/** Every kind of privacy command a message can be. */
+export const PRIVACY_COMMAND_TYPES: readonly CommandType[] = ['access', 'correct', 'delete', 'object', 'resume', 'status'];
 /** Also the order in which languages are tried when nothing in the message points to one. */
 export const DETECT_LANGUAGES: readonly Language[] = ['en', 'es', 'pt', 'id', 'hi', 'bn', 'ar'];
 

@@ -9,6 +9,8 @@
  */
 export type RequestType = 'access' | 'correct' | 'delete' | 'object' | 'resume';
 export type Channel = 'whatsapp' | 'form' | 'email' | 'meta_preferences';
+/** Who acted on a request, as the audit log records it: the channel it came through, WhatsAuto itself, or the operator. */
+export type Actor = Channel | 'system' | 'operator';
 export type RequestState =
 	| 'received'
 	| 'awaiting_identity'
@@ -30,9 +32,12 @@ const ALLOWED: Record<RequestState, readonly RequestState[]> = {
 	failed: [],
 };
 
+/** What a part of a request touched: a part of the store, or the WhatsApp delivery of an access export. */
+export type StoreName = 'content' | 'records' | 'content and records' | 'suppression list' | 'profile' | 'whatsapp delivery';
+
 export interface StoreResult {
 	/** Which store or table this part of the request touched. */
-	store: string;
+	store: StoreName;
 	outcome: 'done' | 'kept' | 'none' | 'failed';
 	count?: number;
 	/** Why something was kept (legal reason) or failed; never personal data. */

@@ -107,7 +107,10 @@ export async function resume(desk: PrivacyDesk, contact: string, scope: 'all' | 
 	return [{ store: 'suppression list', outcome: 'done', count: 1 }];
 }
 
-export async function correct(desk: PrivacyDesk, contact: string, changes: Partial<Pick<Profile, 'name' | 'language'>>): Promise<StoreResult[]> {
+/** The profile fields a correction request may change; fields left out stay as they are. */
+export type Correction = Partial<Pick<Profile, 'name' | 'language'>>;
+
+export async function correct(desk: PrivacyDesk, contact: string, changes: Correction): Promise<StoreResult[]> {
 	const subject = desk.subjectOf(contact);
 	const fields = Object.entries(changes).filter(([, value]) => typeof value === 'string' && value.trim() !== '');
 	if (fields.length === 0) return [{ store: 'profile', outcome: 'none', count: 0 }];

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import type { StoreConfig, WhatsAutoStore } from './types';
 
 export type {
+	AuditAction,
 	AuditChainVerification,
 	AuditEntry,
 	AuditEntryInput,

@@ -126,16 +126,32 @@ export interface ListRecordsOptions {
 	limit?: number;
 }
 
-/** What {@link WhatsAutoStore.appendAudit} appends. */
-export interface AuditEntryInput {
+/**
+ * What the privacy desk records in the audit log: a request received, a transition from one state to
+ * another (with `fromState` and `toState`), or a step within a state.
+ */
+export type AuditAction =
+	| 'received'
+	| 'transition'
+	| 'code_sent'
+	| 'identity_verified'
+	| 'verification_failed'
+	| 'deadline_extended'
+	| 'confirmed';
+
+/**
+ * What {@link WhatsAutoStore.appendAudit} appends. The store takes any label as the action; WhatsAuto
+ * writes `AuditEntryInput<AuditAction>`, so an action it does not know fails to compile.
+ */
+export interface AuditEntryInput<Action extends string = string> {
 	/** The privacy request the entry is about. */
 	requestId: string;
 	/** Keyed pseudonym of the person the request is about, or '' when not (yet) known. Never a phone number. */
 	subject: string;
 	/** Who acted: e.g. 'whatsapp', 'form', 'system', 'operator' (at most 128 characters). */
 	actor: string;
-	/** What happened: e.g. 'received', 'identity_verified', 'transition', 'erased', 'exported' (at most 128). */
-	action: string;
+	/** What happened: an {@link AuditAction} such as 'received', 'transition', 'identity_verified' (at most 128). */
+	action: Action;
 	/** The request's state before, for a transition; '' when omitted. */
 	fromState?: string;
 	/** The request's state after, for a transition; '' when omitted. */

@@ -1,6 +1,6 @@
 import type { IDataObject, IHttpRequestMethods, IHttpRequestOptions, IN8nHttpFullResponse } from 'n8n-workflow';
 
-import type { MetaCredentials } from './metaCredentials';
+import { metaAuthHeaders, type MetaCredentials } from './metaCredentials';
 import { backoffDelay, parseRetryAfter, sleep } from './retry';
 
 /** The one way WhatsAuto talks HTTP: n8n's `this.helpers.httpRequest` in nodes, an adapter in credential tests. */
@@ -124,7 +124,7 @@ async function attempt<T>(http: HttpRequester, creds: MetaCredentials, request: 
 		response = await http({
 			method: request.method,
 			url: graphUrl(creds, request.path),
-			headers: { Authorization: `Bearer ${creds.accessToken}` },
+			headers: metaAuthHeaders(creds),
 			qs: request.qs,
 			body: request.body,
 			json: !request.binary,

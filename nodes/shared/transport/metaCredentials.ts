@@ -27,3 +27,12 @@ export function toMetaCredentials(raw: ICredentialDataDecryptedObject): MetaCred
 		baseUrl: (text(raw.baseUrl) || 'https://graph.facebook.com').replace(/\/+$/, ''),
 	};
 }
+
+/**
+ * The one source of the Graph API `Authorization` header: the transport sends it on every call (media
+ * download URLs included, from a cached credential), and the credential's `authenticate` applies it for
+ * n8n's own requests (e.g. the HTTP Request node with this credential as a predefined type).
+ */
+export function metaAuthHeaders(creds: Pick<MetaCredentials, 'accessToken'>): { Authorization: string } {
+	return { Authorization: `Bearer ${creds.accessToken}` };
+}

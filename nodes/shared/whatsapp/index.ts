@@ -1,2 +1,4 @@
 export * from './types';
-export * from './parse';
+export { DeliveryRejectedError, parseDelivery, type ParseOptions } from './delivery';
+export { isInboundMessage, isMediaMessage, mediaOf } from './message';
+export { isMessageEcho, isStatusUpdate, isUnknownField, isUserPreferencesUpdate, isValueError } from './events';

@@ -14,12 +14,12 @@ import { markAsRead, type Recipient } from '../../../shared/transport/messages';
 import { downloadMedia, MediaDownloadError } from '../../../shared/transport/media';
 import { META_CREDENTIAL, toMetaCredentials, type MetaCredentials } from '../../../shared/transport/metaCredentials';
 import { describeOpenAiError, OPENAI_CREDENTIAL, openAiClient, toOpenAiCredentials, withinBudget } from '../../../shared/transport/openAi';
-import { mediaOf, type MessageContent } from '../../../shared/whatsapp';
+import { mediaOf, type InboundMessage } from '../../../shared/whatsapp';
 import { canSendTemplate, deliverTemplate, deliverText, prepareReply, RE_ENGAGEMENT } from './deliver';
 import { ReplyLedger, type ReplyOutcome } from './outcome';
 import { toReplyOptions, type ReplyOptions } from './options';
 import { chatMessages } from './prompt';
-import { skipReason, understand, type IncomingMessage, type Media, type MediaResult, type Understanding } from './understand';
+import { skipReason, understand, type Media, type MediaResult, type Understanding } from './understand';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -76,7 +76,7 @@ async function mediaFor(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	item: INodeExecutionData,
-	message: IncomingMessage,
+	message: InboundMessage,
 	stored: Media | undefined,
 	svc: Services,
 	maxBytes: number,
@@ -88,7 +88,7 @@ async function mediaFor(
 		const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, 'data');
 		return sized({ data, mimeType: binary.mimeType, fileName: binary.fileName });
 	}
-	const details = mediaOf(message as unknown as MessageContent);
+	const details = mediaOf(message);
 	if (!details) return { failed: 'no media in the message' };
 	try {
 		const downloaded = await downloadMedia(svc.http, svc.meta, details.mediaId, {
@@ -146,13 +146,21 @@ async function answer(svc: Services, options: ReplyOptions, understanding: Under
 	}
 }
 
+/**
+ * An item as the shared `InboundMessage`: the trigger's items are one; a hand-built item has to carry
+ * `messageId` and `type` (checked before this), the rest is read defensively (see understand.ts).
+ */
+function inboundMessageOf(json: IDataObject): InboundMessage | undefined {
+	return typeof json.messageId === 'string' && typeof json.type === 'string' ? (json as unknown as InboundMessage) : undefined;
+}
+
 /** The inbound message behind the item, content resolved when the trigger kept it by reference. */
-async function incoming(item: INodeExecutionData, access: StoreAccess): Promise<{ message?: IncomingMessage; media?: Media; expired?: boolean }> {
-	if (typeof item.json.contentRef !== 'string') return { message: item.json as unknown as IncomingMessage };
+async function incoming(item: INodeExecutionData, access: StoreAccess): Promise<{ message?: InboundMessage; media?: Media; expired?: boolean }> {
+	if (typeof item.json.contentRef !== 'string') return { message: inboundMessageOf(item.json) };
 	if (!access.keys) throw new Error('This item’s content is kept by reference: attach the same WhatsAuto: Store API credential as the trigger.');
 	const resolved = await resolveContent(access.store, access.keys, item.json);
 	if (!resolved) return { expired: true };
-	return { message: resolved.message as unknown as IncomingMessage, media: resolved.media };
+	return { message: inboundMessageOf(resolved.message as IDataObject), media: resolved.media };
 }
 
 function baseOutput(json: IDataObject, options: ReplyOptions): IDataObject {

@@ -1,20 +1,15 @@
 import type { ChatCompletionContentPart } from 'openai/resources/chat/completions';
 
+import type { InboundMessage, MediaType } from '../../../shared/whatsapp';
 import type { ReplyOptions } from './options';
 
-/** A message as the Auto-Reply node reads it: the trigger's normalised fields (content resolved). */
-export type IncomingMessage = {
-	type: string;
-	messageId: string;
-	text?: string;
-	context?: { forwarded?: boolean; frequentlyForwarded?: boolean; referredProduct?: { catalogId: string; productRetailerId: string } };
-	referral?: { headline?: string; body?: string; sourceType?: string };
-	interactive?: { type: string; buttonReply?: { id: string; title: string }; listReply?: { id: string; title: string; description?: string } };
-	button?: { payload: string; text: string };
-	document?: { filename?: string; mimeType?: string; caption?: string };
-	sticker?: { animated?: boolean };
-	[key: string]: unknown;
-};
+/*
+ * Messages are the trigger's `InboundMessage` (content resolved). An item may also be built by hand with
+ * only `messageId` and `type`, so fields beyond those are read defensively (`?.`, `??`) even where the
+ * type says they are always there.
+ */
+
+type MediaMessage = Extract<InboundMessage, { type: MediaType }>;
 
 export interface Media {
 	data: Buffer;
@@ -61,7 +56,7 @@ export function customerContent(label: string, body: string): string {
 	return `${label}\n<customer_content>\n${inner}\n</customer_content>`;
 }
 
-function notes(message: IncomingMessage): string[] {
+function notes(message: InboundMessage): string[] {
 	const lines: string[] = [];
 	if (message.context?.frequentlyForwarded) lines.push('The customer forwarded this message (forwarded many times).');
 	else if (message.context?.forwarded) lines.push('The customer forwarded this message.');
@@ -73,7 +68,7 @@ function notes(message: IncomingMessage): string[] {
 	return lines;
 }
 
-function structuredText(message: IncomingMessage): string {
+function structuredText(message: InboundMessage): string {
 	const text = message.text ?? '';
 	switch (message.type) {
 		case 'location':
@@ -91,7 +86,7 @@ function structuredText(message: IncomingMessage): string {
 	}
 }
 
-function textPart(label: string, body: string, message: IncomingMessage, mask: (text: string) => string): ChatCompletionContentPart {
+function textPart(label: string, body: string, message: InboundMessage, mask: (text: string) => string): ChatCompletionContentPart {
 	return { type: 'text', text: [...notes(message), customerContent(label, mask(body))].join('\n') };
 }
 
@@ -101,13 +96,10 @@ function isReadableDocument(mimeType: string, fileName: string): boolean {
 	return mime === 'application/pdf' || TEXT_FILE.test(mime) || TEXT_EXTENSION.test(fileName) || /\.pdf$/i.test(fileName);
 }
 
-async function fromMedia(
-	message: IncomingMessage,
-	options: ReplyOptions,
-	tools: UnderstandTools,
-	kind: keyof ReplyOptions['maxMediaBytes'],
-): Promise<Understanding> {
-	if (kind === 'document' && !isReadableDocument(message.document?.mimeType ?? '', message.document?.filename ?? '')) {
+async function fromMedia(message: MediaMessage, options: ReplyOptions, tools: UnderstandTools): Promise<Understanding> {
+	const kind = message.type;
+	const document = message.type === 'document' ? message.document : undefined;
+	if (kind === 'document' && !isReadableDocument(document?.mimeType ?? '', document?.filename ?? '')) {
 		return { kind: 'direct', text: options.unreadableDocumentReply, reason: 'unreadable_document' };
 	}
 	const media = await tools.media(options.maxMediaBytes[kind]);
@@ -127,7 +119,7 @@ async function fromMedia(
 	if (kind === 'audio' || kind === 'video') {
 		const transcript = await tools.transcribe(media);
 		if (transcript === undefined) return { kind: 'direct', text: options.unsupportedReply, reason: 'unsupported' };
-		const voice = kind === 'audio' && message.audio && (message.audio as { voice?: boolean }).voice;
+		const voice = message.type === 'audio' && message.audio?.voice;
 		const what = kind === 'video' ? 'a video; its sound track says' : voice ? 'a voice note; it says' : 'an audio file; it says';
 		const parts: ChatCompletionContentPart[] = [textPart(`The customer sent ${what}:`, transcript, message, tools.mask)];
 		if (kind === 'video' && caption) parts.push({ type: 'text', text: customerContent('Video caption:', tools.mask(caption)) });
@@ -139,7 +131,7 @@ async function fromMedia(
 			extracted: transcript,
 		};
 	}
-	const fileName = tools.mask(media.fileName ?? message.document?.filename ?? 'document');
+	const fileName = tools.mask(media.fileName ?? document?.filename ?? 'document');
 	const mime = baseMime(media.mimeType);
 	if (mime === 'application/pdf') {
 		return {
@@ -171,7 +163,7 @@ async function fromMedia(
  * Why a message gets no answer at all, decided from the message alone: before anything reaches the customer
  * (read receipt, "typing…", a template outside the window) for a reply that will never come.
  */
-export function skipReason(message: IncomingMessage, options: ReplyOptions): SkipReason | undefined {
+export function skipReason(message: InboundMessage, options: ReplyOptions): SkipReason | undefined {
 	if (message.type === 'text' && !message.text?.trim()) return 'empty';
 	if (message.type === 'reaction' && (options.reactions === 'ignore' || !message.text)) return 'reaction';
 	if (message.type === 'system') return 'system';
@@ -182,7 +174,7 @@ export function skipReason(message: IncomingMessage, options: ReplyOptions): Ski
  * Turns any WhatsApp message into model input — media is always understood before a reply: photos and
  * stickers as images, voice notes and videos as transcripts, PDFs as files — or decides no model is needed.
  */
-export async function understand(message: IncomingMessage, options: ReplyOptions, tools: UnderstandTools): Promise<Understanding> {
+export async function understand(message: InboundMessage, options: ReplyOptions, tools: UnderstandTools): Promise<Understanding> {
 	const skip = skipReason(message, options);
 	if (skip) return { kind: 'skip', reason: skip };
 	switch (message.type) {
@@ -197,7 +189,7 @@ export async function understand(message: IncomingMessage, options: ReplyOptions
 			if (message.type === 'sticker' && message.sticker?.animated) {
 				return { kind: 'model', source: 'sticker', parts: [textPart('The customer sent an animated sticker.', '', message, tools.mask)] };
 			}
-			return await fromMedia(message, options, tools, message.type);
+			return await fromMedia(message, options, tools);
 		case 'location':
 		case 'contacts':
 		case 'interactive':

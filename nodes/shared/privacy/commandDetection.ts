@@ -32,13 +32,13 @@ import {
 
 export type { CommandType, Language } from './keywords';
 export {
-	COMMAND_TYPES,
 	DEFAULT_FIELDS,
 	DEFAULT_FILLERS,
 	DEFAULT_FRAMES,
 	DEFAULT_KEYWORDS,
 	DEFAULT_POLITENESS,
 	DETECT_LANGUAGES,
+	PRIVACY_COMMAND_TYPES,
 } from './keywords';
 
 export interface Detection {

@@ -1,32 +1,52 @@
-import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
+/**
+ * The privacy request runner: performs the right on every store, delivers an access export over WhatsApp,
+ * advances the request to its end state and confirms the outcome to the person. Free of n8n: whoever runs it
+ * (the Privacy Request node) passes the services and, for an export it delivers itself, a `handOver`.
+ */
+import type { HttpRequester } from '../transport/graphApi';
+import { sendDocument, sendText, uploadMedia } from '../transport/messages';
+import type { MetaCredentials } from '../transport/metaCredentials';
+import type { PrivacyDesk } from './desk';
+import { accessDisclosure, type OperatorInfo } from './disclosure';
+import { outcomeOf, type Actor, type PrivacyRequest, type RequestType, type StoreResult } from './lifecycle';
+import { accessSummary, privacyMessage, resolveLanguage, type MessageKey } from './messages';
+import { collectAccess, correct, erase, object, resume, type Correction } from './rights';
 
-import { accessDisclosure } from '../../shared/privacy/disclosure';
-import { outcomeOf, type PrivacyRequest, type RequestType, type StoreResult } from '../../shared/privacy/lifecycle';
-import { accessSummary, privacyMessage, resolveLanguage, type MessageKey } from '../../shared/privacy/messages';
-import { collectAccess, correct, erase, object, resume } from '../../shared/privacy/rights';
-import { sendDocument, sendText, uploadMedia } from '../../shared/transport/messages';
-import type { PrivacyServices } from './services';
+/** What a request runs on: the desk over the store, the WhatsApp Cloud API, and who operates the service. */
+export interface PrivacyServices {
+	desk: PrivacyDesk;
+	http: HttpRequester;
+	meta: MetaCredentials;
+	operator: OperatorInfo;
+}
 
+/** Where an access export goes: a WhatsApp document, handed over to the caller (`handOver`), or both. */
 export type Delivery = 'whatsapp' | 'binary' | 'both';
 
-export interface FulfilOptions {
+export interface FulfilOptions<Handed> {
 	contact: string;
 	delivery: Delivery;
 	sendConfirmation: boolean;
-	correction: { name?: string; language?: string };
-	actor: string;
+	correction: Correction;
+	actor: Actor;
+	/**
+	 * Takes the JSON export when it is not for WhatsApp only (delivery 'binary' or 'both'), once the request
+	 * has reached its end state and before the confirmation is sent.
+	 */
+	handOver?: (exported: Buffer, request: PrivacyRequest) => Promise<Handed>;
 }
 
-export interface Fulfilled {
+export interface Fulfilled<Handed> {
 	request: PrivacyRequest;
-	binary?: IBinaryData;
+	/** What `handOver` returned, when it was called. */
+	handedOver?: Handed;
 	confirmationIds: string[];
 }
 
 async function perform(
 	svc: PrivacyServices,
 	request: PrivacyRequest,
-	options: FulfilOptions,
+	options: FulfilOptions<unknown>,
 ): Promise<{ results: StoreResult[]; exported?: Buffer; summary?: string }> {
 	const type: RequestType = request.type;
 	switch (type) {
@@ -94,10 +114,10 @@ async function deliverExport(
 /**
  * Runs an identified request to its end: in_progress → the right performed on every store (and, for
  * access over WhatsApp, the export delivered) → completed, partially completed (with what was kept and
- * why) or failed; then the confirmation in the person's language. The erasure unlinks the request from
- * the person before it is saved again.
+ * why) or failed; then the export handed over (delivery 'binary' or 'both') and the confirmation in the
+ * person's language. The erasure unlinks the request from the person before it is saved again.
  */
-export async function fulfil(ctx: IExecuteFunctions, svc: PrivacyServices, identified: PrivacyRequest, options: FulfilOptions): Promise<Fulfilled> {
+export async function fulfil<Handed>(svc: PrivacyServices, identified: PrivacyRequest, options: FulfilOptions<Handed>): Promise<Fulfilled<Handed>> {
 	let request = await svc.desk.advance(identified, 'in_progress', options.actor);
 	let exported: Buffer | undefined;
 	const confirmationIds: string[] = [];
@@ -123,9 +143,9 @@ export async function fulfil(ctx: IExecuteFunctions, svc: PrivacyServices, ident
 		request = await svc.desk.advance(request, 'failed', options.actor, { reason: `Internal error: ${(error as Error).name}` });
 	}
 
-	let binary: IBinaryData | undefined;
-	if (exported && options.delivery !== 'whatsapp') {
-		binary = await ctx.helpers.prepareBinaryData(exported, `${request.id}-personal-data.json`, 'application/json');
+	let handedOver: Handed | undefined;
+	if (exported && options.delivery !== 'whatsapp' && options.handOver) {
+		handedOver = await options.handOver(exported, request);
 	}
 	const exportSent = confirmationIds.length > 0;
 	if (options.sendConfirmation && !exportSent) {
@@ -140,10 +160,5 @@ export async function fulfil(ctx: IExecuteFunctions, svc: PrivacyServices, ident
 		confirmationIds.push(await sendText(svc.http, svc.meta, { waId: options.contact }, privacyMessage(key, resolveLanguage(request.language), params)));
 	}
 	if (confirmationIds.length) await svc.desk.note(request, options.actor, 'confirmed', { messages: confirmationIds.length });
-	return { request, binary, confirmationIds };
-}
-
-export function requestOutput(request: PrivacyRequest, extra: IDataObject = {}): IDataObject {
-	const { subject: _subject, ...visible } = request;
-	return { ...(visible as unknown as IDataObject), ...extra };
+	return { request, handedOver, confirmationIds };
 }

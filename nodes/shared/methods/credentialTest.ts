@@ -1,16 +1,16 @@
-import type {
-	ICredentialsDecrypted,
-	ICredentialTestFunctions,
-	ILoadOptionsFunctions,
-	INodeCredentialTestResult,
-	INodePropertyOptions,
-} from 'n8n-workflow';
+import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
-import { openStore } from '../shared/store';
-import { toContentKeys, toStoreConfig } from '../shared/storeAccess';
-import { GraphApiError, type HttpRequester } from '../shared/transport/graphApi';
-import { getPhoneNumber } from '../shared/transport/account';
-import { META_CREDENTIAL, toMetaCredentials } from '../shared/transport/metaCredentials';
+import { openStore } from '../store';
+import { toContentKeys, toStoreConfig } from '../storeAccess';
+import { GraphApiError, type HttpRequester } from '../transport/graphApi';
+import { getPhoneNumber } from '../transport/account';
+import { toMetaCredentials } from '../transport/metaCredentials';
+
+/*
+ * The credential tests, defined once. n8n takes the first node (in load order) that lists the credential
+ * with `testedBy: '<name>'` and calls that node's `methods.credentialTest[name]`; so every node declaring
+ * `testedBy` re-exports these from its own `methods/credentialTest.ts`.
+ */
 
 function legacyRequester(ctx: ICredentialTestFunctions): HttpRequester {
 	return async (options) => {
@@ -59,10 +59,4 @@ export async function whatsAutoStoreApiTest(
 	} catch (error) {
 		return { status: 'Error', message: (error as Error).message };
 	}
-}
-
-export async function getVerifyToken(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	const creds = toMetaCredentials(await this.getCredentials(META_CREDENTIAL));
-	if (!creds.verifyToken) return [{ name: 'The Credential Has No Verify Token Yet', value: '' }];
-	return [{ name: creds.verifyToken, value: '', description: 'Paste this into Meta as the Verify token' }];
 }

@@ -1,11 +1,22 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { resolveContent } from '../../shared/content';
-import { detectPrivacyCommand, type Detection } from '../../shared/privacy/detect';
-import { storeFor } from '../../shared/storeAccess';
+import { resolveContent } from '../../../shared/content';
+import { detectPrivacyCommand, type Detection } from '../../../shared/privacy/commandDetection';
+import { storeFor } from '../../../shared/storeAccess';
+import { forOperation } from '../fields';
+
+export const description: INodeProperties[] = forOperation('detect', [
+	{
+		displayName:
+			'Privacy commands leave on the first output ("Privacy"), everything else on the second. Put this node between the WhatsAuto Trigger and the Auto-Reply node.',
+		name: 'detectNotice',
+		type: 'notice',
+		default: '',
+	},
+]);
 
 /** Message types whose text can be a command: typed text, and template buttons such as "Unsubscribe". */
-const COMMAND_TYPES = new Set(['text', 'button', 'interactive']);
+const TEXT_BEARING_MESSAGE_TYPES = new Set(['text', 'button', 'interactive']);
 
 /** What Meta's own stop/resume for marketing means here: an objection to marketing, or its withdrawal. */
 function fromPreferences(json: IDataObject): IDataObject | undefined {
@@ -29,7 +40,7 @@ async function textOf(ctx: IExecuteFunctions, json: IDataObject): Promise<string
  * "STOP" or "delete my data" before the Auto-Reply node ever sees it. Only customer messages and Meta's
  * preference events qualify: nothing the model writes is ever inspected here.
  */
-export async function detect(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+export async function execute(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = ctx.getInputData();
 	const privacy: INodeExecutionData[] = [];
 	const other: INodeExecutionData[] = [];
@@ -42,7 +53,7 @@ export async function detect(ctx: IExecuteFunctions): Promise<INodeExecutionData
 			continue;
 		}
 		const isMessage = json.kind === 'message' || (json.kind === undefined && typeof json.messageId === 'string');
-		const detection: Detection = isMessage && COMMAND_TYPES.has(String(json.type)) ? detectPrivacyCommand(await textOf(ctx, json)) : { isCommand: false, confidence: 'phrase' };
+		const detection: Detection = isMessage && TEXT_BEARING_MESSAGE_TYPES.has(String(json.type)) ? detectPrivacyCommand(await textOf(ctx, json)) : { isCommand: false, confidence: 'phrase' };
 		if (!detection.isCommand) {
 			other.push({ ...items[itemIndex], pairedItem });
 			continue;

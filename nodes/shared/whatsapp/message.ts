@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+/* One inbound message (`messages[]`, or the content of an echo) → a typed message. */
 
 import type {
 	InboundMessage,
@@ -6,73 +6,15 @@ import type {
 	MediaType,
 	MessageContent,
 	MessageContext,
-	MessageEchoUpdate,
 	OrderDetails,
 	Referral,
 	Sender,
 	SharedContact,
-	StatusUpdate,
 	TextContent,
-	UnknownFieldUpdate,
 	UpdateBase,
-	UserPreferencesUpdate,
-	ValueErrorUpdate,
 	WebhookUpdate,
-	WhatsAppError,
 } from './types';
-
-/** The delivery is not a WhatsApp Business webhook at all; answer 400. `reason` never quotes the body. */
-export class DeliveryRejectedError extends Error {
-	readonly status = 400;
-
-	constructor(readonly reason: string) {
-		super(`Webhook delivery rejected: ${reason}`);
-		this.name = 'DeliveryRejectedError';
-	}
-}
-
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const asObject = (v: unknown): Json => (isObject(v) ? v : {});
-const objects = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject) : []);
-
-function str(v: unknown): string | undefined {
-	if (typeof v === 'string') return v;
-	if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-	return undefined;
-}
-
-function num(v: unknown): number | undefined {
-	const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-	return Number.isFinite(n) ? n : undefined;
-}
-
-function time(v: unknown): { timestamp: string; timestampUnix: number } | undefined {
-	const seconds = num(v);
-	if (seconds === undefined) return undefined;
-	const date = new Date(seconds * 1000);
-	return Number.isNaN(date.getTime()) ? undefined : { timestamp: date.toISOString(), timestampUnix: seconds };
-}
-
-function compact<T extends object>(o: T): T {
-	for (const key of Object.keys(o) as Array<keyof T>) if (o[key] === undefined) delete o[key];
-	return o;
-}
-
-function errorsOf(v: unknown): WhatsAppError[] | undefined {
-	const errors = objects(v).map(
-		(e): WhatsAppError =>
-			compact({
-				code: num(e.code) ?? 0,
-				title: str(e.title) ?? '',
-				message: str(e.message),
-				details: str(asObject(e.error_data).details),
-				href: str(e.href),
-			}),
-	);
-	return errors.length > 0 ? errors : undefined;
-}
+import { asObject, compact, errorsOf, isObject, num, objects, str, time, type Json } from './read';
 
 function media(v: unknown): MediaDetails | undefined {
 	const mediaId = isObject(v) ? str(v.id) : undefined;
@@ -290,7 +232,7 @@ function typedContent(type: string | undefined, m: Json, c: Common): MessageCont
 }
 
 /** Everything about a message except who sent it. Shared by inbound messages and echoes. */
-function content(m: Json): MessageContent | undefined {
+export function parseContent(m: Json): MessageContent | undefined {
 	const messageId = str(m.id);
 	const when = time(m.timestamp);
 	if (!messageId || !when) return undefined;
@@ -319,8 +261,9 @@ function senderContact(contacts: Json[], from?: string, fromUserId?: string): Js
 	return other ? undefined : first;
 }
 
-function inbound(base: UpdateBase, m: Json, contacts: Json[]): InboundMessage | undefined {
-	const parsed = content(m);
+/** One `messages[]` element with its sender from `contacts[]`; undefined without id or valid timestamp. */
+export function parseMessage(base: UpdateBase, m: Json, contacts: Json[]): InboundMessage | undefined {
+	const parsed = parseContent(m);
 	if (!parsed) return undefined;
 	const fromWaId = str(m.from);
 	const fromUserId = str(m.from_user_id);
@@ -335,152 +278,6 @@ function inbound(base: UpdateBase, m: Json, contacts: Json[]): InboundMessage | 
 	});
 	const contactKey = fromWaId ?? fromUserId ?? str(contact.user_id) ?? '';
 	return { ...base, kind: 'message', from, contactKey, ...parsed };
-}
-
-function echo(base: UpdateBase, m: Json): MessageEchoUpdate | undefined {
-	const parsed = content(m);
-	if (!parsed) return undefined;
-	return compact({
-		...base,
-		kind: 'message_echo' as const,
-		from: str(m.from) ?? '',
-		to: str(m.to) ?? '',
-		toUserId: str(m.to_user_id),
-		...parsed,
-	});
-}
-
-function status(base: UpdateBase, s: Json): StatusUpdate | undefined {
-	const messageId = str(s.id);
-	const value = str(s.status);
-	const when = time(s.timestamp);
-	if (!messageId || !value || !when) return undefined;
-	const conversation = isObject(s.conversation) ? s.conversation : undefined;
-	const pricing = isObject(s.pricing) ? s.pricing : undefined;
-	return compact({
-		...base,
-		kind: 'status' as const,
-		messageId,
-		status: value,
-		recipientId: str(s.recipient_id),
-		recipientUserId: str(s.recipient_user_id),
-		...when,
-		conversation:
-			conversation &&
-			compact({
-				id: str(conversation.id) ?? '',
-				expirationTimestamp: str(conversation.expiration_timestamp),
-				originType: str(asObject(conversation.origin).type),
-			}),
-		pricing:
-			pricing &&
-			compact({
-				billable: pricing.billable === true,
-				pricingModel: str(pricing.pricing_model) ?? '',
-				category: str(pricing.category) ?? '',
-				type: str(pricing.type),
-			}),
-		errors: errorsOf(s.errors),
-		bizOpaqueCallbackData: str(s.biz_opaque_callback_data),
-	});
-}
-
-function preference(base: UpdateBase, p: Json): UserPreferencesUpdate | undefined {
-	const waId = str(p.wa_id);
-	const category = str(p.category);
-	const value = str(p.value);
-	const when = time(p.timestamp);
-	if (!waId || !category || !value || !when) return undefined;
-	return compact({ ...base, kind: 'user_preferences' as const, waId, category, value, detail: str(p.detail), ...when });
-}
-
-const KNOWN_FIELDS = new Set(['messages', 'user_preferences', 'smb_message_echoes']);
-
-export interface ParseOptions {
-	/** Adds each element exactly as Meta sent it under `raw` (off by default: content minimisation). */
-	includeRaw?: boolean;
-}
-
-function changeUpdates(businessAccountId: string, change: Json, options: ParseOptions): WebhookUpdate[] {
-	const field = str(change.field);
-	const value = change.value;
-	if (field === undefined || !isObject(value)) return [];
-	const metadata = asObject(value.metadata);
-	const base: UpdateBase = {
-		businessAccountId,
-		phoneNumberId: str(metadata.phone_number_id) ?? '',
-		displayPhoneNumber: str(metadata.display_phone_number) ?? '',
-		field,
-	};
-	if (!KNOWN_FIELDS.has(field)) return [{ ...base, kind: 'unknown_field', value } satisfies UnknownFieldUpdate];
-	const contacts = objects(value.contacts);
-	const withRaw = <T extends WebhookUpdate>(update: T | undefined, raw: Json): T | undefined =>
-		update && options.includeRaw ? { ...update, raw } : update;
-	const updates: Array<WebhookUpdate | undefined> = [
-		...objects(value.messages).map((m) => withRaw(inbound(base, m, contacts), m)),
-		...objects(value.statuses).map((s) => withRaw(status(base, s), s)),
-		...objects(value.message_echoes).map((m) => withRaw(echo(base, m), m)),
-		...objects(value.user_preferences).map((p) => withRaw(preference(base, p), p)),
-		...(errorsOf(value.errors) ?? []).map((error): ValueErrorUpdate => ({ ...base, kind: 'error', error })),
-	];
-	return updates.filter((u): u is WebhookUpdate => u !== undefined);
-}
-
-/**
- * Parses a verified webhook body (already `JSON.parse`d) into normalised updates, in delivery order
- * (entry × change × messages, statuses, echoes, preferences, errors).
- *
- * Throws `DeliveryRejectedError` only when the body is not a WhatsApp Business webhook at all. Anything
- * else is accepted: unknown fields become `unknown_field`, unknown or malformed message types become
- * `unsupported`, and individual elements that cannot be identified (a message or status without id or
- * valid timestamp, a status without status, a preference without wa_id/category/value/timestamp, a
- * change without field or object value, non-object array items) are skipped silently.
- */
-export function parseDelivery(body: unknown, options: ParseOptions = {}): WebhookUpdate[] {
-	if (!isObject(body)) throw new DeliveryRejectedError('body is not a JSON object');
-	if (body.object !== 'whatsapp_business_account') {
-		throw new DeliveryRejectedError('object is not whatsapp_business_account');
-	}
-	if (!Array.isArray(body.entry)) throw new DeliveryRejectedError('entry is missing or not an array');
-	return objects(body.entry).flatMap((entry) =>
-		objects(entry.changes).flatMap((change) => changeUpdates(str(entry.id) ?? '', change, options)),
-	);
-}
-
-function stableJson(v: unknown): string {
-	if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-	if (isObject(v)) {
-		const keys = Object.keys(v)
-			.filter((k) => v[k] !== undefined)
-			.sort();
-		return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson(v[k])}`).join(',')}}`;
-	}
-	return JSON.stringify(v) ?? 'null';
-}
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-/**
- * A stable key for at-least-once dedupe: equal for redeliveries of the same update, distinct otherwise.
- * Value-level errors carry neither id nor timestamp, so identical errors for the same number share a key.
- */
-export function dedupeKey(update: WebhookUpdate): string {
-	switch (update.kind) {
-		case 'message':
-			return `message:${update.phoneNumberId}:${update.messageId}`;
-		case 'status': {
-			const codes = update.status === 'failed' ? `:${(update.errors ?? []).map((e) => e.code).join(',')}` : '';
-			return `status:${update.messageId}:${update.status}${codes}`;
-		}
-		case 'user_preferences':
-			return `user_preferences:${update.phoneNumberId}:${update.waId}:${update.category}:${update.value}:${update.timestampUnix}`;
-		case 'message_echo':
-			return `message_echo:${update.messageId}`;
-		case 'error':
-			return `error:${update.phoneNumberId}:${sha256(stableJson(update.error))}`;
-		case 'unknown_field':
-			return `unknown_field:${update.field}:${sha256(stableJson(update.value))}`;
-	}
 }
 
 const MEDIA_TYPES: ReadonlySet<string> = new Set<MediaType>(['image', 'video', 'audio', 'document', 'sticker']);
@@ -504,11 +301,6 @@ export function mediaOf(message: MessageContent): MediaDetails | undefined {
 }
 
 export const isInboundMessage = (u: WebhookUpdate): u is InboundMessage => u.kind === 'message';
-export const isStatusUpdate = (u: WebhookUpdate): u is StatusUpdate => u.kind === 'status';
-export const isUserPreferencesUpdate = (u: WebhookUpdate): u is UserPreferencesUpdate => u.kind === 'user_preferences';
-export const isMessageEcho = (u: WebhookUpdate): u is MessageEchoUpdate => u.kind === 'message_echo';
-export const isValueError = (u: WebhookUpdate): u is ValueErrorUpdate => u.kind === 'error';
-export const isUnknownField = (u: WebhookUpdate): u is UnknownFieldUpdate => u.kind === 'unknown_field';
 /** True for image, video, audio, document and sticker messages. */
 export const isMediaMessage = <T extends MessageContent>(m: T): m is Extract<T, { type: MediaType }> =>
 	MEDIA_TYPES.has(m.type);

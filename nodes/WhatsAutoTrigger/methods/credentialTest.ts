@@ -1,0 +1,1 @@
+export { whatsAutoMetaApiTest, whatsAutoStoreApiTest } from '../../shared/methods/credentialTest';

@@ -1,0 +1,48 @@
+/* Tolerant readers for Meta's JSON, shared by the delivery, message and event parsers: a value of the wrong type reads as absent, never as a throw. */
+
+import type { WhatsAppError } from './types';
+
+export type Json = Record<string, unknown>;
+
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const asObject = (v: unknown): Json => (isObject(v) ? v : {});
+export const objects = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject) : []);
+
+export function str(v: unknown): string | undefined {
+	if (typeof v === 'string') return v;
+	if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+	return undefined;
+}
+
+export function num(v: unknown): number | undefined {
+	const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+	return Number.isFinite(n) ? n : undefined;
+}
+
+export function time(v: unknown): { timestamp: string; timestampUnix: number } | undefined {
+	const seconds = num(v);
+	if (seconds === undefined) return undefined;
+	const date = new Date(seconds * 1000);
+	return Number.isNaN(date.getTime()) ? undefined : { timestamp: date.toISOString(), timestampUnix: seconds };
+}
+
+/** Drops `undefined` properties: optional fields are omitted, never set to `undefined`. */
+export function compact<T extends object>(o: T): T {
+	for (const key of Object.keys(o) as Array<keyof T>) if (o[key] === undefined) delete o[key];
+	return o;
+}
+
+/** An `errors[]` array as Meta sends it on messages, statuses and values; undefined when empty. */
+export function errorsOf(v: unknown): WhatsAppError[] | undefined {
+	const errors = objects(v).map(
+		(e): WhatsAppError =>
+			compact({
+				code: num(e.code) ?? 0,
+				title: str(e.title) ?? '',
+				message: str(e.message),
+				details: str(asObject(e.error_data).details),
+				href: str(e.href),
+			}),
+	);
+	return errors.length > 0 ? errors : undefined;
+}

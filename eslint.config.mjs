@@ -1,5 +1,5 @@
 // n8n's community-node rules (eslint-plugin-n8n-nodes-base) at full strength on what ships:
-// package.json, nodes/ and credentials/. Tests and scripts get TypeScript's recommended rules only.
+// package.json, nodes/ and credentials/. Tests, the devkit and scripts get TypeScript's recommended rules only.
 import tseslint from 'typescript-eslint';
 import * as jsoncParser from 'jsonc-eslint-parser';
 import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
@@ -36,7 +36,7 @@ export default tseslint.config(
 		rules: n8nNodesBase.configs.nodes.rules,
 	},
 	{
-		files: ['test/**/*.ts', 'scripts/**/*.ts'],
+		files: ['test/**/*.ts', 'devkit/**/*.ts', 'scripts/**/*.ts'],
 		rules: {
 			'@typescript-eslint/no-explicit-any': 'off',
 			'@typescript-eslint/no-non-null-assertion': 'off',

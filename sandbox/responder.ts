@@ -1,14 +1,14 @@
 /**
  * The offline demo responder: what answers in place of OpenAI when `npm start` runs without OPENAI_API_KEY.
  *
- * It is a responder for the fake OpenAI server (test/fakes/openai.ts), so the Auto-Reply node talks to it over
+ * It is a responder for the fake OpenAI server (devkit/fakes/openai.ts), so the Auto-Reply node talks to it over
  * the real OpenAI wire protocol. It answers deterministically from what the node sent: the business name and
  * knowledge in the system prompt, and the customer's content (text, photo, PDF, text file, voice-note
  * transcript). Every reply starts with OFFLINE_LABEL so nobody mistakes it for a model's answer.
  */
 import { inflateSync } from 'node:zlib';
 
-import type { ChatRequestRecord } from '../test/fakes/openai';
+import type { ChatRequestRecord } from '../devkit/fakes/openai';
 
 export const OFFLINE_LABEL = '[offline demo responder]';
 

@@ -13,9 +13,9 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-import { formatDisplayNumber, type FakeGraphApi, type ReadRecord, type SentRecord } from '../test/fakes/graph-api';
-import type { FakeOpenAi } from '../test/fakes/openai';
-import { msg, wamid, type WebhookMessage } from '../test/fakes/webhook-payloads';
+import { formatDisplayNumber, type FakeGraphApi, type ReadRecord, type SentRecord } from '../devkit/fakes/graph-api';
+import type { FakeOpenAi } from '../devkit/fakes/openai';
+import { msg, wamid, type WebhookMessage } from '../devkit/fakes/webhook-payloads';
 import { defaultTranscript } from './responder';
 
 export interface SandboxCustomer {

@@ -15,10 +15,10 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-import { ensureN8n, freePort, n8nDir, n8nVersion, nodeBinary, normalizeWorkflow, repoRoot, startN8n, type N8n, type WorkflowJson } from '../test/e2e/harness';
-import { openDb } from '../test/e2e/harness/sqlite';
-import { startFakeGraphApi, type FakeGraphApi } from '../test/fakes/graph-api';
-import { startFakeOpenAi, type FakeOpenAi } from '../test/fakes/openai';
+import { ensureN8n, freePort, n8nDir, n8nVersion, nodeBinary, normalizeWorkflow, repoRoot, startN8n, type N8n, type WorkflowJson } from '../devkit/n8n';
+import { openDb } from '../devkit/n8n/sqlite';
+import { startFakeGraphApi, type FakeGraphApi } from '../devkit/fakes/graph-api';
+import { startFakeOpenAi, type FakeOpenAi } from '../devkit/fakes/openai';
 import { OFFLINE_LABEL, offlineReply } from './responder';
 import { startSandbox, type Sandbox, type SandboxCustomer } from './server';
 
@@ -289,7 +289,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 			accessToken: state.metaAccessToken,
 			appSecret: state.metaAppSecret,
 			verifiedName: 'Your Business',
-			appName: 'WhatsAuto local sandbox',
 			maxRecords: 2_000, // npm start may run for days: keep its records bounded
 		});
 		cleanups.push(() => graph.close());

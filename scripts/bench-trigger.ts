@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 
-import { type N8n, startN8n } from '../test/e2e/harness';
+import { type N8n, startN8n } from '../devkit/n8n';
 
 const N = Number(process.env.BENCH_N ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);

@@ -14,7 +14,7 @@
 # Re-running with the cache complete is a no-op.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-version="${N8N_VERSION:-$(node -p "require('$here/test/e2e/n8n-version.json').version")}"
+version="${N8N_VERSION:-$(node -p "require('$here/devkit/n8n/n8n-version.json').version")}"
 node_version="${WHATSAUTO_NODE_VERSION:-$(node -p "require('$here/package.json').devDependencies.node")}"
 cache_root="${WHATSAUTO_CACHE:-$HOME/.cache/whatsauto}"
 dir="$cache_root/n8n-$version"

@@ -13,7 +13,7 @@
  */
 import { relative } from 'node:path';
 
-import { repoRoot } from '../test/e2e/harness';
+import { repoRoot } from '../devkit/n8n';
 import { startLocalStack, type LocalStack } from '../sandbox/stack';
 
 const started = Date.now();

@@ -1,5 +1,5 @@
 /**
- * Proves the e2e harness against a real n8n (pinned in test/e2e/n8n-version.json): built-in Webhook
+ * Proves the e2e harness against a real n8n (devkit/n8n, pinned in devkit/n8n/n8n-version.json): built-in Webhook
  * → No-Op workflow imported, published and served on its production URL, and a generated community
  * package installed from its tarball, loaded, and usable as an activated trigger.
  * Does not need this repo's own build (packageTarball is the dummy package).
@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { chain, createDummyPackage, type DummyPackage, type N8n, n8nDir, repoRoot, startN8n } from './harness';
+import { chain, createDummyPackage, type DummyPackage, type N8n, n8nDir, repoRoot, startN8n } from '../../devkit/n8n';
 
 // The dummy depends on pg like our package does, so the runtime-dependency install is exercised too.
 const PG_VERSION = (require(`${repoRoot}/package.json`) as { dependencies: Record<string, string> }).dependencies.pg;

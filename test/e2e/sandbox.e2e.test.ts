@@ -2,7 +2,8 @@
  * `npm start`'s stack, started the same way (startLocalStack) in a temp folder on free ports, driven through
  * the sandbox page in headless Chromium: a real n8n 2.41.1 with the packed package and the three templates,
  * the fake Graph API as WhatsApp, the offline demo responder as OpenAI. Also takes the README screenshots
- * (docs/sandbox-conversation.png, docs/editor-auto-responder.png) from the running system.
+ * (sandbox-conversation.png, editor-auto-responder.png) from the running system, into test-results/screenshots/
+ * (ignored by git, so a test run leaves the work tree clean); `npm run docs:screenshots` copies them into docs/.
  *
  * Needs Debian's chromium (scripts/chromium.sh installs it; without it this test fails, it never skips).
  */
@@ -17,8 +18,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 
 import { OFFLINE_LABEL } from '../../sandbox/responder';
 import { startLocalStack, type LocalStack } from '../../sandbox/stack';
-import { sampleAudio, samplePdf } from '../fakes/openai';
-import { freePorts, repoRoot } from './harness';
+import { sampleAudio, samplePdf } from '../../devkit/fakes/openai';
+import { freePorts, repoRoot } from '../../devkit/n8n';
 
 jest.setTimeout(600_000);
 
@@ -34,7 +35,7 @@ const CHROMIUM_ARGS = [
 	'--disable-sync',
 ];
 const REPLY_TIMEOUT = 60_000;
-const DOCS = join(repoRoot, 'docs');
+const SCREENSHOTS = join(repoRoot, 'test-results', 'screenshots');
 
 /** A PNG photo: a blue mug-ish shape on a warm background (something worth looking at in the screenshot). */
 function photoPng(width = 320, height = 220): Buffer {
@@ -211,10 +212,10 @@ describe('npm start: the local stack and its sandbox page', () => {
 		expect(reply).toContain('Delivery: free over 50 EUR.');
 		expect(stack.offlineAi!.transcriptionRequests.at(-1)).toMatchObject({ status: 200, text: 'Do you deliver on Saturdays?' });
 
-		await mkdir(DOCS, { recursive: true });
+		await mkdir(SCREENSHOTS, { recursive: true });
 		await page.setViewportSize({ width: 1280, height: 1060 });
 		await page.locator('#messages').evaluate((el) => (el.scrollTop = el.scrollHeight));
-		await page.screenshot({ path: join(DOCS, 'sandbox-conversation.png') });
+		await page.screenshot({ path: join(SCREENSHOTS, 'sandbox-conversation.png') });
 		await page.setViewportSize({ width: 1280, height: 860 });
 	});
 
@@ -276,7 +277,8 @@ describe('npm start: the local stack and its sandbox page', () => {
 			for (const name of ['WhatsAuto Trigger', 'Privacy Command?', 'Handle Privacy Request', 'GPT-4 Auto-Reply']) {
 				expect(names.join('\n')).toContain(name);
 			}
-			await editor.screenshot({ path: join(DOCS, 'editor-auto-responder.png') });
+			await mkdir(SCREENSHOTS, { recursive: true });
+			await editor.screenshot({ path: join(SCREENSHOTS, 'editor-auto-responder.png') });
 		} finally {
 			await editor.close();
 		}

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 
 import { deriveKeys, pseudonymise } from '../../nodes/shared/crypto';
 import { DEFAULTS } from '../../nodes/WhatsAutoReply/actions/reply/options';
-import type { SentRecord } from '../fakes/graph-api';
-import { samplePdf, samplePng, sampleAudio } from '../fakes/openai';
-import { msg, type WebhookMessage } from '../fakes/webhook-payloads';
+import type { SentRecord } from '../../devkit/fakes/graph-api';
+import { samplePdf, samplePng, sampleAudio } from '../../devkit/fakes/openai';
+import { msg, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
 import {
 	ACCOUNT,
 	bindCredentials,

@@ -17,10 +17,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { deriveKeys, pseudonymise } from '../../nodes/shared/crypto';
-import { startFakeGraphApi, type DeliverInput, type DeliverOptions, type DeliveryResult, type FakeGraphApi, type SentRecord } from '../fakes/graph-api';
-import { startFakeOpenAi, type ChatRequestRecord, type FakeOpenAi } from '../fakes/openai';
-import { freePort, nodeBinary, repoRoot, startN8n, type N8n } from './harness';
-import { openDb, type Db, type Row } from './harness/sqlite';
+import { startFakeGraphApi, type DeliverInput, type DeliverOptions, type DeliveryResult, type FakeGraphApi, type SentRecord } from '../../devkit/fakes/graph-api';
+import { startFakeOpenAi, type ChatRequestRecord, type FakeOpenAi } from '../../devkit/fakes/openai';
+import { freePort, nodeBinary, repoRoot, startN8n, type N8n } from '../../devkit/n8n';
+import { openDb, type Db, type Row } from '../../devkit/n8n/sqlite';
 
 export const ACCOUNT = {
 	accessToken: 'EAAG-templates-e2e-token',

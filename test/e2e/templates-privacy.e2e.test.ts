@@ -8,8 +8,8 @@
  * restarted ("later"). The store may hold content only encrypted, deletes it once the message is answered, and
  * holds pseudonyms, never a phone number.
  */
-import { userPreferencesChange, msg, type WebhookMessage } from '../fakes/webhook-payloads';
-import { samplePdf, samplePng, sampleAudio } from '../fakes/openai';
+import { userPreferencesChange, msg, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
+import { samplePdf, samplePng, sampleAudio } from '../../devkit/fakes/openai';
 import {
 	ACCOUNT,
 	MARKER_PATTERN,

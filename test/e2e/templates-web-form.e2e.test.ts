@@ -5,8 +5,8 @@
  * page. Also the "Privacy deadline monitor" template, run through n8n's CLI.
  */
 import { deriveKeys, pseudonymise } from '../../nodes/shared/crypto';
-import { nodeBinary } from './harness';
-import { openDb } from './harness/sqlite';
+import { nodeBinary } from '../../devkit/n8n';
+import { openDb } from '../../devkit/n8n/sqlite';
 import {
 	executeWorkflowCli,
 	loadTemplate,

@@ -2,9 +2,9 @@
  * The WhatsAuto Trigger in a real n8n 2.x (pinned), installed from this repo's `npm pack` tarball the way
  * n8n installs community packages, with Meta played by the fake Graph API over real HTTP.
  */
-import { startFakeGraphApi, type FakeGraphApi } from '../fakes/graph-api';
-import { msg, status } from '../fakes/webhook-payloads';
-import { type N8n, startN8n } from './harness';
+import { startFakeGraphApi, type FakeGraphApi } from '../../devkit/fakes/graph-api';
+import { msg, status } from '../../devkit/fakes/webhook-payloads';
+import { type N8n, startN8n } from '../../devkit/n8n';
 
 jest.setTimeout(300_000);
 

@@ -2,7 +2,7 @@
  * The credential tests n8n runs from the editor ("Test" in the credential dialog), against the fake Graph
  * API over real HTTP: what a builder reads when the token expired or the id is wrong.
  */
-import { removeUserFolder } from './env';
+import { removeUserFolder } from './user-folder';
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +10,9 @@ import { join } from 'node:path';
 
 import type { ICredentialTestFunctions, ICredentialsDecrypted } from 'n8n-workflow';
 
-import { whatsAutoMetaApiTest, whatsAutoStoreApiTest } from '../../nodes/WhatsAutoTrigger/methods';
+import { whatsAutoMetaApiTest, whatsAutoStoreApiTest } from '../../nodes/shared/methods/credentialTest';
 import { closeAllStores } from '../../nodes/shared/store';
-import { startFakeGraphApi, type FakeGraphApi } from '../fakes/graph-api';
+import { startFakeGraphApi, type FakeGraphApi } from '../../devkit/fakes/graph-api';
 
 const ACCOUNT = { accessToken: 'EAAG-cred-test', appSecret: 'cred_secret', phoneNumberId: '106540352242922', displayPhoneNumber: '15550783881', businessAccountId: '102290129340398' };
 

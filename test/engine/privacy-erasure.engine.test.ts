@@ -6,7 +6,7 @@
  * suppression entry that keeps their STOP working. Get Status still answers, from the record or the audit
  * log; the audit chain verifies, and detects tampering.
  */
-import { auditPaths, codeIn, EXECUTE_NODE, itemsOf, MODEL_ANSWER, startPrivacyRig, type PrivacyRig, type StoreHandle } from './privacy-harness'; // first
+import { auditPaths, codeIn, EXECUTE_NODE, itemsOf, MODEL_ANSWER, startPrivacyRig, type PrivacyRig, type StoreHandle } from './privacy-harness';
 
 import { DatabaseSync } from 'node:sqlite';
 
@@ -16,7 +16,7 @@ import { keepByReference } from '../../nodes/shared/content';
 import { privacyMessage } from '../../nodes/shared/privacy/messages';
 import { quoteIdent } from '../../nodes/shared/store/postgres';
 import type { WhatsAutoStore } from '../../nodes/shared/store';
-import { envelope, msg, userPreferencesChange } from '../fakes/webhook-payloads';
+import { envelope, msg, userPreferencesChange } from '../../devkit/fakes/webhook-payloads';
 import { PG_START_TIMEOUT_MS, startPostgres, type PostgresServer } from './privacy-postgres';
 import { ACCOUNT, REPLY_NODE, sentTexts, STORE_SECRET, WA } from './reply-harness';
 

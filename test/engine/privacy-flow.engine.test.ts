@@ -8,12 +8,12 @@
  * START holding the Auto-Reply node silent and letting it speak again, Meta's marketing stop/resume, the
  * confirmations in the person's own language, and content kept by reference staying out of the execution.
  */
-import { DETECT_NODE, EXECUTE_NODE, itemsOf, MODEL_ANSWER, startPrivacyRig, type PrivacyRig, type StoreHandle } from './privacy-harness'; // first
+import { DETECT_NODE, EXECUTE_NODE, itemsOf, MODEL_ANSWER, startPrivacyRig, type PrivacyRig, type StoreHandle } from './privacy-harness';
 
 import { NodeConnectionTypes, type IDataObject, type INodeExecutionData } from 'n8n-workflow';
 
 import { privacyMessage, type Language, type MessageKey } from '../../nodes/shared/privacy/messages';
-import { envelope, msg, userPreferencesChange, type WebhookMessage } from '../fakes/webhook-payloads';
+import { envelope, msg, userPreferencesChange, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
 import { ACCOUNT, REPLY_NODE, sentTexts, WA } from './reply-harness';
 
 jest.setTimeout(60_000);

@@ -8,8 +8,6 @@
  *   const flow = await rig.runFlow(payload, { store });           // Trigger → Detect → [privacy] Execute,
  *                                                                 //                    [not privacy] Auto-Reply
  *   await rig.close();
- *
- * Import this module FIRST in a test file (it imports ./reply-harness, which imports ./env).
  */
 import { REPLY_NODE, REPLY_TYPE, startReplyRig, TRIGGER_NODE, TRIGGER_TYPE, PASS_TYPE, APP_SECRET, STORE_SECRET, type ReplyRig, type RunOptions } from './reply-harness';
 
@@ -36,7 +34,7 @@ import { PrivacyDesk } from '../../nodes/shared/privacy/desk';
 import { canTransition, type RequestState } from '../../nodes/shared/privacy/lifecycle';
 import { openStore, type AuditEntry, type WhatsAutoStore } from '../../nodes/shared/store';
 import { toContentKeys, toStoreConfig } from '../../nodes/shared/storeAccess';
-import { signWebhook, webhookBytes } from '../fakes/meta-json';
+import { signWebhook, webhookBytes } from '../../devkit/fakes/meta-json';
 import { callWebhook, PassThrough, postRequest, runExecution, StaticNodeTypes } from './harness';
 
 export const PRIVACY_TYPE = 'n8n-nodes-whatsauto.whatsAutoPrivacy';

@@ -4,7 +4,7 @@
  * deadlines, failures), the two identity paths (WhatsApp sender; web form with a 6-digit code: expiry,
  * three attempts, wrong contact, repeated requests), Get Status, List Open and Extend.
  */
-import { auditPaths, codeIn, holdsCode, itemsOf, PRIVACY_NODE, startPrivacyRig, type PrivacyRig, type PrivacyRunOptions, type StoreHandle } from './privacy-harness'; // first
+import { auditPaths, codeIn, holdsCode, itemsOf, PRIVACY_NODE, startPrivacyRig, type PrivacyRig, type PrivacyRunOptions, type StoreHandle } from './privacy-harness';
 
 import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
@@ -14,7 +14,7 @@ import { keepByReference } from '../../nodes/shared/content';
 import { checkCode, CODE_TTL_MS, issueCode } from '../../nodes/shared/privacy/identity';
 import { dueDate, extend, type PrivacyRequest } from '../../nodes/shared/privacy/lifecycle';
 import { privacyMessage } from '../../nodes/shared/privacy/messages';
-import { msg } from '../fakes/webhook-payloads';
+import { msg } from '../../devkit/fakes/webhook-payloads';
 import { REPLY_NODE, sentTexts, WA } from './reply-harness';
 
 jest.setTimeout(60_000);

@@ -13,9 +13,9 @@
  * SDK. n8n's logger is captured (every call, whatever the level) together with console output, so a suite can
  * assert that no message content ever reached a log line.
  *
- * Import this module FIRST in a test file (it imports ./env, which points n8n and the store at a temp folder).
+ * n8n and the store use the test file's throw-away N8N_USER_FOLDER (jest.config.js: test/engine/setup-env.ts); close() removes it.
  */
-import { removeUserFolder } from './env';
+import { removeUserFolder } from './user-folder';
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,10 +42,10 @@ import { WhatsAutoReply } from '../../nodes/WhatsAutoReply/WhatsAutoReply.node';
 import { WhatsAutoTrigger } from '../../nodes/WhatsAutoTrigger/WhatsAutoTrigger.node';
 import { closeAllStores, openStore, type WhatsAutoStore } from '../../nodes/shared/store';
 import { isInboundMessage, isStatusUpdate, parseDelivery } from '../../nodes/shared/whatsapp';
-import { startFakeGraphApi, type FakeGraphApi, type FakeGraphApiOptions } from '../fakes/graph-api';
-import { signWebhook, webhookBytes } from '../fakes/meta-json';
-import { startFakeOpenAi, type FakeOpenAi, type FakeOpenAiOptions } from '../fakes/openai';
-import { envelope, messagesChange, statusesChange, type Account, type WebhookMessage, type WebhookStatus } from '../fakes/webhook-payloads';
+import { startFakeGraphApi, type FakeGraphApi, type FakeGraphApiOptions } from '../../devkit/fakes/graph-api';
+import { signWebhook, webhookBytes } from '../../devkit/fakes/meta-json';
+import { startFakeOpenAi, type FakeOpenAi, type FakeOpenAiOptions } from '../../devkit/fakes/openai';
+import { envelope, messagesChange, statusesChange, type Account, type WebhookMessage, type WebhookStatus } from '../../devkit/fakes/webhook-payloads';
 import { callWebhook, PassThrough, postRequest, runExecution, StaticNodeTypes, TestCredentialsHelper } from './harness';
 
 export const TRIGGER_TYPE = 'n8n-nodes-whatsauto.whatsAutoTrigger';

@@ -14,13 +14,13 @@ import {
 	TRIGGER_NODE,
 	WA,
 	type ReplyRig,
-} from './reply-harness'; // first: points n8n and the store at a temp folder
+} from './reply-harness';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import type { FakeGraphApi } from '../fakes/graph-api';
-import { sampleAudio, samplePdf, samplePng } from '../fakes/openai';
-import { failedStatus, msg, status, wamid } from '../fakes/webhook-payloads';
+import type { FakeGraphApi } from '../../devkit/fakes/graph-api';
+import { sampleAudio, samplePdf, samplePng } from '../../devkit/fakes/openai';
+import { failedStatus, msg, status, wamid } from '../../devkit/fakes/webhook-payloads';
 
 jest.setTimeout(30_000);
 

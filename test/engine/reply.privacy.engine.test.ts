@@ -16,12 +16,12 @@ import {
 	WA,
 	type ReplyRig,
 	type ReplyRun,
-} from './reply-harness'; // first: points n8n and the store at a temp folder
+} from './reply-harness';
 
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { sampleAudio, samplePdf, samplePng, sha256 } from '../fakes/openai';
-import { msg, type WebhookMessage } from '../fakes/webhook-payloads';
+import { sampleAudio, samplePdf, samplePng, sha256 } from '../../devkit/fakes/openai';
+import { msg, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
 
 jest.setTimeout(30_000);
 

@@ -17,14 +17,14 @@ import {
 	userText,
 	WA,
 	type ReplyRig,
-} from './reply-harness'; // first: points n8n and the store at a temp folder
+} from './reply-harness';
 
 import type { IDataObject } from 'n8n-workflow';
 
 import { completionTokenLimit } from '../../nodes/WhatsAutoReply/actions/reply/execute';
 import { DEFAULTS } from '../../nodes/WhatsAutoReply/actions/reply/options';
-import { samplePdf, samplePng, sampleAudio, sha256 } from '../fakes/openai';
-import { msg, type WebhookMessage } from '../fakes/webhook-payloads';
+import { samplePdf, samplePng, sampleAudio, sha256 } from '../../devkit/fakes/openai';
+import { msg, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
 
 jest.setTimeout(30_000);
 

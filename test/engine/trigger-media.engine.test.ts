@@ -3,7 +3,7 @@
  * binary data (and failures that leave the item intact), content kept by reference in the store instead of
  * the execution, the raw-payload option, old messages, other phone numbers and the body cap.
  */
-import { removeUserFolder } from './env'; // first: points n8n and the store at a temp folder
+import { removeUserFolder } from './user-folder';
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,9 +17,9 @@ import { WhatsAutoTrigger } from '../../nodes/WhatsAutoTrigger/WhatsAutoTrigger.
 import { resolveContent } from '../../nodes/shared/content';
 import { closeAllStores, openStore } from '../../nodes/shared/store';
 import { toContentKeys } from '../../nodes/shared/storeAccess';
-import { startFakeGraphApi, type FakeGraphApi } from '../fakes/graph-api';
-import { signWebhook, webhookBytes } from '../fakes/meta-json';
-import { envelope, messagesChange, msg, type Account } from '../fakes/webhook-payloads';
+import { startFakeGraphApi, type FakeGraphApi } from '../../devkit/fakes/graph-api';
+import { signWebhook, webhookBytes } from '../../devkit/fakes/meta-json';
+import { envelope, messagesChange, msg, type Account } from '../../devkit/fakes/webhook-payloads';
 import { buildWorkflow, callWebhook, PassThrough, postRequest, StaticNodeTypes, TestCredentialsHelper, type BuiltWorkflow } from './harness';
 
 jest.setTimeout(30_000);

@@ -4,7 +4,7 @@
  * response object), and the execution it starts runs through `WorkflowExecute` into pass-through nodes on
  * each of the three outputs. Deduplication uses the real SQLite store in a temporary N8N_USER_FOLDER.
  */
-import { userFolder, removeUserFolder } from './env'; // first: points n8n and the store at a temp folder
+import { userFolder, removeUserFolder } from './user-folder';
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import type { ICredentialDataDecryptedObject, INode, INodeExecutionData, INodePa
 
 import { WhatsAutoTrigger } from '../../nodes/WhatsAutoTrigger/WhatsAutoTrigger.node';
 import { closeAllStores } from '../../nodes/shared/store';
-import { signWebhook, webhookBytes } from '../fakes/meta-json';
+import { signWebhook, webhookBytes } from '../../devkit/fakes/meta-json';
 import {
 	envelope,
 	messagesChange,
@@ -24,7 +24,7 @@ import {
 	userPreferencesChange,
 	wamid,
 	type Account,
-} from '../fakes/webhook-payloads';
+} from '../../devkit/fakes/webhook-payloads';
 import {
 	buildWorkflow,
 	callWebhook,
@@ -202,7 +202,7 @@ describe('WhatsAuto Trigger in the n8n engine', () => {
 			// the credential came through WebhookContext.getCredentials → credentialsHelper.getDecrypted
 			expect(credentials.reads).toContainEqual({ id: 'meta-1', type: 'whatsAutoMetaApi' });
 			// default store: SQLite next to n8n's data in N8N_USER_FOLDER
-			expect(existsSync(join(userFolder, '.n8n', 'whatsauto.sqlite'))).toBe(true);
+			expect(existsSync(join(userFolder(), '.n8n', 'whatsauto.sqlite'))).toBe(true);
 		});
 
 		it('acknowledges a duplicate delivery with 200 and starts no second execution', async () => {

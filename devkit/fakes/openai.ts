@@ -8,13 +8,12 @@
  *   expect(ai.allReceivedText()).not.toContain('graph.facebook.com');
  *   await ai.close();
  *
- * Serves (all under /v1, Bearer auth on every endpoint):
- *   GET  /models, /models/{id}
+ * Serves (all under /v1, Bearer auth on every endpoint) what the package calls: the credential test and the model list
+ * (GET /models), the reply (POST /chat/completions) and voice notes (POST /audio/transcriptions):
+ *   GET  /models
  *   POST /chat/completions      — validated like the real API (roles, content parts, data URLs, params, model, context
  *                                 window, max output), JSON or SSE (`stream: true`), usage with simulated prompt caching
- *   GET  /chat/completions[/{id}] — completions created with `store: true`
  *   POST /audio/transcriptions  — multipart; file format / size / model / response_format / language checks
- *   POST /moderations
  * Simulates: per-model RPM/TPM limits with x-ratelimit-* headers, OpenAI-Organization / OpenAI-Project checks, fault
  * injection (`inject`: 429 / 500 / 502 / 503 / timeouts / resets / slow answers). Everything is bounded (records,
  * bodies, prompt cache) and `close()` destroys every socket and timer.
@@ -25,7 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 
-import { closeServer, createFakeServer, FakeServerBase, listenOn, type RuleHandle } from './fake-server-base';
+import { closeServer, createFakeServer, FakeServerBase, listenOn } from './fake-server-base';
 import {
 	aboveMax,
 	apiError,
@@ -83,8 +82,7 @@ import {
 	type MultipartPart,
 } from './openai-wire';
 
-export { maskKey, type OpenAiErrorBody } from './openai-errors';
-export { dataUrl, SAMPLE_GIF, sampleAudio, sampleJpegHeader, samplePdf, samplePng, sha256 } from './openai-wire';
+export { dataUrl, sampleAudio, samplePdf, samplePng, sha256 } from './openai-wire';
 
 // ================================================================ public types
 
@@ -273,23 +271,10 @@ export interface TranscriptionRequestRecord {
 	error?: OpenAiErrorBody['error'];
 }
 
-export interface ModerationRequestRecord {
-	requestId: string;
-	at: Date;
-	headers: IncomingHttpHeaders;
-	model: string;
-	texts: string[];
-	images: string[];
-	flagged: boolean[];
-	status: number;
-	error?: OpenAiErrorBody['error'];
-}
-
 export interface Records {
 	requests: RequestRecord;
 	chatRequests: ChatRequestRecord;
 	transcriptionRequests: TranscriptionRequestRecord;
-	moderationRequests: ModerationRequestRecord;
 }
 
 export type InjectError =
@@ -329,9 +314,6 @@ export interface InjectRule {
 	/** Wait this long before answering (or before the injected error). */
 	delayMs?: number;
 }
-/** A registered rule: `hits` so far, `remaining` uses, `cancel()`. */
-export type InjectHandle = RuleHandle<InjectRule>;
-
 export type TranscriptMatcher = string | Buffer | ((req: TranscriptionRequestRecord) => boolean);
 export interface TranscriptSpec {
 	text: string;
@@ -340,7 +322,7 @@ export interface TranscriptSpec {
 	durationSeconds?: number;
 }
 
-export const DEFAULT_MODELS = [
+const DEFAULT_MODELS = [
 	'gpt-4o',
 	'gpt-4o-mini',
 	'gpt-4.1',
@@ -352,7 +334,7 @@ export const DEFAULT_MODELS = [
 ];
 
 /** What the API reports as `model` for an alias (responses name the dated snapshot). */
-export const MODEL_SNAPSHOTS: Record<string, string> = {
+const MODEL_SNAPSHOTS: Record<string, string> = {
 	'gpt-4o': 'gpt-4o-2024-08-06',
 	'gpt-4o-mini': 'gpt-4o-mini-2024-07-18',
 	'gpt-4.1': 'gpt-4.1-2025-04-14',
@@ -403,11 +385,6 @@ const LANGUAGE_NAMES: Record<string, string> = {
 	en: 'english', de: 'german', fr: 'french', es: 'spanish', pt: 'portuguese', it: 'italian', nl: 'dutch', pl: 'polish',
 	tr: 'turkish', ru: 'russian', uk: 'ukrainian', ar: 'arabic', hi: 'hindi', zh: 'chinese', ja: 'japanese', ko: 'korean',
 };
-const MODERATION_CATEGORIES = [
-	'harassment', 'harassment/threatening', 'hate', 'hate/threatening', 'illicit', 'illicit/violent', 'self-harm',
-	'self-harm/intent', 'self-harm/instructions', 'sexual', 'sexual/minors', 'violence', 'violence/graphic',
-];
-const IMAGE_MODERATION_CATEGORIES = new Set(['self-harm', 'self-harm/intent', 'self-harm/instructions', 'sexual', 'violence', 'violence/graphic']);
 
 const DEFAULTS = {
 	maxRecords: 1_000,
@@ -416,7 +393,6 @@ const DEFAULTS = {
 	requestsPerMinute: 10_000,
 	tokensPerMinute: 2_000_000,
 	promptCacheBlocks: 200_000,
-	storedCompletions: 1_000,
 };
 const BLOCK = 128;
 
@@ -482,7 +458,6 @@ export class FakeOpenAi extends FakeServerBase<Records, InjectRule> {
 	readonly requests: RequestRecord[] = [];
 	readonly chatRequests: ChatRequestRecord[] = [];
 	readonly transcriptionRequests: TranscriptionRequestRecord[] = [];
-	readonly moderationRequests: ModerationRequestRecord[] = [];
 	/** Errors thrown by the responder (each answered with a 500). */
 	readonly responderErrors: unknown[] = [];
 
@@ -490,10 +465,8 @@ export class FakeOpenAi extends FakeServerBase<Records, InjectRule> {
 	private readonly keys: string[];
 	private responder: Responder | undefined;
 	private transcripts: { matcher: TranscriptMatcher; spec: TranscriptSpec }[] = [];
-	private moderations: { matcher: string | RegExp | ((text: string) => boolean); categories: string[] }[] = [];
 	private readonly promptCache = new Map<string, true>();
 	private readonly usageWindows = new Map<string, { at: number; tokens: number }[]>();
-	private readonly stored = new Map<string, { completion: ChatCompletionJson; metadata: unknown; request_id: string }>();
 	private received: Buffer[] = [];
 	private receivedBytes = 0;
 	private droppedReceivedBytes = 0;
@@ -543,23 +516,15 @@ export class FakeOpenAi extends FakeServerBase<Records, InjectRule> {
 	setTranscript(matcher: TranscriptMatcher, text: string | TranscriptSpec): void {
 		this.transcripts.unshift({ matcher, spec: typeof text === 'string' ? { text } : text });
 	}
-	/** Flag moderation inputs containing `matcher` (substring / RegExp / predicate) in these categories. */
-	setModeration(matcher: string | RegExp | ((text: string) => boolean), categories: string[]): void {
-		this.moderations.unshift({ matcher, categories });
-	}
-	/** Forget records, injections, prompt cache, rate windows and stored completions (transcripts and responder stay). */
+	/** Forget records, injections, prompt cache and rate windows (transcripts and responder stay). */
 	reset(): void {
-		for (const list of [this.requests, this.chatRequests, this.transcriptionRequests, this.moderationRequests, this.responderErrors]) list.length = 0;
+		for (const list of [this.requests, this.chatRequests, this.transcriptionRequests, this.responderErrors]) list.length = 0;
 		this.rules.clear();
 		this.promptCache.clear();
 		this.usageWindows.clear();
-		this.stored.clear();
 		this.received = [];
 		this.receivedBytes = 0;
 		this.droppedReceivedBytes = 0;
-	}
-	clearPromptCache(): void {
-		this.promptCache.clear();
 	}
 
 	/**
@@ -646,7 +611,7 @@ export class FakeOpenAi extends FakeServerBase<Records, InjectRule> {
 			}
 		}
 		reply ??= await this.route(ctx);
-		for (const kind of ['chatRequests', 'transcriptionRequests', 'moderationRequests'] as const) {
+		for (const kind of ['chatRequests', 'transcriptionRequests'] as const) {
 			const r = this[kind].findLast((x) => x.requestId === rec.requestId);
 			if (r) this.log.emit(kind, r); // re-evaluate waitFor predicates now that status/response are set
 		}
@@ -683,18 +648,8 @@ export class FakeOpenAi extends FakeServerBase<Records, InjectRule> {
 		const m = c.method;
 		const p = c.path;
 		if (p === '/models' && m === 'GET') return this.ok(c, { object: 'list', data: this.servedModels().map((id) => this.modelObject(id)) });
-		if (p.startsWith('/models/') && m === 'GET') {
-			const id = decodeURIComponent(p.slice('/models/'.length));
-			return this.servedModels().includes(id) ? this.ok(c, this.modelObject(id)) : this.fail(c, 404, modelNotFound(id));
-		}
 		if (p === '/chat/completions' && m === 'POST') return this.chat(c);
-		if (p === '/chat/completions' && m === 'GET') return this.listStored(c);
-		if (p.startsWith('/chat/completions/') && m === 'GET') {
-			const s = this.stored.get(decodeURIComponent(p.slice('/chat/completions/'.length)));
-			return s ? this.ok(c, { ...s.completion, metadata: s.metadata ?? {}, request_id: s.request_id }) : this.fail(c, 404, apiError(`Completion with id '${p.split('/').pop()}' not found.`));
-		}
 		if (p === '/audio/transcriptions' && m === 'POST') return this.transcribe(c);
-		if (p === '/moderations' && m === 'POST') return this.moderate(c);
 		return this.fail(c, 404, invalidUrl(m, c.rec.path));
 	}
 
@@ -868,10 +823,6 @@ export class FakeOpenAi extends FakeServerBase<Records, InjectRule> {
 		rec.id = completion.id;
 		rec.usage = usage;
 		rec.response = completion;
-		if (rec.store) {
-			this.stored.set(completion.id, { completion, metadata: b.metadata, request_id: c.rec.requestId });
-			if (this.stored.size > DEFAULTS.storedCompletions) this.stored.delete(this.stored.keys().next().value as string);
-		}
 		const headers = { ...this.headers(c, promptTokens), ...this.rateHeaders(model) };
 		if (!rec.stream) return done({ status: 200, body: JSON.stringify(completion, null, 2), headers });
 		return done({ status: 200, body: '', headers, events: streamEvents(completion, isObj(b.stream_options) && b.stream_options.include_usage === true) });
@@ -1033,13 +984,6 @@ export class FakeOpenAi extends FakeServerBase<Records, InjectRule> {
 		return matched * BLOCK >= 1024 ? matched * BLOCK : 0;
 	}
 
-	private listStored(c: Ctx): Reply {
-		const all = [...this.stored.values()].map((s) => ({ ...s.completion, metadata: s.metadata ?? {}, request_id: s.request_id }));
-		const model = (c.rec.query.model as string | undefined) ?? undefined;
-		const data = model ? all.filter((s) => s.model === model || s.model === this.snapshotOf(model)) : all;
-		return this.ok(c, { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null, has_more: false });
-	}
-
 	// ---------------------------------------------------------------- POST /audio/transcriptions
 
 	private async transcribe(c: Ctx): Promise<Reply> {
@@ -1152,47 +1096,6 @@ export class FakeOpenAi extends FakeServerBase<Records, InjectRule> {
 			if (typeof matcher === 'string' ? matcher.toLowerCase() === rec.sha256 : Buffer.isBuffer(matcher) ? matcher.equals(rec.bytes) : matcher(rec)) return spec;
 		}
 		return undefined;
-	}
-
-	// ---------------------------------------------------------------- POST /moderations
-
-	private moderate(c: Ctx): Reply {
-		if (c.jsonError || c.parts || !isObj(c.json)) return this.fail(c, 400, badJson());
-		const b = c.json;
-		const model = typeof b.model === 'string' ? b.model : 'omni-moderation-latest';
-		const rec: ModerationRequestRecord = { requestId: c.rec.requestId, at: c.rec.at, headers: c.req.headers, model, texts: [], images: [], flagged: [], status: 0 };
-		this.log.record('moderationRequests', rec);
-		const failWith = (status: number, body: OpenAiErrorBody) => {
-			rec.status = status;
-			rec.error = body.error;
-			return this.fail(c, status, body);
-		};
-		if (b.input === undefined) return failWith(400, missingParam('input'));
-		if (!this.servedModels().includes(model)) return failWith(404, modelNotFound(model));
-		const inputs: { text?: string; image?: string }[] = [];
-		const items = Array.isArray(b.input) ? b.input : [b.input];
-		for (const [k, item] of items.entries()) {
-			if (typeof item === 'string') inputs.push({ text: item });
-			else if (isObj(item) && item.type === 'text' && typeof item.text === 'string') inputs.push({ text: item.text });
-			else if (isObj(item) && item.type === 'image_url' && isObj(item.image_url) && typeof item.image_url.url === 'string') inputs.push({ image: item.image_url.url });
-			else return failWith(400, invalidType(`input[${k}]`, 'one of a string or an object with type text or image_url', item));
-		}
-		// Multi-modal arrays (objects) are one input; string arrays are one result each.
-		const groups = items.every((x) => typeof x === 'string') ? inputs.map((x) => [x]) : [inputs];
-		const results = groups.map((g) => {
-			const text = g.map((x) => x.text ?? '').join('\n');
-			rec.texts.push(...g.flatMap((x) => (x.text !== undefined ? [x.text] : [])));
-			rec.images.push(...g.flatMap((x) => (x.image !== undefined ? [x.image] : [])));
-			const hit = new Set(this.moderations.filter((m) => (typeof m.matcher === 'string' ? text.includes(m.matcher) : m.matcher instanceof RegExp ? m.matcher.test(text) : m.matcher(text))).flatMap((m) => m.categories));
-			const hasImage = g.some((x) => x.image !== undefined);
-			const categories = Object.fromEntries(MODERATION_CATEGORIES.map((k) => [k, hit.has(k)]));
-			const scores = Object.fromEntries(MODERATION_CATEGORIES.map((k) => [k, hit.has(k) ? 0.97 : 0.0001]));
-			const applied = Object.fromEntries(MODERATION_CATEGORIES.map((k) => [k, [...(g.some((x) => x.text !== undefined) ? ['text'] : []), ...(hasImage && IMAGE_MODERATION_CATEGORIES.has(k) ? ['image'] : [])]]));
-			rec.flagged.push(hit.size > 0);
-			return { flagged: hit.size > 0, categories, category_scores: scores, category_applied_input_types: applied };
-		});
-		rec.status = 200;
-		return this.ok(c, { id: `modr-${hex(16)}`, model: this.snapshotOf(model), results });
 	}
 
 	// ---------------------------------------------------------------- auth, rate limits, replies, injection

@@ -171,15 +171,6 @@ export function samplePng(width = 1, height = 1, rgb: [number, number, number] =
 	]);
 }
 
-/** A 1×1 transparent GIF (decodable). */
-export const SAMPLE_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
-
-/** JPEG header bytes with an SOF0 of the given size (sniffable, not decodable) — enough for the fake. */
-export function sampleJpegHeader(width = 640, height = 480): Buffer {
-	const sof = Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, height >> 8, height & 0xff, width >> 8, width & 0xff, 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
-	return Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0\x01\x01\0\0\x01\0\x01\0\0', 'latin1'), sof, Buffer.from([0xff, 0xd9])]);
-}
-
 /** A small, valid one-page-per-entry PDF showing the given lines of text. */
 export function samplePdf(pages: string[] = ['Hello PDF']): Buffer {
 	const objects: string[] = [];

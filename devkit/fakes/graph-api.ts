@@ -9,9 +9,9 @@
  *   const sent = await graph.waitFor('sent');                  // the node's reply
  *   await graph.close();
  *
- * Serves: POST /{pnid}/messages (send, mark-as-read, typing indicator), GET /{pnid}, GET/POST/DELETE /{waba}/subscribed_apps,
- * GET /{waba}, GET /{waba}/phone_numbers, POST/GET/DELETE /{app-id}/subscriptions, GET/DELETE /{media-id},
- * POST /{pnid}/media (multipart), GET /whatsapp_business/attachments/?mid=…&ext=…&hash=… (media download).
+ * Serves what the package calls: POST /{pnid}/messages (send, mark-as-read, typing indicator), GET /{pnid},
+ * POST /{waba}/subscribed_apps, GET /{media-id}, POST /{pnid}/media (multipart),
+ * GET /whatsapp_business/attachments/?mid=…&ext=…&hash=… (media download).
  * Simulates: Bearer auth (190), unknown ids (100/33), the 24 h window (131047 async by default), pair rate (131056),
  * throughput (130429), status webhooks, expired versions (x-ad-api-version-warning), fault injection (`inject`).
  * Everything is bounded: records are capped (`maxRecords`), bodies are capped (`maxBodyBytes`), and `close()` destroys
@@ -21,7 +21,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 
-import { closeServer, createFakeServer, FakeServerBase, listenOn, type RuleHandle } from './fake-server-base';
+import { closeServer, createFakeServer, FakeServerBase, listenOn } from './fake-server-base';
 import { graphJson, signWebhook, webhookBytes } from './meta-json';
 import { parseMultipart, type MultipartPart } from './multipart';
 import {
@@ -64,8 +64,6 @@ export interface FakeGraphApiOptions {
 	/** Digits, as in webhook metadata (e.g. '15550783881'). */
 	displayPhoneNumber: string;
 	businessAccountId: string;
-	appId?: string; // default '1234567890123456'
-	appName?: string;
 	verifiedName?: string;
 	/** Version used for unversioned paths and reported by default; v<24 adds `conversation` to statuses. Default 'v23.0'. */
 	version?: string;
@@ -129,8 +127,8 @@ export interface ReadRecord {
 	at: Date;
 }
 export interface SubscriptionRecord {
-	kind: 'subscribed_apps' | 'app_subscriptions';
-	method: 'POST' | 'DELETE';
+	kind: 'subscribed_apps';
+	method: 'POST';
 	params: Params;
 	callbackUrl?: string;
 	at: Date;
@@ -205,9 +203,6 @@ export interface InjectRule {
 	retryAfterSeconds?: number;
 	delayMs?: number;
 }
-/** A registered rule: `hits` so far, `remaining` uses, `cancel()`. */
-export type InjectHandle = RuleHandle<InjectRule>;
-
 export type SignatureMode = 'valid' | 'wrong' | 'missing' | 'malformed' | 'unprefixed' | 'reserialised';
 export interface DeliverOptions {
 	/** Default: the webhook target. */
@@ -239,13 +234,11 @@ export interface StoredMedia {
 	filename?: string;
 	sha256Hex: string;
 	sha256Base64: string;
-	deleted: boolean;
 }
 
 // ================================================================ constants
 
 const DEFAULTS = {
-	appId: '1234567890123456',
 	version: 'v23.0',
 	upgradeVersion: 'v20.0',
 	expiredVersions: ['v13.0', 'v14.0', 'v15.0', 'v16.0', 'v17.0', 'v18.0', 'v19.0'],
@@ -258,7 +251,7 @@ const DAY_MS = 24 * 3600_000;
 const PHONE_DEFAULT_FIELDS = ['verified_name', 'code_verification_status', 'display_phone_number', 'quality_rating', 'platform_type', 'throughput', 'id'];
 
 /** Supported upload MIME types and limits (reference §4). */
-export const MEDIA_LIMITS: { kind: string; types: string[]; maxBytes: number }[] = [
+const MEDIA_LIMITS: { kind: string; types: string[]; maxBytes: number }[] = [
 	{ kind: 'audio', types: ['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg'], maxBytes: 16 << 20 },
 	{
 		kind: 'document',
@@ -359,8 +352,6 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 	private readonly lastInbound = new Map<string, number>();
 	private readonly pairBuckets = new Map<string, { tokens: number; at: number }>();
 	private sendTimes: number[] = [];
-	private subscribedApps = new Map<string, { override_callback_uri?: string }>();
-	private appSubscription: { callback_url: string; fields: string[] } | undefined;
 	private target: string | undefined;
 	private tokenExpired: boolean;
 
@@ -416,10 +407,6 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 		if (at === null) this.lastInbound.delete(waId);
 		else this.lastInbound.set(waId, typeof at === 'number' ? at : ms(at));
 	}
-	getLastInbound(waId: string): Date | undefined {
-		const t = this.lastInbound.get(waId);
-		return t === undefined ? undefined : new Date(t);
-	}
 	/** Whether a non-template send to waId would be inside the customer-service window now. */
 	inWindow(waId: string): boolean {
 		const t = this.lastInbound.get(waId);
@@ -436,8 +423,6 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 		this.lastInbound.clear();
 		this.pairBuckets.clear();
 		this.sendTimes = [];
-		this.subscribedApps.clear();
-		this.appSubscription = undefined;
 	}
 
 	// ---------------------------------------------------------------- media
@@ -577,8 +562,7 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 	private async route(c: Ctx): Promise<Reply> {
 		if (c.path.replace(/\/+$/, '') === '/whatsapp_business/attachments') return this.download(c);
 		const [id, edge, ...rest] = c.segments;
-		const appRoute = id === this.appId && edge === 'subscriptions';
-		const authFailure = this.checkAuth(c, appRoute);
+		const authFailure = this.checkAuth(c);
 		if (authFailure) return authFailure;
 		if (!id) return this.fail(c, 400, unknownObjectError(c.method, ''));
 		if (rest.length)
@@ -591,20 +575,11 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 			if (edge === 'messages' && m === 'POST') return this.messages(c);
 			if (edge === 'media' && m === 'POST') return this.upload(c);
 		} else if (id === o.businessAccountId) {
-			if (!edge && m === 'GET') return this.fields(c, this.wabaObject(), ['id', 'name', 'timezone_id', 'message_template_namespace'], 'WhatsAppBusinessAccount');
-			if (edge === 'phone_numbers' && m === 'GET')
-				return this.ok(c, { data: [this.phoneNumberObject()], paging: { cursors: { before: 'QVFIUkxYa1', after: 'QVFIUkxYa1' } } });
-			if (edge === 'subscribed_apps') return this.subscribedAppsRoute(c);
-		} else if (appRoute) {
-			return this.appSubscriptionsRoute(c);
-		} else if (this.media.get(id) && !this.media.get(id)?.deleted && !edge) {
+			if (edge === 'subscribed_apps' && m === 'POST') return this.subscribeApp(c);
+		} else if (this.media.get(id) && !edge) {
 			const md = this.media.get(id) as StoredMedia;
 			if (m === 'GET')
 				return this.ok(c, { url: this.mediaUrl(id), mime_type: md.mimeType, sha256: md.sha256Hex, file_size: md.bytes.length, id, messaging_product: 'whatsapp' });
-			if (m === 'DELETE') {
-				md.deleted = true;
-				return this.ok(c, { success: true });
-			}
 		}
 		if (edge && m === 'GET' && (id === o.phoneNumberId || id === o.businessAccountId)) {
 			const nodeType = id === o.phoneNumberId ? 'WhatsAppBusinessPhoneNumber' : 'WhatsAppBusinessAccount';
@@ -745,7 +720,7 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 		if (c.token !== this.options.accessToken || this.tokenExpired) return this.fail(c, 401, tokenError(this.tokenExpired, new Date(this.now())));
 		const { mid = '', ext = '', hash = '' } = c.query;
 		const md = this.media.get(mid);
-		if (!md || md.deleted || hash !== this.urlHash(mid, Number(ext)) || this.now() >= Number(ext) * 1000) return notFound();
+		if (!md || hash !== this.urlHash(mid, Number(ext)) || this.now() >= Number(ext) * 1000) return notFound();
 		const filename = md.filename ?? `whatsapp.${EXT[md.mimeType.split(';')[0].trim()] ?? 'bin'}`;
 		return {
 			status: 200,
@@ -768,7 +743,6 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 			filename,
 			sha256Hex: digest.toString('hex'),
 			sha256Base64: digest.toString('base64'),
-			deleted: false,
 		};
 		this.media.set(md.id, md);
 		return md;
@@ -779,69 +753,15 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 
 	// ---------------------------------------------------------------- subscriptions
 
-	private async subscribedAppsRoute(c: Ctx): Promise<Reply> {
-		const appId = this.appId;
-		if (c.method === 'GET') {
-			const data = [...this.subscribedApps.entries()].map(([id, s]) => ({
-				whatsapp_business_api_data: { link: `https://www.facebook.com/games/?app_id=${id}`, name: this.options.appName ?? 'WhatsAuto Test App', id },
-				...(s.override_callback_uri ? { override_callback_uri: s.override_callback_uri } : {}),
-			}));
-			return this.ok(c, { data });
-		}
-		if (c.method === 'DELETE') {
-			const prev = this.subscribedApps.get(appId);
-			this.subscribedApps.delete(appId);
-			if (prev?.override_callback_uri && this.target === prev.override_callback_uri) this.target = this.appSubscription?.callback_url;
-			this.log.record('subscriptions', { kind: 'subscribed_apps', method: 'DELETE', params: c.params, at: new Date(this.now()) });
-			return this.ok(c, { success: true });
-		}
-		if (c.method !== 'POST') return this.fail(c, 400, unknownObjectError(c.method, this.options.businessAccountId));
+	/** POST /{waba}/subscribed_apps (what activation calls); an `override_callback_uri` is verified first and becomes the webhook target. */
+	private async subscribeApp(c: Ctx): Promise<Reply> {
 		const override = typeof c.params.override_callback_uri === 'string' ? c.params.override_callback_uri : undefined;
 		if (override) {
 			const failure = await this.verifyCallback(c, override, c.params.verify_token);
 			if (failure) return failure;
 			this.target = override;
 		}
-		this.subscribedApps.set(appId, { override_callback_uri: override });
 		this.log.record('subscriptions', { kind: 'subscribed_apps', method: 'POST', params: c.params, callbackUrl: override, at: new Date(this.now()) });
-		return this.ok(c, { success: true });
-	}
-
-	/** n8n's built-in trigger style: POST /{app-id}/subscriptions with object, callback_url, verify_token, fields. */
-	private async appSubscriptionsRoute(c: Ctx): Promise<Reply> {
-		const p = c.params;
-		if (c.method === 'GET') {
-			const s = this.appSubscription;
-			const data = s
-				? [
-						{
-							object: 'whatsapp_business_account',
-							callback_url: s.callback_url,
-							active: true,
-							fields: s.fields.map((name) => ({ name, version: this.options.version ?? DEFAULTS.version })),
-						},
-					]
-				: [];
-			return this.ok(c, { data });
-		}
-		if (c.method === 'DELETE') {
-			if (this.appSubscription && this.target === this.appSubscription.callback_url) this.target = undefined;
-			this.appSubscription = undefined;
-			this.log.record('subscriptions', { kind: 'app_subscriptions', method: 'DELETE', params: p, at: new Date(this.now()) });
-			return this.ok(c, { success: true });
-		}
-		if (c.method !== 'POST') return this.fail(c, 400, unknownObjectError(c.method, this.appId));
-		if (p.object !== 'whatsapp_business_account') {
-			const objects = '{USER, PAGE, PERMISSIONS, PAYMENTS, APPLICATION, WHATSAPP_BUSINESS_ACCOUNT}';
-			return this.fail(c, 400, paramError(`Param object must be one of ${objects} - got "${String(p.object)}".`));
-		}
-		if (typeof p.callback_url !== 'string') return this.fail(c, 400, paramError('The parameter callback_url is required.'));
-		const failure = await this.verifyCallback(c, p.callback_url, p.verify_token);
-		if (failure) return failure;
-		const fields = Array.isArray(p.fields) ? p.fields.map(String) : String(p.fields ?? 'messages').split(',').map((f) => f.trim()).filter(Boolean);
-		this.appSubscription = { callback_url: p.callback_url, fields };
-		this.target = p.callback_url;
-		this.log.record('subscriptions', { kind: 'app_subscriptions', method: 'POST', params: p, callbackUrl: p.callback_url, at: new Date(this.now()) });
 		return this.ok(c, { success: true });
 	}
 
@@ -860,9 +780,6 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 
 	// ---------------------------------------------------------------- objects
 
-	private get appId(): string {
-		return this.options.appId ?? DEFAULTS.appId;
-	}
 	private phoneNumberObject(): JsonObject {
 		const o = this.options;
 		return {
@@ -881,16 +798,6 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 			whatsapp_business_manager_messaging_limit: 'TIER_250',
 		};
 	}
-	private wabaObject(): JsonObject {
-		return {
-			id: this.options.businessAccountId,
-			name: 'WhatsAuto Test WABA',
-			timezone_id: '1',
-			message_template_namespace: 'c8ae5f90_307a_ca4c_b8f6_d1e2a2573574',
-			currency: 'USD',
-			account_review_status: 'APPROVED',
-		};
-	}
 	/** Graph `?fields=` selection (id always included); unknown field → `(#100) Tried accessing nonexisting field …`. */
 	private fields(c: Ctx, all: JsonObject, defaults: string[], nodeType: string): Reply {
 		const requested = c.query.fields ? c.query.fields.split(',').map((f) => f.trim()).filter(Boolean) : defaults;
@@ -904,10 +811,8 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 
 	// ---------------------------------------------------------------- auth, replies, injection
 
-	private checkAuth(c: Ctx, appRoute: boolean): Reply | undefined {
-		const o = this.options;
-		const valid = c.token === o.accessToken || (appRoute && c.token === `${this.appId}|${o.appSecret}`);
-		if (!c.token || !valid) return this.fail(c, 401, tokenError(false));
+	private checkAuth(c: Ctx): Reply | undefined {
+		if (!c.token || c.token !== this.options.accessToken) return this.fail(c, 401, tokenError(false));
 		if (this.tokenExpired) return this.fail(c, 401, tokenError(true, new Date(this.now())));
 		return undefined;
 	}
@@ -1126,6 +1031,3 @@ function parseParams(contentType: string | undefined, raw: Buffer, query: Record
 	}
 	return { params, files };
 }
-
-/** The shared RFC 7578 parser (multipart.ts), still exported from here. */
-export { parseMultipart };

@@ -14,13 +14,13 @@ function findRepoRoot(start: string): string {
 		const manifest = join(dir, 'package.json');
 		if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'n8n-nodes-whatsauto') return dir;
 	}
-	return resolve(start, '..', '..', '..');
+	return resolve(start, '..', '..');
 }
 
-/** The pinned n8n version (test/e2e/n8n-version.json), overridable with N8N_VERSION. */
+/** The pinned n8n version (devkit/n8n/n8n-version.json), overridable with N8N_VERSION. */
 export function n8nVersion(): string {
 	if (process.env.N8N_VERSION) return process.env.N8N_VERSION;
-	const pinned = JSON.parse(readFileSync(join(repoRoot, 'test', 'e2e', 'n8n-version.json'), 'utf8')) as {
+	const pinned = JSON.parse(readFileSync(join(repoRoot, 'devkit', 'n8n', 'n8n-version.json'), 'utf8')) as {
 		version: string;
 	};
 	return pinned.version;

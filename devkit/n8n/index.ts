@@ -1,6 +1,7 @@
 /**
- * WhatsAuto e2e harness: a real, pinned n8n 2.x process with community packages installed from
- * `npm pack` tarballs the way n8n installs them. See README.md in this folder.
+ * WhatsAuto n8n harness (for the e2e tests, the npm start sandbox and the bench): a real, pinned n8n 2.x
+ * process with community packages installed from `npm pack` tarballs the way n8n installs them.
+ * See README.md in this folder.
  */
 export { startN8n, type N8n, type N8nTimings, type StartN8nOptions, type WaitOptions } from './n8n';
 export { type Execution, type ExecutionQuery, FINISHED_STATUSES } from './executions';

@@ -1,6 +1,6 @@
 import { NodeOperationError, type IHookFunctions } from 'n8n-workflow';
 
-import { storeFor } from '../shared/storeAccess';
+import { storeFor } from '../shared/store/access';
 import { subscribeBusinessAccount } from '../shared/transport/account';
 import { META_CREDENTIAL, toMetaCredentials } from '../shared/transport/metaCredentials';
 import { toTriggerConfig } from './webhook/config';

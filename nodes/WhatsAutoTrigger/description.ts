@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { DEFAULT_CONTENT_TTL_MINUTES } from '../shared/store/scopes';
+
 export const MESSAGE_TYPES = [
 	'text',
 	'image',
@@ -120,7 +122,7 @@ export const triggerProperties: INodeProperties[] = [
 				name: 'contentTtlMinutes',
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: 10080 },
-				default: 60,
+				default: DEFAULT_CONTENT_TTL_MINUTES,
 				description: 'How long content kept by reference lives if nothing deletes it first',
 			},
 			{

@@ -12,7 +12,7 @@ import { DatabaseSync } from 'node:sqlite';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { keepByReference } from '../../nodes/shared/content';
+import { keepByReference } from '../../nodes/shared/store/contentByReference';
 import { privacyMessage } from '../../nodes/shared/privacy/messages';
 import { quoteIdent } from '../../nodes/shared/store/postgres';
 import type { WhatsAutoStore } from '../../nodes/shared/store';

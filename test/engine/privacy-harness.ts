@@ -29,11 +29,11 @@ import {
 import { WhatsAutoPrivacy } from '../../nodes/WhatsAutoPrivacy/WhatsAutoPrivacy.node';
 import { WhatsAutoReply } from '../../nodes/WhatsAutoReply/WhatsAutoReply.node';
 import { WhatsAutoTrigger } from '../../nodes/WhatsAutoTrigger/WhatsAutoTrigger.node';
-import type { ContentKeys } from '../../nodes/shared/content';
+import type { ContentKeys } from '../../nodes/shared/store/contentByReference';
 import { PrivacyDesk } from '../../nodes/shared/privacy/desk';
 import { canTransition, type RequestState } from '../../nodes/shared/privacy/lifecycle';
 import { openStore, type AuditEntry, type WhatsAutoStore } from '../../nodes/shared/store';
-import { toContentKeys, toStoreConfig } from '../../nodes/shared/storeAccess';
+import { toContentKeys, toStoreConfig } from '../../nodes/shared/store/access';
 import { signWebhook, webhookBytes } from '../../devkit/fakes/meta-json';
 import { callWebhook, PassThrough, postRequest, runExecution, StaticNodeTypes } from './harness';
 

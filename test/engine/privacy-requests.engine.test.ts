@@ -10,7 +10,7 @@ import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
 import { NodeConnectionTypes, type IDataObject, type INodeParameters } from 'n8n-workflow';
 
-import { keepByReference } from '../../nodes/shared/content';
+import { keepByReference } from '../../nodes/shared/store/contentByReference';
 import { checkCode, CODE_TTL_MS, issueCode } from '../../nodes/shared/privacy/identity';
 import { dueDate, extend, type PrivacyRequest } from '../../nodes/shared/privacy/lifecycle';
 import { privacyMessage } from '../../nodes/shared/privacy/messages';

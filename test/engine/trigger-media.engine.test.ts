@@ -14,9 +14,9 @@ import { Container } from '@n8n/di';
 import type { ICredentialDataDecryptedObject, INodeParameters } from 'n8n-workflow';
 
 import { WhatsAutoTrigger } from '../../nodes/WhatsAutoTrigger/WhatsAutoTrigger.node';
-import { resolveContent } from '../../nodes/shared/content';
+import { resolveContent } from '../../nodes/shared/store/contentByReference';
 import { closeAllStores, openStore } from '../../nodes/shared/store';
-import { toContentKeys } from '../../nodes/shared/storeAccess';
+import { toContentKeys } from '../../nodes/shared/store/access';
 import { startFakeGraphApi, type FakeGraphApi } from '../../devkit/fakes/graph-api';
 import { signWebhook, webhookBytes } from '../../devkit/fakes/meta-json';
 import { envelope, messagesChange, msg, type Account } from '../../devkit/fakes/webhook-payloads';

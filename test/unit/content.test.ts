@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { forgetContent, keepByReference, resolveContent, splitContent } from '../../nodes/shared/content';
+import { forgetContent, keepByReference, resolveContent, splitContent } from '../../nodes/shared/store/contentByReference';
 import { closeAllStores, openStore } from '../../nodes/shared/store';
 import type { WhatsAutoStore } from '../../nodes/shared/store/types';
-import { toContentKeys } from '../../nodes/shared/storeAccess';
+import { toContentKeys } from '../../nodes/shared/store/access';
 import { parseDelivery } from '../../nodes/shared/whatsapp';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';

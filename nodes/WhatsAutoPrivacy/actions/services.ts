@@ -3,7 +3,7 @@ import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8
 import { cachedCredentials } from '../../shared/credentialCache';
 import { PrivacyDesk } from '../../shared/privacy/desk';
 import type { PrivacyServices } from '../../shared/privacy/fulfil';
-import { storeFor } from '../../shared/storeAccess';
+import { storeFor } from '../../shared/store/access';
 import { META_CREDENTIAL, toMetaCredentials } from '../../shared/transport/metaCredentials';
 
 /** The services a request runs on, from the node's credentials and its Operator field. */

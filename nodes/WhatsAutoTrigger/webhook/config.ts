@@ -1,5 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { numberOr } from '../../shared/coerce';
+import { DEFAULT_CONTENT_TTL_MINUTES } from '../../shared/store/scopes';
 import { MEDIA_SIZE_LIMITS } from '../../shared/transport/media';
 
 export interface TriggerConfig {
@@ -22,8 +24,8 @@ export interface TriggerConfig {
 const MINUTE = 60_000;
 
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
-const num = (value: unknown, fallback: number): number =>
-	typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+/** A number parameter: left empty or made negative, its default. */
+const num = (value: unknown, fallback: number): number => numberOr(value, fallback, (n) => n >= 0);
 
 /** The trigger's parameters as one typed value; missing ones take the defaults shown in the editor. */
 export function toTriggerConfig(parameters: IDataObject): TriggerConfig {
@@ -35,7 +37,7 @@ export function toTriggerConfig(parameters: IDataObject): TriggerConfig {
 		events: new Set(list(parameters.events)),
 		anyPhoneNumber: options.anyPhoneNumber === true,
 		contentByReference: options.contentByReference === true,
-		contentTtlMs: num(options.contentTtlMinutes, 60) * MINUTE || 60 * MINUTE,
+		contentTtlMs: (num(options.contentTtlMinutes, DEFAULT_CONTENT_TTL_MINUTES) || DEFAULT_CONTENT_TTL_MINUTES) * MINUTE,
 		downloadMedia: options.downloadMedia === true,
 		includeRaw: options.includeRaw === true,
 		maxMediaBytes: Math.round(num(options.maxMediaMb, 0) * 1024 * 1024),

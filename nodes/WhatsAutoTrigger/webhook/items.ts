@@ -1,11 +1,12 @@
 import type { IDataObject, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
 
-import { keepByReference, type Message, type StoredMedia } from '../../shared/content';
-import { storeFor } from '../../shared/storeAccess';
+import { keepByReference, type Message, type StoredMedia } from '../../shared/store/contentByReference';
+import { storeFor } from '../../shared/store/access';
 import type { HttpRequester } from '../../shared/transport/graphApi';
 import { downloadMedia, MediaDownloadError } from '../../shared/transport/media';
 import type { MetaCredentials } from '../../shared/transport/metaCredentials';
 import { mediaOf, type InboundMessage, type MessageEchoUpdate } from '../../shared/whatsapp';
+import { extensionFor } from '../../shared/whatsapp/mime';
 import { mediaLimit, type TriggerConfig } from './config';
 import type { RoutedUpdate } from './route';
 
@@ -14,26 +15,11 @@ export interface OutputItem {
 	item: INodeExecutionData;
 }
 
-const EXTENSIONS: Record<string, string> = {
-	'image/jpeg': 'jpg',
-	'image/png': 'png',
-	'image/webp': 'webp',
-	'video/mp4': 'mp4',
-	'video/3gpp': '3gp',
-	'audio/ogg': 'ogg',
-	'audio/mpeg': 'mp3',
-	'audio/mp4': 'm4a',
-	'audio/aac': 'aac',
-	'audio/amr': 'amr',
-	'application/pdf': 'pdf',
-	'text/plain': 'txt',
-};
-
 function fileNameFor(message: InboundMessage | MessageEchoUpdate, mimeType: string, sent?: string): string {
 	const documentName = message.type === 'document' ? message.document.filename : undefined;
 	const name = documentName || sent;
 	if (name) return name;
-	const extension = EXTENSIONS[mimeType.split(';')[0].trim()] ?? 'bin';
+	const extension = extensionFor(mimeType) ?? 'bin';
 	return `${message.type}.${extension}`;
 }
 

@@ -3,7 +3,8 @@ import type { INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from
 import { cachedCredentials, invalidateCredentials } from '../../shared/credentialCache';
 import { opaqueKey } from '../../shared/crypto';
 import { META_CREDENTIAL, toMetaCredentials, type MetaCredentials } from '../../shared/transport/metaCredentials';
-import { purgeOccasionally, storeFor } from '../../shared/storeAccess';
+import { purgeOccasionally, storeFor } from '../../shared/store/access';
+import { SCOPES } from '../../shared/store/scopes';
 import { DeliveryRejectedError, parseDelivery } from '../../shared/whatsapp';
 import { readConfig } from './readConfig';
 import { answerHandshake, type HandshakeQuery } from './handshake';
@@ -14,11 +15,6 @@ import { dedupeKey } from './dedupe';
 
 /** Meta sends at most 3 MB per delivery; anything larger is not Meta. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
-
-/** Meta retries for up to 7 days; a claim outlives that. */
-export const DEDUPE_TTL_MS = 8 * 24 * 60 * 60 * 1000;
-
-const DEDUPE_SCOPE = 'inbound';
 
 const isObject = (value: unknown): value is object =>
 	typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && Object.keys(value).length > 0;
@@ -67,7 +63,7 @@ async function claimNew(ctx: IWebhookFunctions, routed: RoutedUpdate[], appSecre
 	purgeOccasionally(store, (error) => ctx.logger.warn(`WhatsAuto store purge failed: ${error.message}`));
 	const fresh: RoutedUpdate[] = [];
 	for (const entry of routed) {
-		if (await store.claim(DEDUPE_SCOPE, opaqueKey(appSecret, dedupeKey(entry.update)), DEDUPE_TTL_MS)) fresh.push(entry);
+		if (await store.claim(SCOPES.inbound.name, opaqueKey(appSecret, dedupeKey(entry.update)), SCOPES.inbound.lifetimeMs)) fresh.push(entry);
 	}
 	return fresh;
 }

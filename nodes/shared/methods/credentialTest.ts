@@ -1,7 +1,7 @@
 import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
 import { openStore } from '../store';
-import { toContentKeys, toStoreConfig } from '../storeAccess';
+import { toContentKeys, toStoreConfig } from '../store/access';
 import { GraphApiError, type HttpRequester } from '../transport/graphApi';
 import { getPhoneNumber } from '../transport/account';
 import { toMetaCredentials } from '../transport/metaCredentials';

@@ -30,16 +30,8 @@ import {
 	type Language,
 } from './keywords';
 
-export type { CommandType, Language } from './keywords';
-export {
-	DEFAULT_FIELDS,
-	DEFAULT_FILLERS,
-	DEFAULT_FRAMES,
-	DEFAULT_KEYWORDS,
-	DEFAULT_POLITENESS,
-	DETECT_LANGUAGES,
-	PRIVACY_COMMAND_TYPES,
-} from './keywords';
+/** The keyword tables (and their types) are part of this module's interface. */
+export * from './keywords';
 
 export interface Detection {
 	isCommand: boolean;

@@ -1,4 +1,5 @@
-import type { ContentKeys } from '../content';
+import type { ContentKeys } from '../store/contentByReference';
+import { DAY_MS, expiryOf, SCOPES } from '../store/scopes';
 import type { AuditAction, AuditEntryInput, StoredRecord, WhatsAutoStore } from '../store/types';
 import {
 	dueDate,
@@ -12,17 +13,7 @@ import {
 	type RequestType,
 } from './lifecycle';
 
-export const SCOPES = {
-	request: 'privacy-request',
-	suppression: 'suppression',
-	profile: 'profile',
-	verification: 'privacy-verification',
-} as const;
-
-/** CCPA asks for request records to be kept 24 months; a month more covers the last deadline. */
-const REQUEST_RECORD_MS = 25 * 31 * 24 * 60 * 60 * 1000;
-/** Profiles and suppressions stay until erased or withdrawn; a far expiry keeps purge away from them. */
-const LASTING_MS = 100 * 365 * 24 * 60 * 60 * 1000;
+const { privacyRequest: REQUESTS, suppression: SUPPRESSIONS, profile: PROFILES } = SCOPES;
 
 export interface Suppression {
 	ai: boolean;
@@ -90,7 +81,7 @@ export class PrivacyDesk {
 	}
 
 	async get(id: string): Promise<PrivacyRequest | undefined> {
-		return (await this.store.getRecord<PrivacyRequest>(SCOPES.request, id))?.value;
+		return (await this.store.getRecord<PrivacyRequest>(REQUESTS.name, id))?.value;
 	}
 
 	/** Moves the request to `to`, saves it and appends the transition to the audit log. */
@@ -132,18 +123,18 @@ export class PrivacyDesk {
 
 	private async write(request: PrivacyRequest): Promise<void> {
 		await this.store.putRecord({
-			scope: SCOPES.request,
+			scope: REQUESTS.name,
 			key: request.id,
 			contactKey: request.subject,
 			value: request,
-			expiresAt: new Date(this.clock().getTime() + REQUEST_RECORD_MS),
+			expiresAt: expiryOf(REQUESTS, this.clock().getTime()),
 		});
 	}
 
 	/** Open requests, the ones due soonest first; `withinDays` limits to those due by then. */
 	async listOpen(withinDays?: number): Promise<PrivacyRequest[]> {
-		const limit = this.clock().getTime() + (withinDays ?? Infinity) * 24 * 60 * 60 * 1000;
-		const records: StoredRecord<PrivacyRequest>[] = await this.store.listRecords<PrivacyRequest>(SCOPES.request, { limit: 1000 });
+		const limit = this.clock().getTime() + (withinDays ?? Infinity) * DAY_MS;
+		const records: StoredRecord<PrivacyRequest>[] = await this.store.listRecords<PrivacyRequest>(REQUESTS.name, { limit: 1000 });
 		return records
 			.map((record) => record.value)
 			.filter((request) => !TERMINAL_STATES.has(request.state) && Date.parse(request.dueAt) <= limit)
@@ -151,38 +142,38 @@ export class PrivacyDesk {
 	}
 
 	async history(subject: string): Promise<PrivacyRequest[]> {
-		return (await this.store.listRecords<PrivacyRequest>(SCOPES.request, { contactKey: subject, limit: 1000 })).map((r) => r.value);
+		return (await this.store.listRecords<PrivacyRequest>(REQUESTS.name, { contactKey: subject, limit: 1000 })).map((r) => r.value);
 	}
 
 	async suppression(subject: string): Promise<Suppression | undefined> {
-		return (await this.store.getRecord<Suppression>(SCOPES.suppression, subject))?.value;
+		return (await this.store.getRecord<Suppression>(SUPPRESSIONS.name, subject))?.value;
 	}
 
 	/** Suppressions are keyed by the pseudonym but carry no contact key, so erasure leaves them in place. */
 	async setSuppression(subject: string, suppression: Suppression | undefined): Promise<void> {
 		if (!suppression || (!suppression.ai && !suppression.marketing)) {
-			await this.store.deleteRecord(SCOPES.suppression, subject);
+			await this.store.deleteRecord(SUPPRESSIONS.name, subject);
 			return;
 		}
 		await this.store.putRecord({
-			scope: SCOPES.suppression,
+			scope: SUPPRESSIONS.name,
 			key: subject,
 			value: suppression,
-			expiresAt: new Date(this.clock().getTime() + LASTING_MS),
+			expiresAt: expiryOf(SUPPRESSIONS, this.clock().getTime()),
 		});
 	}
 
 	async profile(subject: string): Promise<Profile | undefined> {
-		return (await this.store.getRecord<Profile>(SCOPES.profile, subject))?.value;
+		return (await this.store.getRecord<Profile>(PROFILES.name, subject))?.value;
 	}
 
 	async setProfile(subject: string, profile: Profile): Promise<void> {
 		await this.store.putRecord({
-			scope: SCOPES.profile,
+			scope: PROFILES.name,
 			key: subject,
 			contactKey: subject,
 			value: profile,
-			expiresAt: new Date(this.clock().getTime() + LASTING_MS),
+			expiresAt: expiryOf(PROFILES, this.clock().getTime()),
 		});
 	}
 

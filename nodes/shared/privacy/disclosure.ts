@@ -5,6 +5,8 @@
  * Pure data: no clock, no I/O, so the same operator settings always give the same block.
  */
 
+import { numberOr, trimmedOr } from '../coerce';
+import { DAY_MS, DEFAULT_CONTENT_TTL_MINUTES, SCOPES } from '../store/scopes';
 import { DEFAULT_AUTHORITY, resolveLanguage, type Language } from './messages';
 
 export interface OperatorInfo {
@@ -15,8 +17,8 @@ export interface OperatorInfo {
 }
 
 export const DEFAULT_RETENTION = {
-	contentMinutes: 60,
-	outcomesDays: 8,
+	contentMinutes: DEFAULT_CONTENT_TTL_MINUTES,
+	outcomesDays: SCOPES.reply.lifetimeMs / DAY_MS,
 	requestRecordsMonths: 24,
 	auditLogMonths: 24,
 	/** OpenAI's API data policy: abuse-monitoring logs are kept up to 30 days. */
@@ -46,23 +48,19 @@ const SUMMARY: Readonly<Record<Language, string>> = {
 };
 
 function positive(value: unknown, fallback: number): number {
-	return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
+	return numberOr(value, fallback, (n) => n > 0);
 }
 
 function plural(count: number, unit: string): string {
 	return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
-function text(value: unknown, fallback: string): string {
-	return typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback;
-}
-
 /** The Art. 15 information block to include with an access export. */
 export function accessDisclosure(operator: OperatorInfo, language?: Language): Record<string, unknown> {
 	const lang = resolveLanguage(language);
-	const controllerName = text(operator?.controllerName, 'the operator of this WhatsApp number');
-	const contact = text(operator?.contact, 'reply in this chat');
-	const authority = text(operator?.supervisoryAuthority, DEFAULT_AUTHORITY.en);
+	const controllerName = trimmedOr(operator?.controllerName, 'the operator of this WhatsApp number');
+	const contact = trimmedOr(operator?.contact, 'reply in this chat');
+	const authority = trimmedOr(operator?.supervisoryAuthority, DEFAULT_AUTHORITY.en);
 	const r = operator?.retention ?? {};
 	const contentMinutes = positive(r.contentMinutes, DEFAULT_RETENTION.contentMinutes);
 	const outcomesDays = positive(r.outcomesDays, DEFAULT_RETENTION.outcomesDays);

@@ -1,10 +1,13 @@
 import { randomInt } from 'node:crypto';
 
 import { timingSafeEqualString } from '../crypto';
+import { expiryOf, SCOPES } from '../store/scopes';
 import type { PrivacyDesk } from './desk';
-import { SCOPES } from './desk';
 
-export const CODE_TTL_MS = 10 * 60 * 1000;
+const { privacyVerification: CODES, privacyVerificationAttempt: ATTEMPTS } = SCOPES;
+
+/** How long a verification code is valid. */
+export const CODE_TTL_MS = CODES.lifetimeMs;
 export const MAX_ATTEMPTS = 3;
 
 interface PendingCode {
@@ -12,7 +15,6 @@ interface PendingCode {
 	expiresAt: string;
 }
 
-const ATTEMPTS_SCOPE = 'privacy-verification-attempt';
 const attemptKey = (requestId: string, attempt: number) => `${requestId}:${attempt}`;
 
 export type CodeCheck = { ok: true } | { ok: false; reason: 'expired' | 'wrong_code' | 'too_many_attempts'; attemptsLeft: number };
@@ -25,10 +27,10 @@ const hashOf = (desk: PrivacyDesk, requestId: string, code: string) => desk.keys
  */
 export async function issueCode(desk: PrivacyDesk, requestId: string): Promise<string> {
 	const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-	const expiresAt = new Date(desk.now().getTime() + CODE_TTL_MS);
-	for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) await desk.store.releaseClaim(ATTEMPTS_SCOPE, attemptKey(requestId, attempt));
+	const expiresAt = expiryOf(CODES, desk.now().getTime());
+	for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) await desk.store.releaseClaim(ATTEMPTS.name, attemptKey(requestId, attempt));
 	await desk.store.putRecord({
-		scope: SCOPES.verification,
+		scope: CODES.name,
 		key: requestId,
 		value: { codeHash: hashOf(desk, requestId, code), expiresAt: expiresAt.toISOString() } satisfies PendingCode,
 		expiresAt,
@@ -42,21 +44,21 @@ export async function issueCode(desk: PrivacyDesk, requestId: string): Promise<s
  * the verification for good.
  */
 export async function checkCode(desk: PrivacyDesk, requestId: string, code: string): Promise<CodeCheck> {
-	const pending = (await desk.store.getRecord<PendingCode>(SCOPES.verification, requestId))?.value;
+	const pending = (await desk.store.getRecord<PendingCode>(CODES.name, requestId))?.value;
 	// The desk's clock decides, as it did when the code was issued: the store's own expiry uses another clock.
 	if (!pending || !(Date.parse(pending.expiresAt) > desk.now().getTime())) return { ok: false, reason: 'expired', attemptsLeft: 0 };
 	let attempt = 0;
 	for (let slot = 1; slot <= MAX_ATTEMPTS && attempt === 0; slot++) {
-		if (await desk.store.claim(ATTEMPTS_SCOPE, attemptKey(requestId, slot), CODE_TTL_MS)) attempt = slot;
+		if (await desk.store.claim(ATTEMPTS.name, attemptKey(requestId, slot), ATTEMPTS.lifetimeMs)) attempt = slot;
 	}
 	if (attempt === 0) return { ok: false, reason: 'too_many_attempts', attemptsLeft: 0 };
 	const given = String(code ?? '').replace(/\s/g, '');
 	if (timingSafeEqualString(hashOf(desk, requestId, given), pending.codeHash)) {
-		await desk.store.deleteRecord(SCOPES.verification, requestId);
+		await desk.store.deleteRecord(CODES.name, requestId);
 		return { ok: true };
 	}
 	if (attempt >= MAX_ATTEMPTS) {
-		await desk.store.deleteRecord(SCOPES.verification, requestId);
+		await desk.store.deleteRecord(CODES.name, requestId);
 		return { ok: false, reason: 'too_many_attempts', attemptsLeft: 0 };
 	}
 	return { ok: false, reason: 'wrong_code', attemptsLeft: MAX_ATTEMPTS - attempt };

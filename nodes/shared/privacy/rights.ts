@@ -1,4 +1,5 @@
 import { decrypt } from '../crypto';
+import { SCOPES } from '../store/scopes';
 import type { PrivacyDesk, Profile, Suppression } from './desk';
 import { TERMINAL_STATES, type PrivacyRequest, type StoreResult } from './lifecycle';
 
@@ -28,7 +29,7 @@ export async function collectAccess(desk: PrivacyDesk, contact: string, requestI
 		}
 		return { expiresAt: entry.expiresAt.toISOString(), content };
 	});
-	const replies = await desk.store.listRecords<Record<string, unknown>>('reply', { contactKey: subject, limit: 1000 });
+	const replies = await desk.store.listRecords<Record<string, unknown>>(SCOPES.reply.name, { contactKey: subject, limit: 1000 });
 	const requests = await desk.history(subject);
 	const data: AccessExport = {
 		format: 'whatsauto-access-export/v1',

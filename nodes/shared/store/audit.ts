@@ -124,6 +124,24 @@ export function prepareAuditEntry(entry: AuditEntryInput): AuditEntryToWrite {
 	};
 }
 
+/**
+ * The entry `e` becomes once appended as `seq` at `at` after the entry whose hash is `prevHash`, with its
+ * hash; and the values for an `audit_log` insert, in {@link AUDIT_COLUMNS} order.
+ */
+export function chainAuditEntry(
+	e: AuditEntryToWrite,
+	seq: number,
+	at: Date,
+	prevHash: string,
+): { entry: AuditEntry; values: [number, number, ...string[]] } {
+	const { detailJson, ...fields } = e;
+	const hash = auditHash(prevHash, { seq, at, ...fields });
+	return {
+		entry: { seq, at, ...fields, prevHash, hash },
+		values: [seq, at.getTime(), e.requestId, e.subject, e.actor, e.action, e.fromState, e.toState, detailJson, prevHash, hash],
+	};
+}
+
 /** `listAudit` options checked: filters or undefined, `afterSeq` and `limit` within bounds. */
 export function normaliseAuditListOptions(options: ListAuditOptions | undefined): {
 	requestId?: string;

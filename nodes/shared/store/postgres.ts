@@ -3,7 +3,7 @@ import { Pool, type PoolClient } from 'pg';
 
 import {
 	AUDIT_COLUMNS,
-	auditHash,
+	chainAuditEntry,
 	AuditChainVerifier,
 	type AuditHeadRow,
 	type AuditRow,
@@ -310,35 +310,10 @@ export class PostgresStore implements WhatsAutoStore {
 			if (!head) throw new Error('WhatsAuto store: the head of the audit log is missing');
 			// Seq and time are taken only once the head is ours, so both follow the order of the chain.
 			const next = (await client.query<{ seq: string; at: string }>(this.sql.auditNext, [this.sql.auditTable])).rows[0];
-			const entry = { seq: Number(next.seq), at: new Date(Number(next.at)), ...e, prevHash: head.hash };
-			const hash = auditHash(entry.prevHash, entry);
-			await client.query(this.sql.auditInsert, [
-				entry.seq,
-				entry.at.getTime(),
-				e.requestId,
-				e.subject,
-				e.actor,
-				e.action,
-				e.fromState,
-				e.toState,
-				e.detailJson,
-				entry.prevHash,
-				hash,
-			]);
-			await client.query(this.sql.auditMoveHead, [entry.seq, hash]);
-			return {
-				seq: entry.seq,
-				at: entry.at,
-				requestId: e.requestId,
-				subject: e.subject,
-				actor: e.actor,
-				action: e.action,
-				fromState: e.fromState,
-				toState: e.toState,
-				detail: e.detail,
-				prevHash: entry.prevHash,
-				hash,
-			};
+			const { entry, values } = chainAuditEntry(e, Number(next.seq), new Date(Number(next.at)), head.hash);
+			await client.query(this.sql.auditInsert, values);
+			await client.query(this.sql.auditMoveHead, [entry.seq, entry.hash]);
+			return entry;
 		});
 	}
 

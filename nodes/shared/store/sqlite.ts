@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
 	AUDIT_COLUMNS,
-	auditHash,
+	chainAuditEntry,
 	AuditChainVerifier,
 	type AuditHeadRow,
 	type AuditRow,
@@ -309,36 +309,10 @@ export class SqliteStore implements WhatsAutoStore {
 			const head = this.auditHeadStmt.get() as AuditHeadRow | undefined;
 			if (!head) throw new Error('WhatsAuto store: the head of the audit log is missing');
 			const next = this.auditNextSeqStmt.get() as { seq: number | null };
-			const seq = toCount(next.seq) + 1;
-			const entry = { seq, at: new Date(Date.now()), ...e, prevHash: head.hash };
-			const hash = auditHash(entry.prevHash, entry);
-			this.auditInsertStmt.run(
-				seq,
-				entry.at.getTime(),
-				e.requestId,
-				e.subject,
-				e.actor,
-				e.action,
-				e.fromState,
-				e.toState,
-				e.detailJson,
-				entry.prevHash,
-				hash,
-			);
-			this.auditMoveHeadStmt.run(seq, hash);
-			return {
-				seq,
-				at: entry.at,
-				requestId: e.requestId,
-				subject: e.subject,
-				actor: e.actor,
-				action: e.action,
-				fromState: e.fromState,
-				toState: e.toState,
-				detail: e.detail,
-				prevHash: entry.prevHash,
-				hash,
-			};
+			const { entry, values } = chainAuditEntry(e, toCount(next.seq) + 1, new Date(Date.now()), head.hash);
+			this.auditInsertStmt.run(...values);
+			this.auditMoveHeadStmt.run(entry.seq, entry.hash);
+			return entry;
 		});
 	}
 

@@ -80,6 +80,14 @@ interface Run {
 	separators: string[];
 }
 
+/** What each kind is found by and replaced with, in the order they are masked: IBANs before cards, phones last. */
+const MASKERS: ReadonlyArray<{ kind: keyof MaskCounts; find: (text: string) => Span[]; placeholder: string }> = [
+	{ kind: 'emails', find: findEmails, placeholder: MASK_PLACEHOLDERS.email },
+	{ kind: 'ibans', find: findIbans, placeholder: MASK_PLACEHOLDERS.iban },
+	{ kind: 'cards', find: findCards, placeholder: MASK_PLACEHOLDERS.card },
+	{ kind: 'phones', find: findPhones, placeholder: MASK_PLACEHOLDERS.phone },
+];
+
 /**
  * Replaces e-mail addresses, card numbers (13–19 digits, Luhn-valid), IBANs (registry length and mod-97
  * valid) and phone numbers with `[email]`, `[card]`, `[iban]` and `[phone]`. Every kind is on unless
@@ -88,27 +96,17 @@ interface Run {
 export function maskPersonalData(text: string, options: MaskOptions = {}): MaskResult {
 	const counts: MaskCounts = { emails: 0, cards: 0, ibans: 0, phones: 0 };
 	let out = text;
-	if (options.emails !== false) {
-		const spans = [...out.matchAll(EMAIL)].map((m): Span => [m.index!, m.index! + m[0].length]);
-		counts.emails = spans.length;
-		out = replaceSpans(out, spans, MASK_PLACEHOLDERS.email);
-	}
-	if (options.ibans !== false) {
-		const spans = findIbans(out);
-		counts.ibans = spans.length;
-		out = replaceSpans(out, spans, MASK_PLACEHOLDERS.iban);
-	}
-	if (options.cards !== false) {
-		const spans = findCards(out);
-		counts.cards = spans.length;
-		out = replaceSpans(out, spans, MASK_PLACEHOLDERS.card);
-	}
-	if (options.phones !== false) {
-		const spans = findPhones(out);
-		counts.phones = spans.length;
-		out = replaceSpans(out, spans, MASK_PLACEHOLDERS.phone);
+	for (const { kind, find, placeholder } of MASKERS) {
+		if (options[kind] === false) continue;
+		const spans = find(out);
+		counts[kind] = spans.length;
+		out = replaceSpans(out, spans, placeholder);
 	}
 	return { text: out, counts };
+}
+
+function findEmails(text: string): Span[] {
+	return [...text.matchAll(EMAIL)].map((m): Span => [m.index, m.index + m[0].length]);
 }
 
 /** Luhn (mod 10) check over the digits of `value`; spaces and hyphens are ignored. */

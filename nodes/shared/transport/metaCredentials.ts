@@ -1,5 +1,7 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
+import { trimmedOr } from '../coerce';
+
 export const META_CREDENTIAL = 'whatsAutoMetaApi';
 
 export interface MetaCredentials {
@@ -12,7 +14,8 @@ export interface MetaCredentials {
 	baseUrl: string;
 }
 
-const text = (value: unknown): string => (typeof value === 'string' ? value.trim() : value == null ? '' : String(value).trim());
+/** A credential field as trimmed text; a number typed into one counts as its digits. */
+const text = (value: unknown): string => trimmedOr(value == null ? '' : String(value));
 
 /** Normalises the decrypted credential; tolerant of a missing `v`, trailing slashes and spaces pasted by hand. */
 export function toMetaCredentials(raw: ICredentialDataDecryptedObject): MetaCredentials {

@@ -1,6 +1,8 @@
 import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
+import { trimmedOr } from '../coerce';
+
 export const OPENAI_CREDENTIAL = 'whatsAutoOpenAiApi';
 
 export interface OpenAiCredentials {
@@ -10,11 +12,10 @@ export interface OpenAiCredentials {
 }
 
 export function toOpenAiCredentials(raw: ICredentialDataDecryptedObject): OpenAiCredentials {
-	const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
 	return {
-		apiKey: text(raw.apiKey),
-		baseUrl: (text(raw.baseUrl) || 'https://api.openai.com/v1').replace(/\/+$/, ''),
-		organizationId: text(raw.organizationId) || undefined,
+		apiKey: trimmedOr(raw.apiKey),
+		baseUrl: trimmedOr(raw.baseUrl, 'https://api.openai.com/v1').replace(/\/+$/, ''),
+		organizationId: trimmedOr(raw.organizationId) || undefined,
 	};
 }
 

@@ -1,9 +1,11 @@
 /* The delivery: envelope → entries → changes → updates, in order, each element handed to its parser. */
 
+import { str } from '../coerce';
+
 import type { UpdateBase, WebhookUpdate } from './types';
 import { parseEcho, parsePreference, parseStatus, parseValueErrors, unknownField } from './events';
 import { parseMessage } from './message';
-import { asObject, isObject, objects, str, type Json } from './read';
+import { asObject, isObject, objects, type Json } from './read';
 
 /** The delivery is not a WhatsApp Business webhook at all; answer 400. `reason` never quotes the body. */
 export class DeliveryRejectedError extends Error {

@@ -1,5 +1,7 @@
 /* Everything in a change that is not an inbound message: statuses, user preferences, echoes, value-level errors, other fields. */
 
+import { str } from '../coerce';
+
 import type {
 	MessageEchoUpdate,
 	StatusUpdate,
@@ -10,7 +12,7 @@ import type {
 	WebhookUpdate,
 } from './types';
 import { parseContent } from './message';
-import { asObject, compact, errorsOf, isObject, str, time, type Json } from './read';
+import { asObject, compact, errorsOf, isObject, time, type Json } from './read';
 
 /** One `message_echoes[]` element (coexistence): the business's own message, same content shape as inbound. */
 export function parseEcho(base: UpdateBase, m: Json): MessageEchoUpdate | undefined {

@@ -1,5 +1,7 @@
 /* One inbound message (`messages[]`, or the content of an echo) → a typed message. */
 
+import { num, str } from '../coerce';
+
 import type {
 	InboundMessage,
 	MediaDetails,
@@ -14,7 +16,7 @@ import type {
 	UpdateBase,
 	WebhookUpdate,
 } from './types';
-import { asObject, compact, errorsOf, isObject, num, objects, str, time, type Json } from './read';
+import { asObject, compact, errorsOf, isObject, objects, time, type Json } from './read';
 
 function media(v: unknown): MediaDetails | undefined {
 	const mediaId = isObject(v) ? str(v.id) : undefined;

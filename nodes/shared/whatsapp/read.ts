@@ -1,5 +1,6 @@
 /* Tolerant readers for Meta's JSON, shared by the delivery, message and event parsers: a value of the wrong type reads as absent, never as a throw. */
 
+import { num, str } from '../coerce';
 import type { WhatsAppError } from './types';
 
 export type Json = Record<string, unknown>;
@@ -7,17 +8,6 @@ export type Json = Record<string, unknown>;
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const asObject = (v: unknown): Json => (isObject(v) ? v : {});
 export const objects = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject) : []);
-
-export function str(v: unknown): string | undefined {
-	if (typeof v === 'string') return v;
-	if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-	return undefined;
-}
-
-export function num(v: unknown): number | undefined {
-	const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-	return Number.isFinite(n) ? n : undefined;
-}
 
 export function time(v: unknown): { timestamp: string; timestampUnix: number } | undefined {
 	const seconds = num(v);

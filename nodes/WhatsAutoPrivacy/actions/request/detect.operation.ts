@@ -1,8 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { resolveContent } from '../../../shared/content';
+import { stringOr } from '../../../shared/coerce';
+import { resolveContent } from '../../../shared/store/contentByReference';
 import { detectPrivacyCommand, type Detection } from '../../../shared/privacy/commandDetection';
-import { storeFor } from '../../../shared/storeAccess';
+import { storeFor } from '../../../shared/store/access';
 import { forOperation } from '../fields';
 
 export const description: INodeProperties[] = forOperation('detect', [
@@ -27,12 +28,11 @@ function fromPreferences(json: IDataObject): IDataObject | undefined {
 }
 
 async function textOf(ctx: IExecuteFunctions, json: IDataObject): Promise<string> {
-	if (typeof json.contentRef !== 'string') return typeof json.text === 'string' ? json.text : '';
+	if (typeof json.contentRef !== 'string') return stringOr(json.text);
 	const access = await storeFor(ctx);
 	if (!access.keys) return '';
 	const resolved = await resolveContent(access.store, access.keys, json);
-	const text = resolved?.message.text;
-	return typeof text === 'string' ? text : '';
+	return stringOr(resolved?.message.text);
 }
 
 /**

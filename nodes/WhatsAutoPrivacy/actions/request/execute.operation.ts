@@ -1,6 +1,6 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
-import { forgetContent, resolveContent } from '../../../shared/content';
+import { forgetContent, resolveContent } from '../../../shared/store/contentByReference';
 import { detectPrivacyCommand } from '../../../shared/privacy/commandDetection';
 import type { PrivacyServices } from '../../../shared/privacy/fulfil';
 import { CODE_TTL_MS, issueCode } from '../../../shared/privacy/identity';

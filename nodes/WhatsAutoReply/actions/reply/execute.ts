@@ -2,12 +2,14 @@ import { toFile } from 'openai';
 import type OpenAI from 'openai';
 import { NodeApiError, NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { forgetContent, resolveContent } from '../../../shared/content';
+import { forgetContent, resolveContent } from '../../../shared/store/contentByReference';
+import { stringOr } from '../../../shared/coerce';
 import { opaqueKey } from '../../../shared/crypto';
 import { PrivacyDesk } from '../../../shared/privacy/desk';
 import { isAiSuppressed } from '../../../shared/privacy/rights';
 import { cachedCredentials } from '../../../shared/credentialCache';
-import { storeFor, type StoreAccess } from '../../../shared/storeAccess';
+import { storeFor, type StoreAccess } from '../../../shared/store/access';
+import { SCOPES } from '../../../shared/store/scopes';
 import { maskPersonalData } from '../../../shared/text/mask';
 import { GraphApiError, type HttpRequester } from '../../../shared/transport/graphApi';
 import { markAsRead, type Recipient } from '../../../shared/transport/messages';
@@ -15,6 +17,7 @@ import { downloadMedia, MediaDownloadError } from '../../../shared/transport/med
 import { META_CREDENTIAL, toMetaCredentials, type MetaCredentials } from '../../../shared/transport/metaCredentials';
 import { describeOpenAiError, OPENAI_CREDENTIAL, openAiClient, toOpenAiCredentials, withinBudget } from '../../../shared/transport/openAi';
 import { mediaOf, type InboundMessage } from '../../../shared/whatsapp';
+import { baseMimeType, transcriptionExtensionFor } from '../../../shared/whatsapp/mime';
 import { canSendTemplate, deliverTemplate, deliverText, prepareReply, RE_ENGAGEMENT } from './deliver';
 import { ReplyLedger, type ReplyOutcome } from './outcome';
 import { toReplyOptions, type ReplyOptions } from './options';
@@ -45,15 +48,6 @@ interface Answer {
 	configurationError?: boolean;
 }
 
-const EXTENSIONS: Record<string, string> = {
-	'audio/ogg': 'ogg',
-	'audio/mpeg': 'mp3',
-	'audio/mp4': 'm4a',
-	'audio/aac': 'm4a',
-	'video/mp4': 'mp4',
-	'video/3gpp': 'mp4',
-};
-
 async function services(ctx: IExecuteFunctions): Promise<Services> {
 	const meta = toMetaCredentials(await cachedCredentials(ctx, META_CREDENTIAL));
 	const openai = openAiClient(toOpenAiCredentials(await cachedCredentials(ctx, OPENAI_CREDENTIAL)));
@@ -67,9 +61,7 @@ function opaqueFor(svc: Services): (value: string) => string {
 
 function recipientOf(json: IDataObject): Recipient {
 	const from = (json.from ?? {}) as IDataObject;
-	const waId = typeof from.waId === 'string' ? from.waId : undefined;
-	const userId = typeof from.userId === 'string' ? from.userId : undefined;
-	return { waId, userId };
+	return { waId: stringOr(from.waId, undefined), userId: stringOr(from.userId, undefined) };
 }
 
 async function mediaFor(
@@ -104,10 +96,9 @@ async function mediaFor(
 
 /** Undefined when OpenAI cannot take the format (e.g. AMR from older phones). */
 async function transcribe(svc: Services, options: ReplyOptions, media: Media, signal: AbortSignal): Promise<string | undefined> {
-	const mime = media.mimeType.split(';')[0].trim().toLowerCase();
-	const extension = EXTENSIONS[mime];
+	const extension = transcriptionExtensionFor(media.mimeType);
 	if (!extension) return undefined;
-	const file = await toFile(media.data, `media.${extension}`, { type: mime });
+	const file = await toFile(media.data, `media.${extension}`, { type: baseMimeType(media.mimeType) });
 	const result = await withinBudget(svc.openai.audio.transcriptions.create({ file, model: options.transcriptionModel }, { signal }), signal);
 	return result.text ?? '';
 }
@@ -182,14 +173,14 @@ async function handleStatus(ctx: IExecuteFunctions, json: IDataObject, options: 
 	const sent = await ledger.sentBy(String(json.messageId));
 	if (!sent) return { ...base, status: 'skipped', skipped: true, reason: 'not_our_message', graphMessageIds: [] };
 	const recipient: Recipient = {
-		waId: typeof json.recipientId === 'string' ? json.recipientId : undefined,
-		userId: typeof json.recipientUserId === 'string' ? json.recipientUserId : undefined,
+		waId: stringOr(json.recipientId, undefined),
+		userId: stringOr(json.recipientUserId, undefined),
 	};
 	if (!canSendTemplate(options) || !options.sendReply) {
 		return { ...base, status: 'skipped', skipped: true, reason: 'window_closed', graphMessageIds: [] };
 	}
 	// One template per customer message: a reply split into parts fails part by part, each with its own status.
-	if (!(await svc.access.store.claim('template-fallback', sent.inReplyTo, 8 * 24 * 3600 * 1000))) {
+	if (!(await svc.access.store.claim(SCOPES.templateFallback.name, sent.inReplyTo, SCOPES.templateFallback.lifetimeMs))) {
 		return { ...base, status: 'skipped', skipped: true, reason: 'duplicate', graphMessageIds: [] };
 	}
 	const wamid = await deliverTemplate(svc.http, svc.meta, recipient, options);

@@ -1,5 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { booleanOr, numberOr, stringOr, trimmedOr } from '../../../shared/coerce';
+
 export type TranscriptionModel = 'gpt-4o-mini-transcribe' | 'gpt-4o-transcribe' | 'whisper-1';
 
 export interface ReplyOptions {
@@ -46,10 +48,6 @@ export const DEFAULTS = {
 
 const MB = 1024 * 1024;
 
-const str = (value: unknown, fallback = ''): string => (typeof value === 'string' ? value : fallback);
-const num = (value: unknown, fallback: number): number => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
-const bool = (value: unknown, fallback: boolean): boolean => (typeof value === 'boolean' ? value : fallback);
-
 /** Parameters lines → template body parameters; blank lines dropped. */
 export const parameterLines = (value: string): string[] =>
 	value
@@ -61,45 +59,45 @@ export const parameterLines = (value: string): string[] =>
 export function toReplyOptions(parameters: IDataObject): ReplyOptions {
 	const options = (parameters.options ?? {}) as IDataObject;
 	const caps = (options.maxMediaMb ?? {}) as IDataObject;
-	const transcription = str(options.transcriptionModel, 'gpt-4o-mini-transcribe') as TranscriptionModel;
+	const transcription = stringOr(options.transcriptionModel, 'gpt-4o-mini-transcribe') as TranscriptionModel;
 	return {
-		model: str(parameters.model, 'gpt-4o') || 'gpt-4o',
-		businessName: str(parameters.businessName).trim(),
-		instructions: str(parameters.instructions, DEFAULTS.instructions).trim(),
-		knowledge: str(parameters.knowledge).trim(),
-		replyLanguage: str(options.replyLanguage).trim(),
-		sendReply: bool(parameters.sendReply, true),
-		maxReplyChars: Math.max(100, num(options.maxReplyChars, 1500)),
-		temperature: Math.min(2, Math.max(0, num(options.temperature, 0.3))),
-		quoteMessage: bool(options.quoteMessage, false),
-		markAsRead: bool(options.markAsRead, true),
-		typingIndicator: bool(options.typingIndicator, true),
+		model: stringOr(parameters.model, 'gpt-4o') || 'gpt-4o',
+		businessName: stringOr(parameters.businessName).trim(),
+		instructions: stringOr(parameters.instructions, DEFAULTS.instructions).trim(),
+		knowledge: stringOr(parameters.knowledge).trim(),
+		replyLanguage: stringOr(options.replyLanguage).trim(),
+		sendReply: booleanOr(parameters.sendReply, true),
+		maxReplyChars: Math.max(100, numberOr(options.maxReplyChars, 1500)),
+		temperature: Math.min(2, Math.max(0, numberOr(options.temperature, 0.3))),
+		quoteMessage: booleanOr(options.quoteMessage, false),
+		markAsRead: booleanOr(options.markAsRead, true),
+		typingIndicator: booleanOr(options.typingIndicator, true),
 		transcriptionModel: ['gpt-4o-mini-transcribe', 'gpt-4o-transcribe', 'whisper-1'].includes(transcription)
 			? transcription
 			: 'gpt-4o-mini-transcribe',
-		maskPersonalData: bool(options.maskPersonalData, true),
-		offTopicReply: str(options.offTopicReply, DEFAULTS.offTopicReply).trim() || DEFAULTS.offTopicReply,
-		fallbackMessage: str(options.fallbackMessage, DEFAULTS.fallbackMessage).trim() || DEFAULTS.fallbackMessage,
+		maskPersonalData: booleanOr(options.maskPersonalData, true),
+		offTopicReply: trimmedOr(options.offTopicReply, DEFAULTS.offTopicReply),
+		fallbackMessage: trimmedOr(options.fallbackMessage, DEFAULTS.fallbackMessage),
 		outsideWindow: options.outsideWindow === 'template' ? 'template' : 'skip',
 		template: {
-			name: str(options.templateName).trim(),
-			language: str(options.templateLanguage, 'en_US').trim() || 'en_US',
-			bodyParameters: parameterLines(str(options.templateParameters)),
+			name: stringOr(options.templateName).trim(),
+			language: trimmedOr(options.templateLanguage, 'en_US'),
+			bodyParameters: parameterLines(stringOr(options.templateParameters)),
 		},
 		reactions: options.reactions === 'reply' ? 'reply' : 'ignore',
-		welcomeMessage: str(options.welcomeMessage, DEFAULTS.welcomeMessage).trim(),
-		unsupportedReply: str(options.unsupportedReply, DEFAULTS.unsupportedReply).trim(),
-		unreadableDocumentReply: str(options.unreadableDocumentReply, DEFAULTS.unreadableDocumentReply).trim(),
-		tooLargeReply: str(options.tooLargeReply, DEFAULTS.tooLargeReply).trim(),
-		includeUnderstanding: bool(options.includeUnderstanding, false),
-		includeReplyText: bool(options.includeReplyText, true),
+		welcomeMessage: stringOr(options.welcomeMessage, DEFAULTS.welcomeMessage).trim(),
+		unsupportedReply: stringOr(options.unsupportedReply, DEFAULTS.unsupportedReply).trim(),
+		unreadableDocumentReply: stringOr(options.unreadableDocumentReply, DEFAULTS.unreadableDocumentReply).trim(),
+		tooLargeReply: stringOr(options.tooLargeReply, DEFAULTS.tooLargeReply).trim(),
+		includeUnderstanding: booleanOr(options.includeUnderstanding, false),
+		includeReplyText: booleanOr(options.includeReplyText, true),
 		maxMediaBytes: {
-			image: num(caps.image, 5) * MB,
-			sticker: num(caps.sticker, 0.5) * MB,
-			audio: Math.min(num(caps.audio, 16), 25) * MB,
-			video: Math.min(num(caps.video, 16), 25) * MB,
-			document: num(caps.document, 10) * MB,
+			image: numberOr(caps.image, 5) * MB,
+			sticker: numberOr(caps.sticker, 0.5) * MB,
+			audio: Math.min(numberOr(caps.audio, 16), 25) * MB,
+			video: Math.min(numberOr(caps.video, 16), 25) * MB,
+			document: numberOr(caps.document, 10) * MB,
 		},
-		modelBudgetMs: Math.max(5, num(options.modelBudgetSeconds, 90)) * 1000,
+		modelBudgetMs: Math.max(5, numberOr(options.modelBudgetSeconds, 90)) * 1000,
 	};
 }

@@ -1,3 +1,4 @@
+import { expiryOf, SCOPES } from '../../../shared/store/scopes';
 import type { WhatsAutoStore } from '../../../shared/store/types';
 
 /** What happened to one inbound message; metadata only, never what anyone wrote. */
@@ -8,15 +9,7 @@ export interface ReplyOutcome {
 	at: string;
 }
 
-const OUTCOMES = 'reply';
-const LEASES = 'reply-lease';
-const SENT = 'sent';
-/** Longer than Meta's 7 days of webhook retries, so a redelivery never gets a second answer. */
-export const OUTCOME_TTL_MS = 8 * 24 * 60 * 60 * 1000;
-/** How long one execution may hold a message before another may try (a crashed worker). */
-export const LEASE_MS = 5 * 60 * 1000;
-/** Meta reports an asynchronous failure (131047) for a sent message within days at most. */
-const SENT_TTL_MS = 8 * 24 * 60 * 60 * 1000;
+const { reply: OUTCOMES, replyLease: LEASES, sent: SENT } = SCOPES;
 
 export type Begin = { state: 'done'; outcome: ReplyOutcome } | { state: 'busy' } | { state: 'mine' };
 
@@ -40,34 +33,33 @@ export class ReplyLedger {
 	}
 
 	async begin(key: string): Promise<Begin> {
-		const done = await this.store.getRecord<ReplyOutcome>(OUTCOMES, key);
+		const done = await this.store.getRecord<ReplyOutcome>(OUTCOMES.name, key);
 		if (done) return { state: 'done', outcome: done.value };
-		if (!(await this.store.claim(LEASES, key, LEASE_MS))) return { state: 'busy' };
-		const raced = await this.store.getRecord<ReplyOutcome>(OUTCOMES, key);
+		if (!(await this.store.claim(LEASES.name, key, LEASES.lifetimeMs))) return { state: 'busy' };
+		const raced = await this.store.getRecord<ReplyOutcome>(OUTCOMES.name, key);
 		return raced ? { state: 'done', outcome: raced.value } : { state: 'mine' };
 	}
 
 	/** Records the outcome, and for each message sent which inbound message (by its key) it answered. */
 	async finish(key: string, outcome: ReplyOutcome): Promise<void> {
-		const expiresAt = new Date(Date.now() + OUTCOME_TTL_MS);
-		await this.store.putRecord({ scope: OUTCOMES, key, contactKey: this.contactKey, value: outcome, expiresAt });
+		await this.store.putRecord({ scope: OUTCOMES.name, key, contactKey: this.contactKey, value: outcome, expiresAt: expiryOf(OUTCOMES) });
 		for (const wamid of outcome.graphMessageIds) {
 			await this.store.putRecord({
-				scope: SENT,
+				scope: SENT.name,
 				key: this.opaque(wamid),
 				contactKey: this.contactKey,
 				value: { inReplyTo: key, status: outcome.status },
-				expiresAt: new Date(Date.now() + SENT_TTL_MS),
+				expiresAt: expiryOf(SENT),
 			});
 		}
 	}
 
 	async abandon(key: string): Promise<void> {
-		await this.store.releaseClaim(LEASES, key);
+		await this.store.releaseClaim(LEASES.name, key);
 	}
 
 	/** The inbound message one of our sent messages answered, if we sent it. */
 	async sentBy(wamid: string): Promise<{ inReplyTo: string; status: string } | undefined> {
-		return (await this.store.getRecord<{ inReplyTo: string; status: string }>(SENT, this.opaque(wamid)))?.value;
+		return (await this.store.getRecord<{ inReplyTo: string; status: string }>(SENT.name, this.opaque(wamid)))?.value;
 	}
 }

@@ -1,6 +1,7 @@
 import type { ChatCompletionContentPart } from 'openai/resources/chat/completions';
 
 import type { InboundMessage, MediaType } from '../../../shared/whatsapp';
+import { baseMimeType } from '../../../shared/whatsapp/mime';
 import type { ReplyOptions } from './options';
 
 /*
@@ -42,8 +43,7 @@ const TEXT_FILE = /^(text\/(plain|csv|markdown|x-markdown)|application\/json)\b/
 const TEXT_EXTENSION = /\.(txt|csv|md|markdown|json)$/i;
 const MAX_INLINE_TEXT_CHARS = 20_000;
 
-const baseMime = (mime: string) => mime.split(';')[0].trim().toLowerCase();
-const dataUrl = (media: Media) => `data:${baseMime(media.mimeType)};base64,${media.data.toString('base64')}`;
+const dataUrl = (media: Media) => `data:${baseMimeType(media.mimeType)};base64,${media.data.toString('base64')}`;
 
 /** Anything a model could read as one of the frame's tags: either tag, any case, spacing or attributes. */
 const FRAME_TAG = /<\s*\/?\s*customer_content\b[^>]*>/gi;
@@ -92,7 +92,7 @@ function textPart(label: string, body: string, message: InboundMessage, mask: (t
 
 /** PDFs and text-like files can be read; anything else gets a polite request for another format, unread. */
 function isReadableDocument(mimeType: string, fileName: string): boolean {
-	const mime = baseMime(mimeType);
+	const mime = baseMimeType(mimeType);
 	return mime === 'application/pdf' || TEXT_FILE.test(mime) || TEXT_EXTENSION.test(fileName) || /\.pdf$/i.test(fileName);
 }
 
@@ -132,7 +132,7 @@ async function fromMedia(message: MediaMessage, options: ReplyOptions, tools: Un
 		};
 	}
 	const fileName = tools.mask(media.fileName ?? document?.filename ?? 'document');
-	const mime = baseMime(media.mimeType);
+	const mime = baseMimeType(media.mimeType);
 	if (mime === 'application/pdf') {
 		return {
 			kind: 'model',

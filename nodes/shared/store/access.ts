@@ -1,10 +1,11 @@
 import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
 
-import { cachedCredentials, type CredentialSource } from './credentialCache';
-import { deriveKeys, MIN_SECRET_LENGTH, pseudonymise } from './crypto';
-import type { ContentKeys } from './content';
-import { defaultSqlitePath, openStore } from './store';
-import type { StoreConfig, WhatsAutoStore } from './store/types';
+import { stringOr, trimmedOr } from '../coerce';
+import { cachedCredentials, type CredentialSource } from '../credentialCache';
+import { deriveKeys, MIN_SECRET_LENGTH, pseudonymise } from '../crypto';
+import type { ContentKeys } from './contentByReference';
+import { defaultSqlitePath, openStore } from './index';
+import type { StoreConfig, WhatsAutoStore } from './types';
 
 export const STORE_CREDENTIAL = 'whatsAutoStoreApi';
 
@@ -17,7 +18,7 @@ export class StoreConfigurationError extends Error {
 
 export function toStoreConfig(raw: ICredentialDataDecryptedObject | undefined): StoreConfig {
 	if (!raw || raw.backend !== 'postgres') {
-		const path = typeof raw?.sqlitePath === 'string' ? raw.sqlitePath.trim() : '';
+		const path = trimmedOr(raw?.sqlitePath);
 		return { backend: 'sqlite', path: path || defaultSqlitePath() };
 	}
 	return {
@@ -33,7 +34,7 @@ export function toStoreConfig(raw: ICredentialDataDecryptedObject | undefined): 
 }
 
 export function toContentKeys(raw: ICredentialDataDecryptedObject | undefined): ContentKeys | undefined {
-	const secret = typeof raw?.secretKey === 'string' ? raw.secretKey : '';
+	const secret = stringOr(raw?.secretKey);
 	if (!secret) return undefined;
 	if (secret.length < MIN_SECRET_LENGTH) {
 		throw new StoreConfigurationError(

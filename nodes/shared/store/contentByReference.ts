@@ -1,5 +1,5 @@
-import { decrypt, encrypt, randomRef } from './crypto';
-import type { WhatsAutoStore } from './store/types';
+import { decrypt, encrypt, randomRef } from '../crypto';
+import type { WhatsAutoStore } from './types';
 
 /**
  * Content by reference: a message's content (text, captions, locations, contacts, replies…) and media

@@ -1,0 +1,118 @@
+/**
+ * Everything the nodes keep in the store's `claims` and `records` tables, in one table: each scope's name,
+ * what it holds, how long, and whether its entries carry the contact's key (so that an access export and
+ * an erasure reach them). Content kept by reference lives in the `content` table, without a scope; its
+ * default lifetime is here too.
+ *
+ * The names are stored data: never change one, only add.
+ */
+
+export const MINUTE_MS = 60_000;
+export const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/**
+ * Meta retries a webhook delivery for up to 7 days: whatever must recognise a redelivery (of a message,
+ * or of a status such as an asynchronous 131047 failure) lives a day longer.
+ */
+const BEYOND_META_RETRIES_MS = 8 * DAY_MS;
+
+/** A verification code and its attempts: the code is valid this long. */
+const VERIFICATION_MS = 10 * MINUTE_MS;
+
+/** Kept until erased or withdrawn: a far expiry keeps `purgeExpired` away. */
+const LASTING_MS = 100 * 365 * DAY_MS;
+
+export interface StoreScope {
+	/** The scope as stored. */
+	name: string;
+	/** Claims are atomic "first one wins" markers; records hold a small JSON value (metadata, never content). */
+	table: 'claims' | 'records';
+	holds: string;
+	/** How long an entry lives from when it is written. */
+	lifetimeMs: number;
+	/** Whether entries carry the contact's key (claims never do). */
+	contactKeyed: boolean;
+}
+
+export const SCOPES = {
+	inbound: {
+		name: 'inbound',
+		table: 'claims',
+		holds: 'One claim per webhook update (keyed by an HMAC of its id), so a redelivery starts no second execution.',
+		lifetimeMs: BEYOND_META_RETRIES_MS,
+		contactKeyed: false,
+	},
+	reply: {
+		name: 'reply',
+		table: 'records',
+		holds: 'The Auto-Reply outcome for one inbound message: status, ids of the messages sent, reason.',
+		lifetimeMs: BEYOND_META_RETRIES_MS,
+		contactKeyed: true,
+	},
+	replyLease: {
+		name: 'reply-lease',
+		table: 'claims',
+		holds: 'The execution working on one inbound message; another may try once it lapses (a crashed worker).',
+		lifetimeMs: 5 * MINUTE_MS,
+		contactKeyed: false,
+	},
+	sent: {
+		name: 'sent',
+		table: 'records',
+		holds: 'Which inbound message one message we sent answered, for a late 131047 failure of it.',
+		lifetimeMs: BEYOND_META_RETRIES_MS,
+		contactKeyed: true,
+	},
+	templateFallback: {
+		name: 'template-fallback',
+		table: 'claims',
+		holds: 'One template fallback per inbound message, whichever part of a split reply fails.',
+		lifetimeMs: BEYOND_META_RETRIES_MS,
+		contactKeyed: false,
+	},
+	privacyRequest: {
+		name: 'privacy-request',
+		table: 'records',
+		holds: 'A privacy request and its state (the audit log holds its history).',
+		// CCPA asks for request records to be kept 24 months; a month more covers the last deadline.
+		lifetimeMs: 25 * 31 * DAY_MS,
+		contactKeyed: true,
+	},
+	suppression: {
+		name: 'suppression',
+		table: 'records',
+		holds: 'An objection (STOP) to AI replies and/or marketing.',
+		lifetimeMs: LASTING_MS,
+		// Keyed by the pseudonym but without a contact key: erasure leaves it, so STOP keeps holding.
+		contactKeyed: false,
+	},
+	profile: {
+		name: 'profile',
+		table: 'records',
+		holds: "The person's name and language as corrected by a privacy request.",
+		lifetimeMs: LASTING_MS,
+		contactKeyed: true,
+	},
+	privacyVerification: {
+		name: 'privacy-verification',
+		table: 'records',
+		holds: 'The keyed hash of the code sent to verify a request made outside WhatsApp.',
+		lifetimeMs: VERIFICATION_MS,
+		contactKeyed: false,
+	},
+	privacyVerificationAttempt: {
+		name: 'privacy-verification-attempt',
+		table: 'claims',
+		holds: 'One of the three attempts at a verification code.',
+		lifetimeMs: VERIFICATION_MS,
+		contactKeyed: false,
+	},
+} as const satisfies Record<string, StoreScope>;
+
+/** When an entry of `scope` written at `now` (epoch ms) expires. */
+export function expiryOf(scope: StoreScope, now: number = Date.now()): Date {
+	return new Date(now + scope.lifetimeMs);
+}
+
+/** How long content kept by reference lives unless the trigger's Content Time-To-Live says otherwise. */
+export const DEFAULT_CONTENT_TTL_MINUTES = 60;

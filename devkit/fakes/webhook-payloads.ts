@@ -196,6 +196,28 @@ export const msg = {
 			o,
 		),
 
+	/** The answer to a call permission request (Calling API). */
+	callPermissionReply: (
+		from: string,
+		r: { response: 'accept' | 'reject'; expiresAt?: Timestamp; source?: 'user_action' | 'automatic'; permanent?: boolean },
+		o?: MessageOpts,
+	) =>
+		finish(
+			{
+				...base(from, 'interactive', o),
+				interactive: {
+					type: 'call_permission_reply',
+					call_permission_reply: drop({
+						response: r.response,
+						is_permanent: r.permanent,
+						expiration_timestamp: r.expiresAt === undefined ? undefined : unixSeconds(r.expiresAt),
+						response_source: r.source ?? 'user_action',
+					}),
+				},
+			},
+			o,
+		),
+
 	/** Quick-reply tap on a template. */
 	button: (from: string, b: { payload: string; text: string }, o?: MessageOpts) => finish({ ...base(from, 'button', o), button: b }, o),
 
@@ -215,6 +237,24 @@ export const msg = {
 			{
 				...base(from, 'system', o),
 				system: { body: s.body ?? `User changed from ${from} to ${s.newWaId}`, wa_id: s.newWaId, type: s.type ?? 'user_changed_number' },
+			},
+			o,
+		),
+
+	/**
+	 * System message for a changed business-scoped user id (Meta changelog, Aug 2026): `system.user_id` is the new
+	 * BSUID, `system.previous_user_id` the old one; no phone number, no `from` unless one is given.
+	 */
+	userIdChanged: (previousUserId: string, userId: string, o: MessageOpts & { from?: string; body?: string } = {}) =>
+		finish(
+			{
+				...base(o.from ?? '', 'system', { ...o, omitFrom: o.from === undefined }),
+				system: {
+					body: o.body ?? 'User changed their business-scoped user ID',
+					type: 'user_changed_user_id',
+					previous_user_id: previousUserId,
+					user_id: userId,
+				},
 			},
 			o,
 		),
@@ -335,6 +375,28 @@ export function messagesChange(
 ): WebhookChange {
 	const contacts = o.contacts ?? contactsFor(messages, o.names);
 	return { value: { ...value(account), ...(contacts.length ? { contacts } : {}), messages }, field: 'messages' };
+}
+
+/**
+ * `field:"standby"`: Meta's Business Agent holds the conversation, so the messages (and its replies and their
+ * receipts) arrive here instead of on `messages`. The value is shaped like a messages value.
+ */
+export function standbyChange(
+	account: Account,
+	messages: WebhookMessage[],
+	o: { contacts?: WebhookContact[]; names?: Record<string, string> | string; echoes?: WebhookMessage[]; statuses?: WebhookStatus[] } = {},
+): WebhookChange {
+	const contacts = o.contacts ?? contactsFor(messages, o.names);
+	return {
+		value: {
+			...value(account),
+			...(contacts.length ? { contacts } : {}),
+			...(messages.length ? { messages } : {}),
+			...(o.echoes ? { message_echoes: o.echoes } : {}),
+			...(o.statuses ? { statuses: o.statuses } : {}),
+		},
+		field: 'standby',
+	};
 }
 
 export function statusesChange(account: Account, statuses: WebhookStatus[]): WebhookChange {

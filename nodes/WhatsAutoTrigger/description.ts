@@ -17,6 +17,7 @@ export const MESSAGE_TYPES = [
 	'order',
 	'system',
 	'request_welcome',
+	'revoke',
 	'unsupported',
 ] as const;
 
@@ -71,11 +72,6 @@ export const triggerProperties: INodeProperties[] = [
 		type: 'multiOptions',
 		options: [
 			{
-				name: 'Marketing Opt-Out/Opt-In (User_preferences)',
-				value: 'user_preferences',
-				description: 'The person tapped stop or resume for marketing messages inside WhatsApp',
-			},
-			{
 				name: 'Business App Replies (Smb_message_echoes)',
 				value: 'smb_message_echoes',
 				description: 'A person at the business answered from the WhatsApp Business app',
@@ -86,9 +82,20 @@ export const triggerProperties: INodeProperties[] = [
 				description: 'Errors Meta reports about the account or a delivery',
 			},
 			{
+				name: 'Marketing Opt-Out/Opt-In (User_preferences)',
+				value: 'user_preferences',
+				description: 'The person tapped stop or resume for marketing messages inside WhatsApp',
+			},
+			{
 				name: 'Other Webhook Fields',
 				value: 'unknown_field',
 				description: 'Any other field subscribed in Meta (account_update, …) as it arrives',
+			},
+			{
+				name: 'Standby (Meta Business Agent)',
+				value: 'standby',
+				description:
+					'Meta’s own Business Agent holds the conversation: the customer’s messages, its replies and their receipts, for the record. Never answer them: sending takes the conversation over.',
 			},
 		],
 		default: [],
@@ -154,7 +161,8 @@ export const triggerProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0 },
 				default: 60,
-				description: 'Meta retries deliveries for days; older messages are dropped or flagged. 0 turns the check off.',
+				description:
+					'Meta retries deliveries for days; older messages are dropped or flagged, older statuses and events always dropped. 0 turns the check off.',
 			},
 			{
 				displayName: 'Old Messages',
@@ -162,7 +170,7 @@ export const triggerProperties: INodeProperties[] = [
 				type: 'options',
 				options: [
 					{ name: 'Drop', value: 'drop', description: 'Acknowledge and log, start nothing' },
-					{ name: 'Flag', value: 'flag', description: 'Pass on with stale: true' },
+					{ name: 'Flag', value: 'flag', description: 'Pass messages on with stale: true (old statuses and events are dropped all the same)' },
 				],
 				default: 'drop',
 			},

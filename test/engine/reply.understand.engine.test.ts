@@ -4,6 +4,7 @@
  * WhatsApp formatting and splitting; and the whole chain WhatsAuto Trigger → Auto-Reply from a signed webhook.
  */
 import {
+	ACCOUNT,
 	customerBlocks,
 	expectNothingFromMetaAtOpenAi,
 	expectSafeChatRequests,
@@ -24,7 +25,8 @@ import type { IDataObject } from 'n8n-workflow';
 import { completionTokenLimit } from '../../nodes/WhatsAutoReply/actions/reply/execute';
 import { DEFAULTS } from '../../nodes/WhatsAutoReply/actions/reply/options';
 import { samplePdf, samplePng, sampleAudio, sha256 } from '../../devkit/fakes/openai';
-import { msg, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
+import { envelope, msg, standbyChange, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
+import { isStandby, parseDelivery } from '../../nodes/shared/whatsapp';
 
 jest.setTimeout(30_000);
 
@@ -388,6 +390,141 @@ describe('messages answered without the model, or not at all', () => {
 	});
 });
 
+/** Nothing reached the model or the customer: no chat, no send, no read receipt, no "typing…". */
+function expectSilence(): void {
+	expect(rig.ai.requests).toHaveLength(0);
+	expect(rig.graph.sent).toHaveLength(0);
+	expect(rig.graph.readReceipts).toHaveLength(0);
+	expect(rig.graph.typingIndicators).toHaveLength(0);
+}
+
+describe('edits, deletions, forms, call permissions, identity changes', () => {
+	const ORIGINAL = 'wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzRUIwQTM4QTk1RDg4RjI1NjdBRAA=';
+
+	it('skips a deleted message (revoke) with a reason, never with "I can’t open this"', async () => {
+		const { out } = await replyTo(msg.revoke(WA, ORIGINAL));
+		expectSilence();
+		expect(out).toMatchObject({ status: 'skipped', skipped: true, reason: 'revoked', graphMessageIds: [], type: 'revoke' });
+		expect(JSON.stringify(out)).not.toContain(DEFAULTS.unsupportedReply);
+	});
+
+	it('answers the corrected content of an edited message, telling the model it was edited', async () => {
+		const corrected = said('Sorry, I meant size M, not L');
+		const { out } = await replyTo(msg.edit(WA, ORIGINAL, { type: 'text', text: { body: corrected } }), { quoteMessage: true });
+		const { inside, outside } = customerBlocks(userText(onlyChat()));
+		expect(inside).toEqual([`\n${corrected}\n`]);
+		expect(outside).toContain('The customer edited an earlier message');
+		expect(onlySentText()).toBe(MODEL_ANSWER);
+		// quoted as the message the customer sees: the corrected original, not the edit event
+		expect(rig.graph.sent[0].body.context).toEqual({ message_id: ORIGINAL });
+		expect(out).toMatchObject({ status: 'replied', type: 'text', understood: { source: 'text' } });
+	});
+
+	it('does not ask to resend when Meta delivers an edit only as an unsupported message of type edit', async () => {
+		const { out } = await replyTo(msg.unsupported(WA, 'edit'));
+		expectSilence();
+		expect(out).toMatchObject({ status: 'skipped', skipped: true, reason: 'edit_unavailable' });
+	});
+
+	it('tells the model the answer to a call permission request, with its expiry and source', async () => {
+		const expiresAt = Math.floor(Date.now() / 1000) + 7 * 86_400;
+		const { out } = await replyTo(msg.callPermissionReply(WA, { response: 'accept', expiresAt, source: 'user_action' }));
+		const { inside, outside } = customerBlocks(userText(onlyChat()));
+		expect(outside).toContain('request for permission to call them');
+		expect(inside).toEqual([`\nCall permission: accepted (expires ${new Date(expiresAt * 1000).toISOString()}, source user_action)\n`]);
+		expect(onlySentText()).toBe(MODEL_ANSWER);
+		expect(out).toMatchObject({ status: 'replied', understood: { source: 'structured' } });
+	});
+
+	it('does not answer a call permission granted automatically (the customer called; nothing was written)', async () => {
+		const { out } = await replyTo(msg.callPermissionReply(WA, { response: 'accept', source: 'automatic' }));
+		expectSilence();
+		expect(out).toMatchObject({ status: 'skipped', reason: 'call_permission_automatic' });
+	});
+
+	it('gives the model a WhatsApp Flow’s submitted fields as lines, flattened and masked, without the flow token', async () => {
+		const response = {
+			flow_token: 'FT-7f3a9c1e-secret',
+			full_name: said('Ana Lima'),
+			email: 'ana.lima@example.com',
+			card: '4111 1111 1111 1111',
+			iban: 'DE89 3704 0044 0532 0130 00',
+			phone: '+351 912 345 678',
+			delivery: { city: said('Lisbon'), slot: 'morning' },
+			extras: ['gift wrap', 'card'],
+			newsletter: true,
+		};
+		const { out } = await replyTo(msg.nfmReply(WA, { response }));
+		const text = userText(onlyChat());
+		const { inside, outside } = customerBlocks(text);
+		expect(outside).toContain('The customer submitted a form');
+		expect(inside).toHaveLength(1);
+		expect(inside[0].trim().split('\n')).toEqual([
+			'full_name: Ana Lima',
+			'email: [email]',
+			'card: [card]',
+			'iban: [iban]',
+			'phone: [phone]',
+			'delivery.city: Lisbon',
+			'delivery.slot: morning',
+			'extras: gift wrap, card',
+			'newsletter: yes',
+		]);
+		for (const secret of ['FT-7f3a9c1e-secret', 'flow_token', 'ana.lima@example.com', '4111', 'DE89', '912']) expect(text).not.toContain(secret);
+		expect(onlySentText()).toBe(MODEL_ANSWER);
+		expect(out).toMatchObject({ status: 'replied', understood: { source: 'structured' } });
+	});
+
+	it('falls back to the form’s body text when response_json is not JSON, never failing', async () => {
+		const { out } = await replyTo(msg.nfmReply(WA, { response: '{not json', body: said('Booking sent') }));
+		const { inside, outside } = customerBlocks(userText(onlyChat()));
+		expect(outside).toContain('The customer submitted a form');
+		expect(inside).toEqual(['\nBooking sent\n']);
+		expect(out).toMatchObject({ status: 'replied' });
+	});
+
+	it('does not answer identity changes (user_changed_user_id without a phone number, user_changed_number)', async () => {
+		for (const message of [msg.userIdChanged('US.13491208655302741918', 'US.99887766554433221100'), msg.system(WA, { newWaId: '16505559999' })]) {
+			rig.resetFakes();
+			const { out } = await replyTo(message);
+			expectSilence();
+			expect(out).toMatchObject({ status: 'skipped', skipped: true, reason: 'system' });
+		}
+	});
+});
+
+describe('standby: Meta’s Business Agent holds the conversation', () => {
+	/** Items as the trigger's Events output carries a standby delivery. */
+	function standbyItems(messages: WebhookMessage[]) {
+		const payload = envelope(ACCOUNT, [standbyChange(ACCOUNT, messages, { names: 'Sheena' })]);
+		rig.graph.noteInbound(envelope(ACCOUNT, [{ ...payload.entry[0].changes[0], field: 'messages' }]));
+		return parseDelivery(JSON.parse(JSON.stringify(payload)))
+			.filter(isStandby)
+			.map((update) => ({ json: JSON.parse(JSON.stringify(update)) as IDataObject }));
+	}
+
+	it('skips a standby item: no model, no send, no read receipt, reason held_by_meta_agent', async () => {
+		const message = msg.text(WA, said('Can I talk to a person?'));
+		const result = await rig.runReply(standbyItems([message]));
+		expect(result.error).toBeUndefined();
+		expectSilence();
+		expect(result.out).toEqual([
+			expect.objectContaining({ kind: 'standby', status: 'skipped', skipped: true, reason: 'held_by_meta_agent', graphMessageIds: [], messageIds: [message.id], to: WA }),
+		]);
+	});
+
+	it('skips a message flagged standby: true (split out of a standby item) the same way', async () => {
+		const message = msg.text(WA, said('Still there?'));
+		const [standby] = standbyItems([message]);
+		const inner = (standby.json.messages as IDataObject[])[0];
+		expect(inner.standby).toBe(true);
+		const result = await rig.runReply([{ json: inner }]);
+		expect(result.error).toBeUndefined();
+		expectSilence();
+		expect(result.out).toEqual([expect.objectContaining({ messageId: message.id, status: 'skipped', skipped: true, reason: 'held_by_meta_agent' })]);
+	});
+});
+
 describe('formatting and length', () => {
 	it('converts the model’s Markdown to WhatsApp formatting', async () => {
 		rig.ai.setResponder(() => '## Opening hours\n\n**Mon–Sat** 9:00–18:00, *Sunday* closed.\n\n- Fern: ~~€15~~ €12\n- See [our shop](https://lucky.example/shop)\n\n`code`');
@@ -462,6 +599,23 @@ describe('WhatsAuto Trigger → Auto-Reply in one execution', () => {
 		expect(mediaDownloads()).toBe(1); // the trigger's; the Auto-Reply node read n8n's binary data
 		expect(onlyChat().images[0].bytes!.equals(png)).toBe(true);
 		expect(result.out[0]).toMatchObject({ status: 'replied', understood: { source: 'image' } });
+	});
+
+	it('answers an edit with its corrected content and skips a deletion, from one signed delivery', async () => {
+		const original = msg.text(WA, said('Do you have the fern in stock?'));
+		const edit = msg.edit(WA, original.id, { type: 'text', text: { body: said('Do you have the cactus in stock?') } });
+		const revoke = msg.revoke(WA, original.id);
+		const payload = rig.envelopeFor([edit, revoke]);
+		rig.graph.noteInbound(payload);
+		const result = await rig.runChain(payload);
+		expect(result.error).toBeUndefined();
+		expect(result.out.map((o) => [o.messageId, o.type, o.status, o.reason])).toEqual([
+			[edit.id, 'text', 'replied', undefined],
+			[revoke.id, 'revoke', 'skipped', 'revoked'],
+		]);
+		expect(customerBlocks(userText(onlyChat())).inside).toEqual(['\nDo you have the cactus in stock?\n']);
+		expect(onlySentText()).toBe(MODEL_ANSWER);
+		expect(rig.graph.readReceipts.map((r) => r.messageId)).toEqual([edit.id]);
 	});
 
 	it('answers a batch of messages from two customers, one reply each, paired to its trigger item', async () => {

@@ -19,6 +19,7 @@ import {
 	envelope,
 	messagesChange,
 	msg,
+	standbyChange,
 	status,
 	statusesChange,
 	userPreferencesChange,
@@ -274,6 +275,40 @@ describe('WhatsAuto Trigger in the n8n engine', () => {
 			expect(itemsOf(run, 'On Event')!.map((item) => item.json)).toEqual([
 				expect.objectContaining({ kind: 'user_preferences', waId: '16505551234', category: 'marketing_messages', value: 'stop' }),
 			]);
+		});
+
+		it('passes standby (Meta’s Business Agent holds the thread) to the Events branch when selected, never to Messages', async () => {
+			const inbound = msg.text('16505551234', 'Is this a bot?');
+			const payload = envelope(account, [standbyChange(account, [inbound])]);
+
+			const notSelected = await post(triggerWorkflow(), payload);
+			expect(notSelected.response.statusCode).toBe(200);
+			expect(notSelected.result.workflowData).toBeUndefined();
+
+			const built = triggerWorkflow({ events: ['standby'] });
+			const call = await post(built, payload);
+			const { run, order } = await execute(built, call);
+			expect(order).toEqual(['WhatsAuto Trigger', 'On Event']);
+			expect(itemsOf(run, 'On Message')).toBeUndefined();
+			expect(itemsOf(run, 'On Event')!.map((item) => item.json)).toEqual([
+				expect.objectContaining({
+					kind: 'standby',
+					contactKey: '16505551234',
+					messages: [expect.objectContaining({ messageId: inbound.id, standby: true, type: 'text', text: 'Is this a bot?' })],
+				}),
+			]);
+			// a redelivery starts nothing
+			expect((await post(built, payload)).result.workflowData).toBeUndefined();
+		});
+
+		it('keeps standby content by reference like messages when Content by Reference is on', async () => {
+			const inbound = msg.text('16505551234', 'My order number is 4471');
+			const built = triggerWorkflow({ events: ['standby'], options: { contentByReference: true } }, true);
+			const { run } = await execute(built, await post(built, envelope(account, [standbyChange(account, [inbound])])));
+			const [item] = itemsOf(run, 'On Event')!;
+			expect(item.json).toMatchObject({ kind: 'standby', contactKey: '16505551234', contentRef: expect.any(String) });
+			expect(item.json).not.toHaveProperty('messages');
+			expect(JSON.stringify(item.json)).not.toContain('4471');
 		});
 
 		it('resolves expressions in its parameters through n8n’s expression engine', async () => {

@@ -50,7 +50,7 @@ describe('route', () => {
 		const updates = delivery(
 			change('messages', { statuses: [{ id: 'wamid.out', status: 'delivered', timestamp: secondsAgo(1), recipient_id: '1' }] }),
 			change('user_preferences', {
-				user_preferences: [{ wa_id: '1', category: 'marketing_messages', value: 'resume', timestamp: 1731700000 }],
+				user_preferences: [{ wa_id: '1', category: 'marketing_messages', value: 'resume', timestamp: Number(secondsAgo(3)) }],
 			}),
 			change('smb_message_echoes', {
 				message_echoes: [{ from: '15550783881', to: '1', id: 'wamid.ECHO', timestamp: secondsAgo(2), type: 'text', text: { body: 'x' } }],
@@ -64,6 +64,18 @@ describe('route', () => {
 			[OUTPUT.events, 'message_echo'],
 		]);
 		expect(result.dropped).toEqual({ event_not_selected: 1 });
+	});
+
+	it('passes standby (Meta’s Business Agent holds the thread) only to the Events output, and only when selected', () => {
+		const standby = change('standby', {
+			contacts: [{ profile: { name: 'A' }, wa_id: '16505551234' }],
+			messages: [text('wamid.standby')],
+		});
+		const updates = delivery(standby);
+		expect(route(updates, defaults, US, NOW)).toEqual({ routed: [], dropped: { event_not_selected: 1 } });
+		const selected = route(updates, toTriggerConfig({ events: ['standby'], messageTypes: ['text'] }), US, NOW);
+		expect(selected.routed.map((r) => [r.output, r.update.kind])).toEqual([[OUTPUT.events, 'standby']]);
+		expect(selected.dropped).toEqual({});
 	});
 
 	it('drops (and counts) messages for another phone number unless any number is accepted', () => {

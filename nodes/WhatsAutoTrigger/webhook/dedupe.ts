@@ -29,9 +29,17 @@ export function dedupeKey(update: WebhookUpdate): string {
 			return `status:${update.messageId}:${update.status}${codes}`;
 		}
 		case 'user_preferences':
-			return `user_preferences:${update.phoneNumberId}:${update.waId}:${update.category}:${update.value}:${update.timestampUnix}`;
+			return `user_preferences:${update.phoneNumberId}:${update.waId || update.userId || ''}:${update.category}:${update.value}:${update.timestampUnix}`;
 		case 'message_echo':
 			return `message_echo:${update.messageId}`;
+		case 'standby': {
+			const ids = [
+				...update.messages.map((m) => m.messageId),
+				...update.echoes.map((e) => `echo:${e.messageId}`),
+				...update.statuses.map((s) => `status:${s.messageId}:${s.status}`),
+			];
+			return `standby:${update.phoneNumberId}:${sha256(ids.length ? ids.join(',') : stableJson(update))}`;
+		}
 		case 'error':
 			return `error:${update.phoneNumberId}:${sha256(stableJson(update.error))}`;
 		case 'unknown_field':

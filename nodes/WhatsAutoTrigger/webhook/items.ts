@@ -5,7 +5,7 @@ import { storeFor } from '../../shared/store/access';
 import type { HttpRequester } from '../../shared/transport/graphApi';
 import { downloadMedia, MediaDownloadError } from '../../shared/transport/media';
 import type { MetaCredentials } from '../../shared/transport/metaCredentials';
-import { mediaOf, type InboundMessage, type MessageEchoUpdate } from '../../shared/whatsapp';
+import { mediaOf, type InboundMessage, type MessageEchoUpdate, type StandbyUpdate } from '../../shared/whatsapp';
 import { extensionFor } from '../../shared/whatsapp/mime';
 import { mediaLimit, type TriggerConfig } from './config';
 import type { RoutedUpdate } from './route';
@@ -78,7 +78,8 @@ async function messageItem(
 	return { json: json as IDataObject, binary: { data: binary } };
 }
 
-async function echoItem(ctx: IWebhookFunctions, config: TriggerConfig, echo: MessageEchoUpdate): Promise<INodeExecutionData> {
+/** Echoes and standby updates carry what people wrote: kept by reference like messages when asked. */
+async function echoItem(ctx: IWebhookFunctions, config: TriggerConfig, echo: MessageEchoUpdate | StandbyUpdate): Promise<INodeExecutionData> {
 	if (!config.contentByReference) return { json: echo as unknown as IDataObject };
 	return await byReference(ctx, config, echo as unknown as Message);
 }
@@ -95,7 +96,7 @@ export async function toItems(
 			const { update } = entry;
 			try {
 				if (update.kind === 'message') return { output: entry.output, item: await messageItem(ctx, config, creds, entry) };
-				if (update.kind === 'message_echo') return { output: entry.output, item: await echoItem(ctx, config, update) };
+				if (update.kind === 'message_echo' || update.kind === 'standby') return { output: entry.output, item: await echoItem(ctx, config, update) };
 				return { output: entry.output, item: { json: update as unknown as IDataObject } };
 			} catch (error) {
 				ctx.logger.error(`WhatsAuto Trigger could not prepare a ${update.kind}: ${(error as Error).message}`);

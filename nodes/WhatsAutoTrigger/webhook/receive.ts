@@ -9,7 +9,7 @@ import { DeliveryRejectedError, parseDelivery } from '../../shared/whatsapp';
 import { readConfig } from './readConfig';
 import { answerHandshake, type HandshakeQuery } from './handshake';
 import { verifySignature } from './signature';
-import { route, type RoutedUpdate } from './route';
+import { route, type RouteResult, type RoutedUpdate } from './route';
 import { toItems } from './items';
 import { dedupeKey } from './dedupe';
 
@@ -51,21 +51,36 @@ async function verified(ctx: IWebhookFunctions, raw: Buffer | undefined): Promis
 	const header = ctx.getHeaderData()['x-hub-signature-256'];
 	let creds = await metaCredentials(ctx);
 	let check = verifySignature(raw, header, creds.appSecret);
-	if (!check.ok && check.reason === 'signature mismatch' && invalidateCredentials(ctx.getNode(), META_CREDENTIAL)) {
+	// A rotated or newly entered app secret: read the credential again (at most once per cooldown).
+	const refresh = !check.ok && (check.reason === 'signature mismatch' || check.reason === 'no app secret');
+	if (refresh && invalidateCredentials(ctx.getNode(), META_CREDENTIAL)) {
 		creds = await metaCredentials(ctx);
 		check = verifySignature(raw, header, creds.appSecret);
 	}
 	return { creds, failure: check.ok ? undefined : check.reason };
 }
 
-async function claimNew(ctx: IWebhookFunctions, routed: RoutedUpdate[], appSecret: string): Promise<RoutedUpdate[]> {
+interface Claim {
+	entry: RoutedUpdate;
+	key: string;
+}
+
+/** Only store work in here: whatever throws in this function is a store failure (answered 500). */
+async function claimNew(ctx: IWebhookFunctions, claims: Claim[]): Promise<RoutedUpdate[]> {
 	const { store } = await storeFor(ctx);
 	purgeOccasionally(store, (error) => ctx.logger.warn(`WhatsAuto store purge failed: ${error.message}`));
 	const fresh: RoutedUpdate[] = [];
-	for (const entry of routed) {
-		if (await store.claim(SCOPES.inbound.name, opaqueKey(appSecret, dedupeKey(entry.update)), SCOPES.inbound.lifetimeMs)) fresh.push(entry);
+	for (const { entry, key } of claims) {
+		if (await store.claim(SCOPES.inbound.name, key, SCOPES.inbound.lifetimeMs)) fresh.push(entry);
 	}
 	return fresh;
+}
+
+/** Why a verified body is refused (400); never quotes the body (a SyntaxError's message would). */
+function rejection(error: unknown): string {
+	if (error instanceof DeliveryRejectedError) return error.reason;
+	if (error instanceof SyntaxError) return 'body is not JSON';
+	return `body could not be read (${error instanceof Error ? error.name : typeof error})`;
 }
 
 function describeDrops(dropped: Record<string, number | undefined>, duplicates: number): string {
@@ -86,23 +101,27 @@ async function delivery(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
 	if (raw && raw.length > MAX_BODY_BYTES) return reject(ctx, 413, `body of ${raw.length} bytes is over the ${MAX_BODY_BYTES}-byte cap`);
 
 	const { creds, failure } = await verified(ctx, raw);
+	if (failure === 'no app secret') return reject(ctx, 401, 'the WhatsApp credential has no app secret, so no signature can be checked');
 	if (failure) return reject(ctx, 401, `invalid signature (${failure})`);
 
 	const config = readConfig(ctx);
-	let updates;
+	let routed: RoutedUpdate[];
+	let dropped: RouteResult['dropped'];
+	let claims: Claim[];
 	try {
+		// Parse, route and dedupe keys: any exception here is the body's doing (400), never the store's (500).
 		// n8n has already parsed a JSON body (and answered 422 itself when it was not JSON).
-		const parsed = isObject(req.body) ? req.body : JSON.parse(raw!.toString('utf8'));
-		updates = parseDelivery(parsed, { includeRaw: config.includeRaw });
+		const parsed: unknown = isObject(req.body) ? req.body : JSON.parse(raw!.toString('utf8'));
+		const updates = parseDelivery(parsed, { includeRaw: config.includeRaw });
+		({ routed, dropped } = route(updates, config, creds, Date.now()));
+		claims = routed.map((entry) => ({ entry, key: opaqueKey(creds.appSecret, dedupeKey(entry.update)) }));
 	} catch (error) {
-		const reason = error instanceof DeliveryRejectedError ? error.reason : 'body is not JSON';
-		return reject(ctx, 400, reason);
+		return reject(ctx, 400, rejection(error));
 	}
 
-	const { routed, dropped } = route(updates, config, creds, Date.now());
 	let fresh: RoutedUpdate[];
 	try {
-		fresh = routed.length ? await claimNew(ctx, routed, creds.appSecret) : [];
+		fresh = claims.length ? await claimNew(ctx, claims) : [];
 	} catch (error) {
 		ctx.logger.error(`WhatsAuto Trigger could not reach its store; answering 500 so Meta retries: ${(error as Error).message}`);
 		return reply(ctx, 500, 'store unavailable');

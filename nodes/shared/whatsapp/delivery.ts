@@ -3,9 +3,11 @@
 import { str } from '../coerce';
 
 import type { UpdateBase, WebhookUpdate } from './types';
-import { parseEcho, parsePreference, parseStatus, parseValueErrors, unknownField } from './events';
+import { parseEcho, parsePreference, parseStandby, parseStatus, parseValueErrors, unknownField } from './events';
 import { parseMessage } from './message';
-import { asObject, isObject, objects, type Json } from './read';
+import { asObject, isObject, MAX_JSON_DEPTH, nestedDeeperThan, objects, type Json } from './read';
+
+export { MAX_JSON_DEPTH } from './read';
 
 /** The delivery is not a WhatsApp Business webhook at all; answer 400. `reason` never quotes the body. */
 export class DeliveryRejectedError extends Error {
@@ -35,6 +37,11 @@ function changeUpdates(businessAccountId: string, change: Json, options: ParseOp
 		displayPhoneNumber: str(metadata.display_phone_number) ?? '',
 		field,
 	};
+	if (field === 'standby') {
+		// Meta's Business Agent holds the conversation: one update with what happened in it, never a message.
+		const standby: WebhookUpdate = parseStandby(base, value);
+		return [options.includeRaw ? Object.assign(standby, { raw: value }) : standby];
+	}
 	if (!KNOWN_FIELDS.has(field)) return [unknownField(base, value)];
 	const contacts = objects(value.contacts);
 	const withRaw = <T extends WebhookUpdate>(update: T | undefined, raw: Json): T | undefined =>
@@ -53,7 +60,8 @@ function changeUpdates(businessAccountId: string, change: Json, options: ParseOp
  * Parses a verified webhook body (already `JSON.parse`d) into normalised updates, in delivery order
  * (entry × change × messages, statuses, echoes, preferences, errors).
  *
- * Throws `DeliveryRejectedError` only when the body is not a WhatsApp Business webhook at all. Anything
+ * Throws `DeliveryRejectedError` only when the body is not a WhatsApp Business webhook at all (including JSON
+ * nested deeper than `MAX_JSON_DEPTH`, which Meta never sends). Anything
  * else is accepted: unknown fields become `unknown_field`, unknown or malformed message types become
  * `unsupported`, and individual elements that cannot be identified (a message or status without id or
  * valid timestamp, a status without status, a preference without wa_id/category/value/timestamp, a
@@ -61,6 +69,8 @@ function changeUpdates(businessAccountId: string, change: Json, options: ParseOp
  */
 export function parseDelivery(body: unknown, options: ParseOptions = {}): WebhookUpdate[] {
 	if (!isObject(body)) throw new DeliveryRejectedError('body is not a JSON object');
+	// Before anything recursive (dedupe keys of unknown fields, JSON.stringify of raw elements) can overflow the stack.
+	if (nestedDeeperThan(body, MAX_JSON_DEPTH)) throw new DeliveryRejectedError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
 	if (body.object !== 'whatsapp_business_account') {
 		throw new DeliveryRejectedError('object is not whatsapp_business_account');
 	}

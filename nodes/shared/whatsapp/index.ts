@@ -1,4 +1,4 @@
 export * from './types';
 export { DeliveryRejectedError, parseDelivery, type ParseOptions } from './delivery';
 export { isInboundMessage, isMediaMessage, mediaOf } from './message';
-export { isMessageEcho, isStatusUpdate, isUnknownField, isUserPreferencesUpdate, isValueError } from './events';
+export { isMessageEcho, isStandby, isStatusUpdate, isUnknownField, isUserPreferencesUpdate, isValueError } from './events';

@@ -3,20 +3,24 @@
 import { num, str } from '../coerce';
 
 import type {
+	CallPermissionReply,
+	IdentityChange,
 	InboundMessage,
 	MediaDetails,
 	MediaType,
 	MessageContent,
 	MessageContext,
+	MessageIdentity,
 	OrderDetails,
 	Referral,
 	Sender,
 	SharedContact,
+	SystemDetails,
 	TextContent,
 	UpdateBase,
 	WebhookUpdate,
 } from './types';
-import { asObject, compact, errorsOf, isObject, objects, time, type Json } from './read';
+import { asObject, compact, errorsOf, isObject, nestedDeeperThan, objects, time, type Json } from './read';
 
 function media(v: unknown): MediaDetails | undefined {
 	const mediaId = isObject(v) ? str(v.id) : undefined;
@@ -74,7 +78,7 @@ function contactLabel(c: SharedContact): string {
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
 	try {
 		const parsed: unknown = JSON.parse(text);
-		return isObject(parsed) ? parsed : undefined;
+		return isObject(parsed) && !nestedDeeperThan(parsed) ? parsed : undefined;
 	} catch {
 		return undefined;
 	}
@@ -85,6 +89,50 @@ function orderText(order: OrderDetails): string {
 		.map((i) => `${i.quantity} × ${i.productRetailerId} (${`${i.itemPrice} ${i.currency}`.trim()})`)
 		.join(', ');
 	return [`Order: ${items || 'no items'}`, order.text].filter(Boolean).join('\n');
+}
+
+function callPermissionReply(v: Json): CallPermissionReply {
+	const expiry = time(v.expiration_timestamp);
+	return compact({
+		response: str(v.response) ?? '',
+		expirationTimestamp: expiry?.timestampUnix,
+		expiresAt: expiry?.timestamp,
+		responseSource: str(v.response_source),
+		isPermanent: typeof v.is_permanent === 'boolean' ? v.is_permanent : undefined,
+	});
+}
+
+const CALL_PERMISSION_ANSWERS: Record<string, string> = { accept: 'accepted', reject: 'rejected' };
+
+/** e.g. "Call permission: accepted (expires 2026-12-04T10:15:00.000Z, source user_action)". */
+function callPermissionText(reply: CallPermissionReply): string {
+	const answer = CALL_PERMISSION_ANSWERS[reply.response] ?? (reply.response || 'unknown');
+	const details = [
+		reply.expiresAt && `expires ${reply.expiresAt}`,
+		reply.isPermanent && 'permanent',
+		reply.responseSource && `source ${reply.responseSource}`,
+	].filter(Boolean);
+	return `Call permission: ${answer}${details.length ? ` (${details.join(', ')})` : ''}`;
+}
+
+const PHONE_CHANGES = new Set(['user_changed_number', 'customer_changed_number']);
+
+/**
+ * Who the person was and is now, for a number or business-scoped user id change. The previous phone number
+ * is the sender (`from`, legacy `customer`); the previous user id is `previous_user_id`, else the sender's
+ * `from_user_id`. Meta documents `user_id`/`previous_user_id`; `new_user_id` is read too, defensively.
+ */
+function identityChangeOf(system: SystemDetails, m: Json): IdentityChange | undefined {
+	const change = (kind: IdentityChange['kind'], previous?: string, current?: string): IdentityChange | undefined =>
+		previous && current && previous !== current ? { previous, current, kind } : undefined;
+	if (PHONE_CHANGES.has(system.type)) return change('phone', system.customer ?? str(m.from), system.waId);
+	if (system.type === 'user_changed_user_id') return change('user_id', system.previousUserId ?? str(m.from_user_id), system.userId);
+	return undefined;
+}
+
+function identity(v: unknown): MessageIdentity | undefined {
+	if (!isObject(v)) return undefined;
+	return compact({ acknowledged: v.acknowledged === true, createdTimestamp: num(v.created_timestamp), hash: str(v.hash) });
 }
 
 function context(v: unknown): MessageContext | undefined {
@@ -167,6 +215,7 @@ function typedContent(type: string | undefined, m: Json, c: Common): MessageCont
 			const button = isObject(d.button_reply) ? d.button_reply : undefined;
 			const list = isObject(d.list_reply) ? d.list_reply : undefined;
 			const nfm = isObject(d.nfm_reply) ? d.nfm_reply : undefined;
+			const call = isObject(d.call_permission_reply) ? d.call_permission_reply : undefined;
 			const raw = nfm?.response_json;
 			const responseJson = isObject(raw) ? JSON.stringify(raw) : (str(raw) ?? '');
 			const interactive = compact({
@@ -182,9 +231,13 @@ function typedContent(type: string | undefined, m: Json, c: Common): MessageCont
 						response: parseJsonObject(responseJson),
 						responseJson,
 					}),
+				callPermissionReply: call && callPermissionReply(call),
 			});
 			const text =
-				interactive.buttonReply?.title ?? interactive.listReply?.title ?? interactive.nfmReply?.body ?? '';
+				interactive.buttonReply?.title ??
+				interactive.listReply?.title ??
+				interactive.nfmReply?.body ??
+				(interactive.callPermissionReply ? callPermissionText(interactive.callPermissionReply) : '');
 			return { ...c, type, text, interactive };
 		}
 		case 'button': {
@@ -215,17 +268,25 @@ function typedContent(type: string | undefined, m: Json, c: Common): MessageCont
 		}
 		case 'system': {
 			if (!isObject(d)) return undefined;
-			const system = compact({
+			const system: SystemDetails = compact({
 				type: str(d.type) ?? '',
 				body: str(d.body) ?? '',
 				waId: str(d.wa_id) ?? str(d.new_wa_id),
 				identity: str(d.identity),
 				customer: str(d.customer),
+				userId: str(d.user_id) ?? str(d.new_user_id),
+				parentUserId: str(d.parent_user_id) ?? str(d.new_parent_user_id),
+				previousUserId: str(d.previous_user_id),
+				previousParentUserId: str(d.previous_parent_user_id),
 			});
-			return { ...c, type, text: system.body, system };
+			return compact({ ...c, type, text: system.body, system, identityChange: identityChangeOf(system, m) });
 		}
 		case 'request_welcome':
 			return { ...c, type, text: '' };
+		case 'revoke': {
+			const originalMessageId = isObject(d) ? str(d.original_message_id) : undefined;
+			return originalMessageId ? { ...c, type, text: '', revoke: { originalMessageId }, revokedMessageId: originalMessageId } : undefined;
+		}
 		case 'unsupported':
 			return { ...c, type, text: '', unsupported: compact({ type: str(asObject(d).type) }) };
 		default:
@@ -233,20 +294,41 @@ function typedContent(type: string | undefined, m: Json, c: Common): MessageCont
 	}
 }
 
-/** Everything about a message except who sent it. Shared by inbound messages and echoes. */
+/**
+ * A coexistence `edit`: the corrected message (without id or timestamp) under `edit.message`. Undefined for
+ * anything else; `message` undefined when the edit carries no readable message.
+ */
+function editOf(m: Json, type: string | undefined): { originalMessageId?: string; message?: Json } | undefined {
+	if (type === 'unsupported' && str(asObject(m.unsupported).type) === 'edit') return {}; // Meta's interim shape
+	if (type !== 'edit') return undefined;
+	const edit = asObject(m.edit);
+	const message = isObject(edit.message) && !['edit', 'revoke'].includes(str(edit.message.type) ?? '') ? edit.message : undefined;
+	return { originalMessageId: str(edit.original_message_id), message };
+}
+
+/**
+ * Everything about a message except who sent it. Shared by inbound messages and echoes. An edit becomes the
+ * corrected message it carries, under the edit's own id and time, flagged `edited` with `editedMessageId`.
+ */
 export function parseContent(m: Json): MessageContent | undefined {
 	const messageId = str(m.id);
 	const when = time(m.timestamp);
 	if (!messageId || !when) return undefined;
+	const type = str(m.type);
+	const edit = editOf(m, type);
+	const source = edit?.message ?? m;
 	const common: Common = compact({
 		messageId,
 		...when,
-		context: context(m.context),
+		context: context(source.context ?? m.context),
 		referral: referral(m.referral),
 		errors: errorsOf(m.errors),
+		identity: identity(m.identity),
+		edited: edit && (true as const),
+		editedMessageId: edit?.originalMessageId,
 	});
-	const type = str(m.type);
-	return typedContent(type, m, common) ?? { ...common, type: 'unsupported', text: '', unsupported: compact({ type }) };
+	const content = edit?.message ? typedContent(str(source.type), source, common) : typedContent(type, m, common);
+	return content ?? { ...common, type: 'unsupported', text: '', unsupported: compact({ type }) };
 }
 
 /** The `contacts[]` entry for this sender; contacts[0] only if it does not name someone else. */
@@ -276,9 +358,10 @@ export function parseMessage(base: UpdateBase, m: Json, contacts: Json[]): Inbou
 		userId: fromUserId ?? str(contact.user_id),
 		username: str(profile.username),
 		name: str(profile.name),
-		parentUserId: str(contact.parent_user_id),
+		parentUserId: str(contact.parent_user_id) ?? str(m.from_parent_user_id),
 	});
-	const contactKey = fromWaId ?? fromUserId ?? str(contact.user_id) ?? '';
+	const previous = parsed.type === 'system' ? parsed.identityChange?.previous : undefined;
+	const contactKey = fromWaId ?? fromUserId ?? str(contact.user_id) ?? previous ?? '';
 	return { ...base, kind: 'message', from, contactKey, ...parsed };
 }
 

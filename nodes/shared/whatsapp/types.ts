@@ -5,7 +5,7 @@
  */
 
 /** What an update is about; the discriminant of `WebhookUpdate`. */
-export type UpdateKind = 'message' | 'status' | 'user_preferences' | 'message_echo' | 'error' | 'unknown_field';
+export type UpdateKind = 'message' | 'status' | 'user_preferences' | 'message_echo' | 'standby' | 'error' | 'unknown_field';
 
 /** Routing fields every update carries. */
 export type UpdateBase = {
@@ -15,7 +15,7 @@ export type UpdateBase = {
 	phoneNumberId: string;
 	/** `value.metadata.display_phone_number`, digits without `+`; '' if absent. */
 	displayPhoneNumber: string;
-	/** `changes[].field`, e.g. `messages`, `user_preferences`, `smb_message_echoes`. */
+	/** `changes[].field`, e.g. `messages`, `user_preferences`, `smb_message_echoes`, `standby`. */
 	field: string;
 };
 
@@ -25,12 +25,15 @@ export type WhatsAppError = {
 	code: number;
 	title: string;
 	message?: string;
-	/** `error_data.details`. */
+	/** `error_data.details`, or a top-level `details` (Meta has used both shapes). */
 	details?: string;
 	href?: string;
 };
 
-/** Normalised message types. Anything else (including coexistence `edit`/`revoke`) becomes `unsupported`. */
+/**
+ * Normalised message types. A coexistence `edit` takes the type of the corrected message it carries (flagged
+ * `edited`); anything unknown or malformed becomes `unsupported`.
+ */
 export type MessageType =
 	| 'text'
 	| 'image'
@@ -46,6 +49,7 @@ export type MessageType =
 	| 'order'
 	| 'system'
 	| 'request_welcome'
+	| 'revoke'
 	| 'unsupported';
 
 /** Message types that carry a downloadable media file. */
@@ -107,9 +111,22 @@ export type SharedContact = {
 	birthday?: string;
 };
 
+/** The customer's answer to a call permission request (Calling API, `interactive.call_permission_reply`). */
+export type CallPermissionReply = {
+	/** `accept` or `reject` ('' if Meta sent none). */
+	response: string;
+	/** Unix seconds the permission ends; absent for permanent permissions and rejections. */
+	expirationTimestamp?: number;
+	/** `expirationTimestamp` as ISO 8601 (UTC). */
+	expiresAt?: string;
+	/** `user_action` (the customer tapped) or `automatic` (e.g. granted by calling the business). */
+	responseSource?: string;
+	isPermanent?: boolean;
+};
+
 /** A reply to an interactive message the business sent. */
 export type InteractiveDetails = {
-	/** `button_reply`, `list_reply`, `nfm_reply` (Flows, address messages) or any newer type. */
+	/** `button_reply`, `list_reply`, `nfm_reply` (Flows, address messages), `call_permission_reply` or any newer type. */
 	type: string;
 	buttonReply?: { id: string; title: string };
 	listReply?: { id: string; title: string; description?: string };
@@ -122,6 +139,7 @@ export type InteractiveDetails = {
 		/** `response_json` exactly as sent. */
 		responseJson: string;
 	};
+	callPermissionReply?: CallPermissionReply;
 };
 
 /** Quick-reply button tapped on a template. */
@@ -139,14 +157,42 @@ export type OrderItem = { productRetailerId: string; quantity: number; itemPrice
 
 export type OrderDetails = { catalogId: string; text: string; productItems: OrderItem[] };
 
-/** A system notice, e.g. `user_changed_number` or `customer_identity_changed`. */
+/**
+ * A system notice: `user_changed_number` (legacy `customer_changed_number`), `user_changed_user_id` (the
+ * business-scoped user id changed, no phone number shared) or `customer_identity_changed` (security code).
+ */
 export type SystemDetails = {
 	type: string;
 	body: string;
 	/** The new WhatsApp id after a number change (`wa_id`, or legacy `new_wa_id`). */
 	waId?: string;
+	/** `customer_identity_changed`: the identity hash. */
 	identity?: string;
+	/** Legacy: the WhatsApp id before the change. */
 	customer?: string;
+	/** The new business-scoped user id (`user_id`, or `new_user_id`). */
+	userId?: string;
+	parentUserId?: string;
+	/** The business-scoped user id before the change (`previous_user_id`). */
+	previousUserId?: string;
+	previousParentUserId?: string;
+};
+
+/**
+ * A person's key changed (`user_changed_number`: `phone`; `user_changed_user_id`: `user_id`): everything stored
+ * under `previous` now belongs to `current`. Present only when both are known.
+ */
+export type IdentityChange = { previous: string; current: string; kind: 'phone' | 'user_id' };
+
+/** The coexistence `revoke`: the customer deleted one of their messages. */
+export type RevokeDetails = { originalMessageId: string };
+
+/** Set on messages of a customer whose identity (security code) changed, with the identity-change check on. */
+export type MessageIdentity = {
+	acknowledged: boolean;
+	/** Unix seconds. */
+	createdTimestamp?: number;
+	hash?: string;
 };
 
 export type UnsupportedDetails = {
@@ -201,6 +247,11 @@ type ContentBase<T extends MessageType> = {
 	context?: MessageContext;
 	referral?: Referral;
 	errors?: WhatsAppError[];
+	/** The customer edited an earlier message; this is its corrected content (or an `unsupported` edit). */
+	edited?: true;
+	/** The message the edit corrects (`edit.original_message_id`). */
+	editedMessageId?: string;
+	identity?: MessageIdentity;
 };
 
 /** For `text` messages the body is `text` itself. */
@@ -216,8 +267,10 @@ export type InteractiveContent = ContentBase<'interactive'> & { interactive: Int
 export type ButtonContent = ContentBase<'button'> & { button: ButtonDetails };
 export type ReactionContent = ContentBase<'reaction'> & { reaction: ReactionDetails };
 export type OrderContent = ContentBase<'order'> & { order: OrderDetails };
-export type SystemContent = ContentBase<'system'> & { system: SystemDetails };
+export type SystemContent = ContentBase<'system'> & { system: SystemDetails; identityChange?: IdentityChange };
 export type RequestWelcomeContent = ContentBase<'request_welcome'>;
+/** Text is ''. */
+export type RevokeContent = ContentBase<'revoke'> & { revoke: RevokeDetails; revokedMessageId: string };
 export type UnsupportedContent = ContentBase<'unsupported'> & { unsupported: UnsupportedDetails };
 
 /** The type-specific part shared by inbound messages and echoes, discriminated by `type`. */
@@ -236,6 +289,7 @@ export type MessageContent =
 	| OrderContent
 	| SystemContent
 	| RequestWelcomeContent
+	| RevokeContent
 	| UnsupportedContent;
 
 /** Who sent an inbound message: `messages[].from`/`from_user_id` plus the matching `contacts[]` entry. */
@@ -253,8 +307,13 @@ export type Sender = {
 type InboundBase = UpdateBase & {
 	kind: 'message';
 	from: Sender;
-	/** `from ?? from_user_id ?? contacts user_id ?? ''`: the key everything about this person is stored under. */
+	/**
+	 * `from ?? from_user_id ?? contacts user_id ?? identityChange.previous ?? ''`: the key everything about this
+	 * person is stored under.
+	 */
 	contactKey: string;
+	/** Delivered inside a `standby` update: Meta's Business Agent holds the conversation; never answer it. */
+	standby?: true;
 };
 
 export type TextMessage = InboundBase & TextContent;
@@ -271,6 +330,7 @@ export type ReactionMessage = InboundBase & ReactionContent;
 export type OrderMessage = InboundBase & OrderContent;
 export type SystemMessage = InboundBase & SystemContent;
 export type RequestWelcomeMessage = InboundBase & RequestWelcomeContent;
+export type RevokeMessage = InboundBase & RevokeContent;
 export type UnsupportedMessage = InboundBase & UnsupportedContent;
 
 /** A message a user sent to the business (`messages[]`), discriminated by `type`. */
@@ -289,6 +349,7 @@ export type InboundMessage =
 	| OrderMessage
 	| SystemMessage
 	| RequestWelcomeMessage
+	| RevokeMessage
 	| UnsupportedMessage;
 
 /** Delivery status of a message the business sent (`statuses[]`). Order of arrival is not guaranteed. */
@@ -298,8 +359,15 @@ export type StatusUpdate = UpdateBase & {
 	messageId: string;
 	/** `sent`, `delivered`, `read`, `played` (voice note) or `failed`; `read` may arrive without `delivered`. */
 	status: string;
+	/** May be a group id when `recipientType` is `group`. */
 	recipientId?: string;
 	recipientUserId?: string;
+	recipientParentUserId?: string;
+	/** `individual` or `group` (Groups API). */
+	recipientType?: string;
+	/** The group member this status is about (`recipient_participant_id`). */
+	recipientParticipantId?: string;
+	recipientIdentityKeyHash?: string;
 	timestamp: string;
 	timestampUnix: number;
 	conversation?: { id: string; expirationTimestamp?: string; originType?: string };
@@ -311,7 +379,10 @@ export type StatusUpdate = UpdateBase & {
 /** A user stopped or resumed marketing messages from inside WhatsApp (one per `user_preferences[]` entry). */
 export type UserPreferencesUpdate = UpdateBase & {
 	kind: 'user_preferences';
+	/** '' when the person is known only by `userId`. */
 	waId: string;
+	userId?: string;
+	signupId?: string;
 	/** e.g. `marketing_messages`. */
 	category: string;
 	/** `stop` or `resume`. */
@@ -332,7 +403,27 @@ export type MessageEchoUpdate = UpdateBase & {
 	/** The customer's WhatsApp id; '' if only `toUserId` was sent. */
 	to: string;
 	toUserId?: string;
+	toParentUserId?: string;
 } & MessageContent;
+
+/**
+ * A `standby` change: Meta's Business Agent (or another sender) holds the conversation, so what happens in it
+ * arrives here instead of on `messages`, for passive listening: the customer's messages (each flagged
+ * `standby: true`), the agent's replies as echoes, and their receipts. Never answer it: sending takes the
+ * conversation over.
+ */
+export type StandbyUpdate = UpdateBase & {
+	kind: 'standby';
+	/** The conversation's person: the first message's `contactKey`, else an echo's or status's recipient; ''. */
+	contactKey: string;
+	messages: InboundMessage[];
+	echoes: MessageEchoUpdate[];
+	statuses: StatusUpdate[];
+	errors?: WhatsAppError[];
+	/** Of the newest message, echo or status in it (ISO 8601, UTC); absent when it carries none. */
+	timestamp?: string;
+	timestampUnix?: number;
+};
 
 /** A system, app or account error reported at value level (one per `value.errors[]` entry). */
 export type ValueErrorUpdate = UpdateBase & { kind: 'error'; error: WhatsAppError };
@@ -346,5 +437,6 @@ export type WebhookUpdate =
 	| StatusUpdate
 	| UserPreferencesUpdate
 	| MessageEchoUpdate
+	| StandbyUpdate
 	| ValueErrorUpdate
 	| UnknownFieldUpdate;

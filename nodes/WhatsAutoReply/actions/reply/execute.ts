@@ -188,12 +188,30 @@ async function handleStatus(ctx: IExecuteFunctions, json: IDataObject, options: 
 	return { ...base, status: 'template', fallback: true, reason: 'window_closed_async', graphMessageIds: [wamid] };
 }
 
+/**
+ * Meta's Business Agent holds the conversation (a `standby` item, or a message split out of one): no model, no
+ * read receipt, no send — sending would take the conversation over from the agent.
+ */
+function heldByMetaAgent(json: IDataObject, options: ReplyOptions): IDataObject {
+	const about: IDataObject =
+		json.kind === 'standby'
+			? {
+					kind: 'standby',
+					messageIds: ((json.messages ?? []) as IDataObject[]).map((message) => message.messageId),
+					to: json.contactKey ?? '',
+					model: options.model,
+				}
+			: baseOutput(json, options);
+	return { ...about, status: 'skipped', skipped: true, reason: 'held_by_meta_agent', graphMessageIds: [] };
+}
+
 /** One inbound message → understood, answered, delivered once; the output says exactly what happened. */
 async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INodeExecutionData, svc: Services): Promise<IDataObject> {
 	const started = Date.now();
 	const options = toReplyOptions(paramsOf(ctx, itemIndex));
 	const json = item.json;
 	if (json.kind === 'status') return await handleStatus(ctx, json, options, svc);
+	if (json.kind === 'standby' || json.standby === true) return heldByMetaAgent(json, options);
 	if (json.kind !== 'message' && json.kind !== undefined) {
 		return { ...baseOutput(json, options), status: 'skipped', skipped: true, reason: `not_a_message:${String(json.kind)}`, graphMessageIds: [] };
 	}
@@ -284,7 +302,9 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 
 		if (!options.sendReply) return await finish({ status: 'output_only', graphMessageIds: [] }, { ...report, fallback: reply.fallback });
 
-		const delivery = await deliverText(svc.http, svc.meta, recipient, reply.text, options.quoteMessage ? json.messageId : undefined);
+		// an edit is quoted as the message it corrects, the one the customer sees
+		const quoted = options.quoteMessage ? (message.editedMessageId ?? json.messageId) : undefined;
+		const delivery = await deliverText(svc.http, svc.meta, recipient, reply.text, quoted);
 		sentSomething = delivery.graphMessageIds.length > 0;
 		if (delivery.windowClosed) {
 			if (!canSendTemplate(options)) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'window_closed' }, report);

@@ -37,7 +37,19 @@ export type Understanding =
 
 export type Source = 'text' | 'image' | 'sticker' | 'voice_note' | 'audio' | 'video' | 'pdf' | 'text_file' | 'structured';
 export type DirectReason = 'welcome' | 'unsupported' | 'unreadable_document' | 'too_large' | 'media_unavailable';
-export type SkipReason = 'reaction' | 'system' | 'empty';
+/**
+ * `revoked`: the customer deleted the message; `edit_unavailable`: an edit Meta delivered without its content;
+ * `call_permission_automatic`: a call permission granted without the customer writing anything;
+ * `held_by_meta_agent`: Meta's Business Agent holds the conversation (standby).
+ */
+export type SkipReason =
+	| 'reaction'
+	| 'system'
+	| 'empty'
+	| 'revoked'
+	| 'edit_unavailable'
+	| 'call_permission_automatic'
+	| 'held_by_meta_agent';
 
 const TEXT_FILE = /^(text\/(plain|csv|markdown|x-markdown)|application\/json)\b/i;
 const TEXT_EXTENSION = /\.(txt|csv|md|markdown|json)$/i;
@@ -58,6 +70,7 @@ export function customerContent(label: string, body: string): string {
 
 function notes(message: InboundMessage): string[] {
 	const lines: string[] = [];
+	if (message.edited) lines.push('The customer edited an earlier message; this is its corrected version.');
 	if (message.context?.frequentlyForwarded) lines.push('The customer forwarded this message (forwarded many times).');
 	else if (message.context?.forwarded) lines.push('The customer forwarded this message.');
 	const product = message.context?.referredProduct;
@@ -88,6 +101,45 @@ function structuredText(message: InboundMessage): string {
 
 function textPart(label: string, body: string, message: InboundMessage, mask: (text: string) => string): ChatCompletionContentPart {
 	return { type: 'text', text: [...notes(message), customerContent(label, mask(body))].join('\n') };
+}
+
+/** Keys of a Flow response that are plumbing, not something the customer entered (media keys would reach OpenAI). */
+const FORM_HIDDEN_KEYS = new Set(['flow_token', 'cdn_url', 'encryption_metadata', 'media_id']);
+const MAX_FORM_DEPTH = 8;
+const MAX_FORM_LINES = 200;
+
+const formValue = (value: unknown): string => (typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value));
+
+/** A Flow response as "field: value" lines: nested objects as `a.b`, lists of values joined, lists of objects as `a[0].b`. */
+function formLines(value: unknown, path: string, lines: string[], depth = 0): string[] {
+	if (lines.length >= MAX_FORM_LINES || depth > MAX_FORM_DEPTH || value === null || value === undefined || value === '') return lines;
+	if (Array.isArray(value)) {
+		if (value.some((item) => typeof item === 'object' && item !== null)) {
+			value.forEach((item, index) => formLines(item, `${path}[${index}]`, lines, depth + 1));
+		} else {
+			const items = value.filter((item) => item !== null && item !== undefined && item !== '').map(formValue);
+			if (items.length > 0) lines.push(`${path}: ${items.join(', ')}`);
+		}
+	} else if (typeof value === 'object') {
+		for (const [key, item] of Object.entries(value)) {
+			if (!FORM_HIDDEN_KEYS.has(key)) formLines(item, path ? `${path}.${key}` : key, lines, depth + 1);
+		}
+	} else {
+		lines.push(`${path}: ${formValue(value)}`);
+	}
+	return lines;
+}
+
+/** What the customer entered in a WhatsApp Flow (or an address message), or its body text when the response is unreadable. */
+function formPart(message: Extract<InboundMessage, { type: 'interactive' }>, mask: (text: string) => string): ChatCompletionContentPart {
+	const nfm = message.interactive?.nfmReply;
+	const lines = formLines(nfm?.response, '', []);
+	const body = lines.length > 0 ? lines.join('\n') : nfm?.body || message.text || '';
+	const label =
+		nfm?.name === 'address_message'
+			? 'The customer sent an address form; what they entered:'
+			: 'The customer submitted a form (WhatsApp Flow); what they entered:';
+	return textPart(label, body, message, mask);
 }
 
 /** PDFs and text-like files can be read; anything else gets a polite request for another format, unread. */
@@ -164,6 +216,13 @@ async function fromMedia(message: MediaMessage, options: ReplyOptions, tools: Un
  * (read receipt, "typing…", a template outside the window) for a reply that will never come.
  */
 export function skipReason(message: InboundMessage, options: ReplyOptions): SkipReason | undefined {
+	if (message.standby) return 'held_by_meta_agent';
+	if (message.type === 'revoke') return 'revoked';
+	if (message.type === 'unsupported' && (message.edited || message.unsupported?.type === 'edit')) return 'edit_unavailable';
+	if (message.type === 'unsupported' && message.unsupported?.type === 'revoke') return 'revoked';
+	if (message.type === 'interactive' && message.interactive?.callPermissionReply?.responseSource === 'automatic') {
+		return 'call_permission_automatic';
+	}
 	if (message.type === 'text' && !message.text?.trim()) return 'empty';
 	if (message.type === 'reaction' && (options.reactions === 'ignore' || !message.text)) return 'reaction';
 	if (message.type === 'system') return 'system';
@@ -190,9 +249,15 @@ export async function understand(message: InboundMessage, options: ReplyOptions,
 				return { kind: 'model', source: 'sticker', parts: [textPart('The customer sent an animated sticker.', '', message, tools.mask)] };
 			}
 			return await fromMedia(message, options, tools);
+		case 'interactive':
+			if (message.interactive?.type === 'nfm_reply') return { kind: 'model', source: 'structured', parts: [formPart(message, tools.mask)] };
+			if (message.interactive?.type === 'call_permission_reply') {
+				const label = 'The customer answered the business’s request for permission to call them:';
+				return { kind: 'model', source: 'structured', parts: [textPart(label, message.text ?? '', message, tools.mask)] };
+			}
+			return { kind: 'model', source: 'structured', parts: [textPart('The customer’s message:', structuredText(message), message, tools.mask)] };
 		case 'location':
 		case 'contacts':
-		case 'interactive':
 		case 'button':
 		case 'order':
 			return { kind: 'model', source: 'structured', parts: [textPart('The customer’s message:', structuredText(message), message, tools.mask)] };
@@ -202,6 +267,8 @@ export async function understand(message: InboundMessage, options: ReplyOptions,
 			return { kind: 'direct', text: options.welcomeMessage, reason: 'welcome' };
 		case 'system':
 			return { kind: 'skip', reason: 'system' };
+		case 'revoke':
+			return { kind: 'skip', reason: 'revoked' };
 		default:
 			return { kind: 'direct', text: options.unsupportedReply, reason: 'unsupported' };
 	}

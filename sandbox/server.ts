@@ -7,6 +7,12 @@
  * documents) is streamed to the page over Server-Sent Events (GET /api/events), history first, so a reload
  * shows the whole conversation. GET /media/<id> serves any media the fake holds (downloads of documents the
  * business sent, previews of what the customer sent).
+ *
+ * It only answers its own page: every request must name this server in `Host` (localhost, 127.0.0.1 or [::1]
+ * with its port: no DNS rebinding), every state-changing request must come with this server's `Origin` (no
+ * cross-site form posts or fetches), and POST /api/send takes `Content-Type: application/json` only (415
+ * otherwise, so no "simple" cross-site request gets through). Refusals are 403 with one log line. Media are
+ * served as attachments with `nosniff`, whatever type the uploader claimed.
  */
 import { readFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -39,6 +45,8 @@ export interface SandboxOptions {
 	host?: string;
 	/** Bound on one webhook delivery to n8n. Default 30 s. */
 	deliveryTimeoutMs?: number;
+	/** One line per refused request (foreign Host or Origin). Default: stderr. */
+	log?: (line: string) => void;
 }
 
 /** One entry of the conversation as the page sees it. */
@@ -113,8 +121,31 @@ const CONTENT_TYPES: Record<string, string> = {
 	js: 'text/javascript; charset=utf-8',
 	css: 'text/css; charset=utf-8',
 };
+/** On every response: no MIME sniffing, and the page may not be framed by another site (clickjacking). */
+const SECURITY_HEADERS = {
+	'X-Content-Type-Options': 'nosniff',
+	'X-Frame-Options': 'DENY',
+	'Content-Security-Policy': "frame-ancestors 'none'",
+};
+/** Media someone uploaded: never rendered as a page of this origin, whatever its claimed type. */
+const MEDIA_HEADERS = {
+	...SECURITY_HEADERS,
+	'Content-Security-Policy': "default-src 'none'; sandbox; frame-ancestors 'none'",
+};
+/** A MIME type as it may appear in a header (type/subtype, optional parameters), nothing else. */
+const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*(\s*;\s*[a-z0-9!#$&^_.+-]+=("[^"\r\n]*"|[a-z0-9!#$&^_.+-]+))*$/;
+const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'];
 
 class BadRequest extends Error {}
+class HttpError extends Error {
+	constructor(
+		readonly status: number,
+		message: string,
+		readonly headers: Record<string, string> = {},
+	) {
+		super(message);
+	}
+}
 
 /** WhatsApp sends voice notes as Ogg/Opus; a browser recording (WebM/Opus) is passed on under that type. */
 function audioType(mimeType: string): string {
@@ -124,6 +155,12 @@ function audioType(mimeType: string): string {
 	if (base === 'audio/x-m4a' || base === 'audio/m4a') return 'audio/mp4';
 	if (AUDIO_TYPES.includes(base)) return base;
 	throw new BadRequest(`WhatsApp voice notes and audio are OGG, MP3, M4A, AAC or AMR, not ${base || 'unknown'}.`);
+}
+
+/** A document's type as the uploader claimed it, if it is a well-formed MIME type; else application/octet-stream. */
+function documentType(mimeType: string | undefined): string {
+	const type = (mimeType ?? '').trim().toLowerCase();
+	return MIME_TYPE.test(type) ? type : 'application/octet-stream';
 }
 
 function imageType(mimeType: string): string {
@@ -149,10 +186,31 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 	});
 }
 
-function json(res: ServerResponse, status: number, body: unknown) {
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
 	const text = JSON.stringify(body);
-	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
+	res.writeHead(status, {
+		...SECURITY_HEADERS,
+		...headers,
+		'Content-Type': 'application/json; charset=utf-8',
+		'Cache-Control': 'no-store',
+		'Content-Length': Buffer.byteLength(text),
+	});
 	res.end(text);
+}
+
+/** The media type of a Content-Type header, lower-case, without parameters. */
+function mediaType(header: string | undefined): string {
+	return (header ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** A header parameter value in RFC 5987 encoding (filename*=UTF-8''…). */
+function rfc5987(value: string): string {
+	return encodeURIComponent(value).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Printable in a log line: no control characters, bounded. */
+function printable(value: string | undefined): string {
+	return value === undefined ? '(none)' : JSON.stringify(value.slice(0, 200));
 }
 
 function paramsOf(record: SentRecord): Record<string, unknown> {
@@ -245,7 +303,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 					? imageType(input.mimeType ?? '')
 					: input.kind === 'audio'
 						? audioType(input.mimeType ?? '')
-						: (input.mimeType || 'application/octet-stream').toLowerCase();
+						: documentType(input.mimeType);
 			const filename = input.kind === 'document' ? input.filename || 'document' : undefined;
 			const media = graph.addMedia({ bytes, mimeType, filename });
 			mediaId = media.id;
@@ -286,19 +344,52 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 		links: options.links,
 	});
 
+	// Who may talk to this server; filled in once it listens (the port may be chosen by the OS).
+	const allowedHosts = new Set<string>();
+	const allowedOrigins = new Set<string>();
+	let ownOrigin = '';
+	const logLine = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+
+	function refuse(req: IncomingMessage, why: string): never {
+		logLine(`sandbox: refused ${req.method ?? '?'} ${printable(req.url)}: ${why}`);
+		throw new HttpError(403, 'Forbidden: the sandbox only answers its own page.');
+	}
+
+	/** `Host` must be this server (DNS rebinding); a state-changing request must come from its page (`Origin`). */
+	function checkSource(req: IncomingMessage) {
+		const host = req.headers.host;
+		if (host === undefined || !allowedHosts.has(host.toLowerCase())) refuse(req, `Host ${printable(host)} is not this sandbox (${ownOrigin})`);
+		if (SAFE_METHODS.includes(req.method ?? '')) return;
+		const origin = req.headers.origin;
+		if (origin === undefined || !allowedOrigins.has(origin.toLowerCase())) {
+			refuse(req, `Origin ${printable(origin)} is not this sandbox (${ownOrigin})`);
+		}
+	}
+
+	/** The methods each path answers (anything else there: 405). */
+	function methodsFor(pathname: string): string | undefined {
+		if (STATIC[pathname] || pathname === '/api/info' || pathname === '/api/events' || /^\/media\/\d+$/.test(pathname)) return 'GET';
+		if (pathname === '/api/send') return 'POST';
+		return undefined;
+	}
+
 	async function handle(req: IncomingMessage, res: ServerResponse) {
+		checkSource(req);
 		const url = new URL(req.url ?? '/', 'http://sandbox');
 		const method = req.method ?? 'GET';
+		const allowed = methodsFor(url.pathname);
+		if (!allowed) return json(res, 404, { error: 'Not found.' });
+		if (method !== allowed) throw new HttpError(405, `${method} is not allowed here.`, { Allow: allowed });
 		const file = STATIC[url.pathname];
-		if (method === 'GET' && file) {
+		if (file) {
 			const body = await readFile(join(options.publicDir, file));
-			res.writeHead(200, { 'Content-Type': CONTENT_TYPES[file.split('.').pop() ?? ''] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+			res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': CONTENT_TYPES[file.split('.').pop() ?? ''] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
 			res.end(body);
 			return;
 		}
-		if (method === 'GET' && url.pathname === '/api/info') return json(res, 200, info());
-		if (method === 'GET' && url.pathname === '/api/events') {
-			res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+		if (url.pathname === '/api/info') return json(res, 200, info());
+		if (url.pathname === '/api/events') {
+			res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
 			res.write('retry: 1000\n\n');
 			for (const event of log) res.write(`id: ${event.seq}\ndata: ${JSON.stringify(event)}\n\n`);
 			clients.add(res);
@@ -310,7 +401,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 			});
 			return;
 		}
-		if (method === 'POST' && url.pathname === '/api/send') {
+		if (url.pathname === '/api/send') {
+			// JSON only: a cross-site form post or a text/plain fetch (no CORS preflight) never gets this far
+			if (mediaType(req.headers['content-type']) !== 'application/json') {
+				throw new HttpError(415, 'Send JSON (Content-Type: application/json).', { 'Accept-Post': 'application/json' });
+			}
 			let input: SendInput;
 			try {
 				input = JSON.parse((await readBody(req)).toString('utf8')) as SendInput;
@@ -318,29 +413,35 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 				if (error instanceof BadRequest) throw error;
 				throw new BadRequest('The request is not JSON.');
 			}
+			if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new BadRequest('Send a JSON object.');
 			return json(res, 200, await send(input));
 		}
-		const media = /^\/media\/(\d+)$/.exec(url.pathname);
-		if (method === 'GET' && media) {
-			const stored = graph.getMedia(media[1]);
-			if (!stored) return json(res, 404, { error: 'No such media.' });
-			const name = (stored.filename ?? `media-${stored.id}`).replace(/[^\w.\- ]/g, '_');
-			res.writeHead(200, {
-				'Content-Type': stored.mimeType,
-				'Content-Length': stored.bytes.length,
-				'Content-Disposition': `${url.searchParams.has('download') ? 'attachment' : 'inline'}; filename="${name}"`,
-				'Cache-Control': 'no-store',
-			});
-			res.end(stored.bytes);
-			return;
-		}
-		json(res, 404, { error: 'Not found.' });
+		const media = /^\/media\/(\d+)$/.exec(url.pathname)!;
+		const stored = graph.getMedia(media[1]);
+		if (!stored) return json(res, 404, { error: 'No such media.' });
+		const original = stored.filename ?? `media-${stored.id}`;
+		const name = original.replace(/[^\w.\- ]/g, '_');
+		const type = stored.mimeType.toLowerCase();
+		// always an attachment (a navigation downloads it; <img>/<audio> on the page still show it), never sniffed
+		res.writeHead(200, {
+			...MEDIA_HEADERS,
+			'Content-Type': MIME_TYPE.test(type) ? type : 'application/octet-stream',
+			'Content-Length': stored.bytes.length,
+			'Content-Disposition': `attachment; filename="${name}"${name === original ? '' : `; filename*=UTF-8''${rfc5987(original)}`}`,
+			'Cache-Control': 'no-store',
+		});
+		res.end(stored.bytes);
 	}
 
 	const server = http.createServer((req, res) => {
 		handle(req, res).catch((error: unknown) => {
 			if (res.headersSent) {
 				res.destroy();
+				return;
+			}
+			if (error instanceof HttpError) {
+				// refused before the body was read: do not keep the connection (and an upload) going
+				json(res, error.status, { error: error.message }, { ...error.headers, Connection: 'close' });
 				return;
 			}
 			json(res, error instanceof BadRequest ? 400 : 500, { error: error instanceof Error ? error.message : String(error) });
@@ -351,6 +452,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 		server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
 	});
 	const { port } = server.address() as AddressInfo;
+	const names = ['localhost', '127.0.0.1', '[::1]'];
+	const bound = options.host && !['0.0.0.0', '::'].includes(options.host) ? (options.host.includes(':') ? `[${options.host}]` : options.host) : undefined;
+	if (bound && !names.includes(bound)) names.push(bound.toLowerCase());
+	for (const name of names) {
+		allowedHosts.add(`${name}:${port}`);
+		allowedOrigins.add(`http://${name}:${port}`);
+		if (port === 80) {
+			// browsers leave the default port out
+			allowedHosts.add(name);
+			allowedOrigins.add(`http://${name}`);
+		}
+	}
+	ownOrigin = `http://localhost:${port}`;
 
 	return {
 		url: `http://localhost:${port}`,

@@ -10,12 +10,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 import { ensureN8n, freePort, n8nDir, n8nVersion, nodeBinary, normalizeWorkflow, repoRoot, startN8n, type N8n, type WorkflowJson } from '../devkit/n8n';
+import { keepSecretFile, removeSecretFile, writeSecretFile } from '../devkit/n8n/secret-files';
 import { openDb } from '../devkit/n8n/sqlite';
 import { startFakeGraphApi, type FakeGraphApi } from '../devkit/fakes/graph-api';
 import { startFakeOpenAi, type FakeOpenAi } from '../devkit/fakes/openai';
@@ -87,7 +88,11 @@ const CREDENTIAL_NAMES = { whatsAutoMetaApi: 'WhatsAuto: WhatsApp Cloud API', wh
 const OFFLINE_API_KEY = 'sk-offline-demo-responder';
 const STATE_FILE = 'whatsauto-local.json';
 
-/** Secrets generated on the first run and kept in the user folder (mode 600). */
+/**
+ * Secrets generated on the first run and kept in the user folder (mode 600; the folder itself is created 700).
+ * Written by a start-up that does not get as far as creating the owner account with them (Ctrl-C, an error), the
+ * file is removed again; one from an earlier run is never removed.
+ */
 interface LocalState {
 	ownerEmail: string;
 	ownerPassword: string;
@@ -97,10 +102,11 @@ interface LocalState {
 	metaVerifyToken: string;
 }
 
-async function loadState(userFolder: string): Promise<LocalState> {
+async function loadState(userFolder: string): Promise<{ state: LocalState; file: string; created: boolean }> {
 	const file = join(userFolder, STATE_FILE);
 	let state: Partial<LocalState> = {};
-	if (existsSync(file)) state = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalState>;
+	const created = !existsSync(file);
+	if (!created) state = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalState>;
 	const token = (bytes: number) => randomBytes(bytes).toString('hex');
 	const full: LocalState = {
 		ownerEmail: state.ownerEmail ?? 'owner@whatsauto.local',
@@ -111,10 +117,10 @@ async function loadState(userFolder: string): Promise<LocalState> {
 		metaAppSecret: state.metaAppSecret ?? token(16),
 		metaVerifyToken: state.metaVerifyToken ?? `verify-${token(8)}`,
 	};
-	await mkdir(userFolder, { recursive: true });
-	await writeFile(file, `${JSON.stringify(full, null, 2)}\n`, { mode: 0o600 });
-	await chmod(file, 0o600);
-	return full;
+	await mkdir(userFolder, { recursive: true, mode: 0o700 });
+	// a new file is removed at exit until the owner account exists (keepSecretFile); an existing one stays
+	await writeSecretFile(file, `${JSON.stringify(full, null, 2)}\n`, { removeOnExit: created });
+	return { state: full, file, created };
 }
 
 const LOCK_FILE = 'whatsauto-local.pid';
@@ -142,7 +148,7 @@ async function lockFolder(userFolder: string): Promise<() => Promise<void>> {
 			throw new Error(`${userFolder} is in use by another npm start (pid ${pid}); stop it first, or set WHATSAUTO_LOCAL_FOLDER`);
 		}
 	}
-	await mkdir(userFolder, { recursive: true });
+	await mkdir(userFolder, { recursive: true, mode: 0o700 });
 	await writeFile(file, `${process.pid}\n`);
 	return async () => {
 		if (existsSync(file) && readFileSync(file, 'utf8').trim() === String(process.pid)) await rm(file, { force: true });
@@ -280,7 +286,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 	try {
 		cleanups.push(await lockFolder(userFolder));
 		await installN8n(log);
-		const state = await loadState(userFolder);
+		const { state, file: stateFile, created: stateCreated } = await loadState(userFolder);
+		let keepState = !stateCreated;
+		cleanups.push(async () => {
+			if (!keepState) await removeSecretFile(stateFile);
+		});
 		const n8nPort = await portOr(options.n8nPort ?? envPort('N8N_PORT') ?? 5678);
 		const sandboxPort = await portOr(options.sandboxPort ?? envPort('SANDBOX_PORT') ?? 5680);
 
@@ -366,7 +376,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 		});
 		cleanups.push(() => n8n.stop());
 		const n8nMs = Date.now() - t1;
-		// the harness leaves its CLI input (credentials in clear, the OpenAI key among them) in the folder
+		// the harness's CLI input: the workflows as imported (it removes the decrypted credentials itself, right after import)
 		await rm(harnessInput, { recursive: true, force: true });
 
 		const webhookUrl = n8n.webhookUrl(`${webhookIdOf(templates.autoResponder, 'n8n-nodes-whatsauto.whatsAutoTrigger')}/webhook`);
@@ -378,6 +388,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 		}
 
 		const owner = await ensureOwner(n8n.baseUrl, state);
+		// the owner account now has this password: the file stays, whatever happens next
+		keepState = true;
+		keepSecretFile(stateFile);
 		if (!owner.loginWorks) {
 			log(`Note: the owner's password was changed in n8n; the one in ${join(userFolder, STATE_FILE)} no longer works.`);
 		}
@@ -391,6 +404,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 			links: { editorUrl, formUrl },
 			publicDir: join(repoRoot, 'sandbox', 'public'),
 			port: sandboxPort,
+			log: options.log, // refused requests (default: stderr)
 		});
 		cleanups.push(() => sandbox.close());
 

@@ -28,6 +28,12 @@ async function shutdown(signal: string) {
 		process.exit(130); // the harness's exit hook SIGKILLs n8n's process group
 	}
 	stopping = true;
+	if (!stack) {
+		// Interrupted during start-up: nothing to stop gracefully yet. On exit, the harness SIGKILLs n8n (server and
+		// any CLI command in progress) and the credential files this start-up wrote are removed (devkit/n8n/secret-files).
+		say(`${signal} during start-up: stopping, and removing the credential files written so far.`);
+		process.exit(130);
+	}
 	say(`${signal}: stopping n8n, the sandbox and the fakes…`);
 	const force = setTimeout(() => {
 		say('Still stopping after 40 s; forcing.');

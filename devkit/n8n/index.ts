@@ -10,3 +10,4 @@ export { installCommunityPackage, type InstalledPackage } from './install-packag
 export { normalizeWorkflow, chain, n8nId, type WorkflowJson } from './workflows';
 export { ensureN8n, n8nDir, n8nVersion, nodeBinary, repoRoot } from './paths';
 export { freePort, freePorts } from './ports';
+export { setupOwner, login, type OwnerAccount, type RestSession, type RestResponse } from './rest';

@@ -12,6 +12,7 @@ import { type InstalledPackage, installCommunityPackage } from './install-packag
 import { packRepo } from './pack';
 import { ensureN8n, n8nVersion, nodeBinary } from './paths';
 import { freePorts } from './ports';
+import { removeSecretFile, writeSecretFile } from './secret-files';
 import { type Db, openDb } from './sqlite';
 import { normalizeWorkflow, type WorkflowJson } from './workflows';
 
@@ -125,6 +126,8 @@ lifeline.resume();
 n8n.on('exit', (code, signal) => process.exit(code ?? (signal ? 143 : 1)));
 `;
 const running = new Set<ChildProcess>();
+/** n8n CLI commands in progress (import, publish, …): not in a group of their own. */
+const runningCli = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
@@ -142,6 +145,8 @@ function installExitHook() {
 	exitHookInstalled = true;
 	process.on('exit', () => {
 		for (const child of running) killGroup(child, 'SIGKILL');
+		// e.g. Ctrl-C while the first import:credentials creates the database: do not leave it running on
+		for (const child of runningCli) child.kill('SIGKILL');
 	});
 }
 
@@ -244,11 +249,13 @@ export async function startN8n(options: StartN8nOptions = {}): Promise<N8n> {
 	const cli = (args: string[]): Promise<string> =>
 		new Promise((resolve, reject) => {
 			output.push(`\n$ n8n ${args.join(' ')}\n`);
-			execFile(
+			installExitHook();
+			const command = execFile(
 				node,
 				[n8nBin, ...args],
 				{ env, cwd: userFolder, timeout: 180_000, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' },
 				(error, stdout, stderr) => {
+					runningCli.delete(command);
 					const text = `${stdout}${stderr}`;
 					output.push(text);
 					if (echo) process.stderr.write(text);
@@ -256,6 +263,7 @@ export async function startN8n(options: StartN8nOptions = {}): Promise<N8n> {
 					else resolve(text);
 				},
 			);
+			runningCli.add(command);
 		});
 
 	const dbPath = join(userFolder, '.n8n', 'database.sqlite');
@@ -371,12 +379,17 @@ export async function startN8n(options: StartN8nOptions = {}): Promise<N8n> {
 		// credentials + workflows
 		const t1 = Date.now();
 		const harnessDir = join(userFolder, 'harness-input');
-		await mkdir(harnessDir, { recursive: true });
+		await mkdir(harnessDir, { recursive: true, mode: 0o700 });
 		if (options.credentials?.length) {
+			// decrypted credentials: owner-only, gone once imported, and removed at exit should the import be interrupted
 			const file = join(harnessDir, 'credentials.json');
-			await writeFile(file, JSON.stringify(options.credentials, null, 2));
-			const out = await cli(['import:credentials', `--input=${file}`]);
-			if (!/Successfully imported \d+ credential/.test(out)) throw new Error(`import:credentials did not succeed:\n${tail(out)}`);
+			await writeSecretFile(file, JSON.stringify(options.credentials, null, 2));
+			try {
+				const out = await cli(['import:credentials', `--input=${file}`]);
+				if (!/Successfully imported \d+ credential/.test(out)) throw new Error(`import:credentials did not succeed:\n${tail(out)}`);
+			} finally {
+				await removeSecretFile(file);
+			}
 		}
 		const workflows = (options.workflows ?? []).map((w, i) => normalizeWorkflow(w as WorkflowJson, i));
 		workflowIds = workflows.map((w) => w.id);

@@ -8,7 +8,7 @@
  * Needs Debian's chromium (scripts/chromium.sh installs it; without it this test fails, it never skips).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,6 +146,9 @@ describe('npm start: the local stack and its sandbox page', () => {
 
 	it('started everything: owner account, active templates, credentials wired, offline responder labelled on the page', async () => {
 		expect(stack.owner).toMatchObject({ email: 'owner@whatsauto.local', created: true, loginWorks: true });
+		// the owner's password and the keys stay, owner-only; the harness's decrypted CLI input is gone
+		expect(statSync(join(folder, 'whatsauto-local.json')).mode & 0o777).toBe(0o600);
+		expect(existsSync(join(folder, 'harness-input'))).toBe(false);
 		expect(stack.ai.mode).toBe('offline');
 		const active = await stack.n8n.cli(['list:workflow', '--active=true', '--onlyId']);
 		for (const id of Object.values(stack.workflows)) expect(active).toContain(id);

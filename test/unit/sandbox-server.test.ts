@@ -1,0 +1,248 @@
+/**
+ * The sandbox page's server (sandbox/server.ts) on its own, over real HTTP: the fake Graph API plays WhatsApp and
+ * a small HTTP server plays n8n's webhook. It answers its own page only (Host, Origin), takes JSON only where it
+ * takes a body, serves uploads as nosniff attachments, and makes its message ids from a cryptographic source.
+ * Also: secret files (devkit/n8n/secret-files.ts) are written 0600 and removed unless kept.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { startFakeGraphApi, type FakeGraphApi } from '../../devkit/fakes/graph-api';
+import { repoRoot } from '../../devkit/n8n/paths';
+import { keepSecretFile, markSecretFile, removePendingSecretFiles, writeSecretFile } from '../../devkit/n8n/secret-files';
+import { startSandbox, type Sandbox } from '../../sandbox/server';
+
+const ACCOUNT = { accessToken: 'EAAG-sandbox-test', appSecret: 'sandbox_test_secret', phoneNumberId: '106540352242922', displayPhoneNumber: '15550783881', businessAccountId: '102290129340398' };
+const CUSTOMER = { waId: '447700900123', name: 'Alex (test)' };
+
+interface Reply {
+	status: number;
+	headers: IncomingHttpHeaders;
+	body: Buffer;
+	json: () => Record<string, unknown>;
+}
+
+/** A raw request (node:http, so Host can be anything). */
+function request(port: number, o: { method?: string; path?: string; headers?: Record<string, string | undefined>; body?: string | Buffer }): Promise<Reply> {
+	const headers = Object.fromEntries(Object.entries({ Host: `localhost:${port}`, ...o.headers }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+	return new Promise((resolve, reject) => {
+		const req = http.request({ host: '127.0.0.1', port, method: o.method ?? 'GET', path: o.path ?? '/', headers, agent: false }, (res) => {
+			const chunks: Buffer[] = [];
+			res.on('data', (c: Buffer) => chunks.push(c));
+			res.on('end', () => {
+				const body = Buffer.concat(chunks);
+				resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body.toString('utf8')) as Record<string, unknown> });
+			});
+		});
+		req.on('error', reject);
+		req.end(o.body);
+	});
+}
+
+describe('sandbox server', () => {
+	let graph: FakeGraphApi;
+	let sandbox: Sandbox;
+	let receiver: http.Server;
+	let port: number;
+	const deliveries: string[] = [];
+	const logged: string[] = [];
+
+	const own = () => `http://localhost:${port}`;
+	const sendJson = (body: unknown, headers: Record<string, string | undefined> = {}) =>
+		request(port, { method: 'POST', path: '/api/send', headers: { Origin: own(), 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+	beforeAll(async () => {
+		receiver = http.createServer((req, res) => {
+			const chunks: Buffer[] = [];
+			req.on('data', (c: Buffer) => chunks.push(c));
+			req.on('end', () => {
+				deliveries.push(Buffer.concat(chunks).toString('utf8'));
+				res.end('ok');
+			});
+		});
+		await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+		graph = await startFakeGraphApi(ACCOUNT);
+		graph.setWebhookTarget(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhook`);
+		sandbox = await startSandbox({
+			graph,
+			ai: { mode: 'offline', description: 'test' },
+			customer: CUSTOMER,
+			businessName: 'Test Business',
+			links: { editorUrl: 'http://localhost:1', formUrl: 'http://localhost:1/form' },
+			publicDir: join(repoRoot, 'sandbox', 'public'),
+			port: 0,
+			log: (line) => logged.push(line),
+		});
+		port = sandbox.port;
+	});
+
+	afterAll(async () => {
+		await sandbox?.close();
+		await graph?.close();
+		await new Promise((resolve) => receiver?.close(resolve));
+	});
+
+	beforeEach(() => {
+		deliveries.length = 0;
+		logged.length = 0;
+	});
+
+	it('serves its page and API to its own origin, with nosniff and no framing', async () => {
+		for (const path of ['/', '/app.js', '/app.css', '/api/info']) {
+			const res = await request(port, { path });
+			expect({ path, status: res.status }).toEqual({ path, status: 200 });
+			expect(res.headers['x-content-type-options']).toBe('nosniff');
+			expect(res.headers['x-frame-options']).toBe('DENY');
+		}
+		for (const host of [`127.0.0.1:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`]) {
+			expect((await request(port, { path: '/api/info', headers: { Host: host } })).status).toBe(200);
+		}
+		expect(logged).toEqual([]);
+	});
+
+	it('refuses a foreign Host on every request with 403 and one log line (DNS rebinding)', async () => {
+		const cases = [
+			{ method: 'GET', path: '/api/info', host: `attacker.example:${port}` },
+			{ method: 'GET', path: '/', host: 'localhost' }, // no port: not this server's origin
+			{ method: 'GET', path: '/api/events', host: `localhost:${port + 1}` },
+			{ method: 'POST', path: '/api/send', host: `rebind.attacker.example:${port}` },
+		];
+		for (const c of cases) {
+			const res = await request(port, {
+				method: c.method,
+				path: c.path,
+				headers: { Host: c.host, Origin: `http://${c.host}`, 'Content-Type': 'application/json' },
+				body: c.method === 'POST' ? JSON.stringify({ kind: 'text', text: 'hi' }) : undefined,
+			});
+			expect({ ...c, status: res.status }).toEqual({ ...c, status: 403 });
+			expect(res.headers['access-control-allow-origin']).toBeUndefined();
+		}
+		expect(logged).toHaveLength(cases.length);
+		expect(logged[0]).toMatch(/^sandbox: refused GET "\/api\/info": Host "attacker\.example:\d+" is not this sandbox/);
+		expect(deliveries).toEqual([]);
+	});
+
+	it('refuses a state-changing request without this sandbox as its Origin (403, one log line, nothing sent)', async () => {
+		const before = sandbox.events().length;
+		const origins = ['https://evil.example', 'null', `http://localhost:${port + 1}`, `https://localhost:${port}`, undefined];
+		for (const origin of origins) {
+			const res = await sendJson({ kind: 'text', text: 'delete my data' }, { Origin: origin });
+			expect({ origin, status: res.status }).toEqual({ origin, status: 403 });
+		}
+		expect(logged).toHaveLength(origins.length);
+		expect(logged[0]).toMatch(/^sandbox: refused POST "\/api\/send": Origin "https:\/\/evil\.example" is not this sandbox \(http:\/\/localhost:\d+\)$/);
+		expect(logged[4]).toMatch(/Origin \(none\)/);
+		expect(deliveries).toEqual([]);
+		expect(sandbox.events()).toHaveLength(before);
+	});
+
+	it('takes JSON only on its JSON endpoint: a form post or a text/plain "simple" request gets 415', async () => {
+		const before = sandbox.events().length;
+		const bodies: Array<[string | undefined, string]> = [
+			['application/x-www-form-urlencoded', 'kind=text&text=STOP'],
+			['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="kind"\r\n\r\ntext\r\n--x--\r\n'],
+			['text/plain', JSON.stringify({ kind: 'text', text: 'STOP' })],
+			['text/plain;charset=UTF-8', JSON.stringify({ kind: 'text', text: 'STOP' })],
+			[undefined, JSON.stringify({ kind: 'text', text: 'STOP' })],
+		];
+		for (const [type, body] of bodies) {
+			const res = await request(port, { method: 'POST', path: '/api/send', headers: { Origin: own(), 'Content-Type': type }, body });
+			expect({ type, status: res.status }).toEqual({ type, status: 415 });
+		}
+		expect(deliveries).toEqual([]);
+		expect(sandbox.events()).toHaveLength(before);
+		// other methods where there is no body to take
+		expect((await request(port, { method: 'PUT', path: '/api/send', headers: { Origin: own(), 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(405);
+		expect((await request(port, { method: 'POST', path: '/api/info', headers: { Origin: own(), 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(405);
+		expect((await request(port, { path: '/api/send' })).headers.allow).toBe('POST');
+		expect(logged).toEqual([]);
+	});
+
+	it('accepts what the page sends: same-origin JSON (any loopback name of this server) with a cryptographically random wamid', async () => {
+		const a = await sendJson({ kind: 'text', text: 'What are your opening hours?' }, { 'Content-Type': 'application/json; charset=utf-8' });
+		expect(a.status).toBe(200);
+		const b = await sendJson({ kind: 'text', text: 'Hello again' }, { Host: `127.0.0.1:${port}`, Origin: `http://127.0.0.1:${port}` });
+		expect(b.status).toBe(200);
+		const ids = [a.json().id, b.json().id] as string[];
+		for (const id of ids) expect(id).toMatch(/^wamid\.[A-Za-z0-9+/=]{40,}$/);
+		expect(new Set(ids).size).toBe(2);
+		expect(deliveries).toHaveLength(2);
+		expect(deliveries[0]).toContain('What are your opening hours?');
+		expect((await sendJson('just a string')).status).toBe(400);
+		expect((await sendJson({ kind: 'text', text: '' })).status).toBe(400);
+	});
+
+	it('serves uploaded files as nosniff attachments, whatever type they claim', async () => {
+		const html = '<html><script>alert(document.cookie)</script></html>';
+		const cases = [
+			{ kind: 'document', filename: 'invoice.html', mimeType: 'text/html', data: Buffer.from(html).toString('base64'), type: 'text/html' },
+			{ kind: 'document', filename: 'x.svg', mimeType: 'image/svg+xml\r\nX-Injected: 1', data: Buffer.from('<svg onload="alert(1)"/>').toString('base64'), type: 'application/octet-stream' },
+			{ kind: 'document', filename: 'résumé <1>.pdf', mimeType: 'application/pdf', data: Buffer.from('%PDF-1.4').toString('base64'), type: 'application/pdf' },
+			{ kind: 'image', mimeType: 'image/png', data: Buffer.from('89504e470d0a1a0a', 'hex').toString('base64'), type: 'image/png' },
+		];
+		for (const c of cases) {
+			const sent = await sendJson({ kind: c.kind, filename: c.filename, mimeType: c.mimeType, data: c.data });
+			expect(sent.status).toBe(200);
+			const event = sandbox.events().find((e) => e.type === 'customer' && e.id === sent.json().id);
+			const mediaId = (event as { mediaId?: string }).mediaId!;
+			for (const path of [`/media/${mediaId}`, `/media/${mediaId}?download`]) {
+				const res = await request(port, { path });
+				expect(res.status).toBe(200);
+				expect(res.headers['content-type']).toBe(c.type);
+				expect(res.headers['x-content-type-options']).toBe('nosniff');
+				expect(res.headers['content-disposition']).toMatch(/^attachment; filename="[\w.\- ]+"/);
+				expect(res.headers['content-security-policy']).toContain('sandbox');
+				expect(res.headers['x-injected']).toBeUndefined();
+				expect(res.body.toString('base64')).toBe(c.data);
+			}
+		}
+		const res = await request(port, { path: `/media/${(sandbox.events().filter((e) => e.type === 'customer').at(-2) as { mediaId: string }).mediaId}` });
+		expect(res.headers['content-disposition']).toBe(`attachment; filename="r_sum_ _1_.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%3C1%3E.pdf`);
+	});
+
+	it('ids come from a cryptographic source: no Math.random in the sandbox or the payload fakes', () => {
+		const files = [
+			...readdirSync(join(repoRoot, 'sandbox')).filter((f) => f.endsWith('.ts')).map((f) => join(repoRoot, 'sandbox', f)),
+			...readdirSync(join(repoRoot, 'sandbox', 'public')).filter((f) => f.endsWith('.js')).map((f) => join(repoRoot, 'sandbox', 'public', f)),
+			...['webhook-payloads.ts', 'graph-api.ts', 'openai.ts'].map((f) => join(repoRoot, 'devkit', 'fakes', f)),
+		];
+		for (const file of files) expect({ file, random: /Math\.random/.test(readFileSync(file, 'utf8')) }).toEqual({ file, random: false });
+		expect(readFileSync(join(repoRoot, 'devkit', 'fakes', 'webhook-payloads.ts'), 'utf8')).toMatch(/import \{[^}]*randomBytes[^}]*\} from 'node:crypto'/);
+	});
+});
+
+describe('secret files (devkit/n8n/secret-files)', () => {
+	let dir: string;
+	beforeEach(async () => {
+		dir = await mkdtemp(join(tmpdir(), 'whatsauto-secret-'));
+	});
+	afterEach(async () => {
+		await rm(dir, { recursive: true, force: true });
+	});
+
+	it('are written 0600, also over a wider existing file, and removed unless kept', async () => {
+		const fresh = join(dir, 'fresh.json');
+		const wide = join(dir, 'wide.json');
+		const kept = join(dir, 'kept.json');
+		await writeFile(wide, 'old', { mode: 0o644 });
+		await writeSecretFile(fresh, '{"password":"x"}');
+		await writeSecretFile(wide, '{"password":"y"}');
+		await writeSecretFile(kept, '{"password":"z"}');
+		for (const file of [fresh, wide, kept]) expect(statSync(file).mode & 0o777).toBe(0o600);
+		keepSecretFile(kept);
+		removePendingSecretFiles(); // what the process 'exit' hook does
+		expect([existsSync(fresh), existsSync(wide), existsSync(kept)]).toEqual([false, false, true]);
+
+		const existing = join(dir, 'existing.json');
+		await writeSecretFile(existing, '{}', { removeOnExit: false });
+		removePendingSecretFiles();
+		expect(existsSync(existing)).toBe(true);
+		markSecretFile(existing);
+		removePendingSecretFiles();
+		expect(existsSync(existing)).toBe(false);
+	});
+});

@@ -143,7 +143,10 @@ function checkInteractive(it: Params): void {
 		const buttons = Array.isArray(action?.buttons) ? (action.buttons as unknown[]) : [];
 		if (buttons.length < 1 || buttons.length > 3) throw invalid('Invalid buttons count. Min allowed buttons: 1, Max allowed buttons: 3');
 		const titles = new Set<string>();
-		for (const b of buttons) {
+		for (const [i, b] of buttons.entries()) {
+			// every button of a reply-button message is `{ "type": "reply", "reply": { id, title } }` (reference §3.2)
+			const buttonType = isObj(b) ? b.type : undefined;
+			if (buttonType !== 'reply') throw p100(`Param interactive['action']['buttons'][${i}]['type'] must be one of {REPLY} - got "${String(buttonType)}".`);
 			const reply = isObj(b) && isObj(b.reply) ? b.reply : {};
 			range(typeof reply.title === 'string' ? reply.title : undefined, 'Button title', 20);
 			range(typeof reply.id === 'string' ? reply.id : undefined, 'Button id', 256);

@@ -19,6 +19,7 @@ export const MIN_SECRET_LENGTH = 32;
 const HKDF_SALT = 'whatsauto/hkdf-salt/v1';
 const PSEUDONYM_INFO = 'whatsauto/pseudonym-key/v1';
 const CONTENT_INFO = 'whatsauto/content-key/v1';
+const AUDIT_INFO = 'whatsauto/audit-key/v1';
 
 const FORMAT_VERSION = 1;
 const IV_BYTES = 12;
@@ -30,16 +31,18 @@ export interface DerivedKeys {
 	pseudonymKey: Buffer;
 	/** AES-256-GCM key for content kept by reference. */
 	contentKey: Buffer;
+	/** HMAC-SHA256 key that chains the audit log of privacy requests (store/audit.ts). */
+	auditKey: Buffer;
 }
 
-/** Two independent 256-bit keys from the credential secret (HKDF-SHA256, distinct info labels). */
+/** Three independent 256-bit keys from the credential secret (HKDF-SHA256, distinct info labels). */
 export function deriveKeys(secret: string): DerivedKeys {
 	if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
 		throw new Error(`WhatsAuto: the secret key must be at least ${MIN_SECRET_LENGTH} characters`);
 	}
 	const ikm = Buffer.from(secret, 'utf8');
 	const derive = (info: string) => Buffer.from(hkdfSync('sha256', ikm, HKDF_SALT, info, 32));
-	return { pseudonymKey: derive(PSEUDONYM_INFO), contentKey: derive(CONTENT_INFO) };
+	return { pseudonymKey: derive(PSEUDONYM_INFO), contentKey: derive(CONTENT_INFO), auditKey: derive(AUDIT_INFO) };
 }
 
 /**

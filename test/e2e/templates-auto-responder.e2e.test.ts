@@ -391,7 +391,7 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			expect(JSON.parse(String(request.value))).toMatchObject({ type: 'object', channel: 'whatsapp', state: 'completed' });
 		});
 
-		it('"delete my data": a receipt with the request id, and the store forgets the person', async () => {
+		it('"delete my data": asked once with reply buttons; on "Delete all my data" a receipt with the request id, and the store forgets the person', async () => {
 			const wa = customer();
 			const m = marker('BEFOREDELETE');
 			await deliver(msg.text(wa, `Do you have gift cards? ${m}`));
@@ -399,7 +399,16 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			expect(env.store('SELECT key FROM records WHERE contact_key = ?', subjectOf(wa)).length).toBeGreaterThan(0);
 
 			await deliver(msg.text(wa, 'delete my data'));
-			const [, receipt] = await waitForSent(wa, 2);
+			const [, question] = await waitForSent(wa, 2);
+			expect(question.type).toBe('interactive');
+			const [confirm] = (question.body as { interactive: { action: { buttons: Array<{ reply: { id: string; title: string } }> } } }).interactive.action.buttons.map((b) => b.reply);
+			expect(confirm).toEqual({ id: expect.stringMatching(/^whatsauto:erase:confirm:PR-\d{8}-[A-Z2-9]{6}$/), title: 'Delete all my data' });
+			// nothing is erased before the tap
+			await env.waitForEnded(WF, 0);
+			expect(env.store('SELECT key FROM records WHERE contact_key = ?', subjectOf(wa)).length).toBeGreaterThan(0);
+
+			await deliver(msg.buttonReply(wa, confirm, { context: { from: ACCOUNT.displayPhoneNumber, id: question.id } }));
+			const [, , receipt] = await waitForSent(wa, 3);
 			expect(textOf(receipt)).toMatch(/^Your erasure request PR-\d{8}-[A-Z2-9]{6} is complete: we've deleted your personal data\./);
 			const id = REQUEST_ID.exec(textOf(receipt))![0];
 			await waitUntil('the erasure to complete', () => {
@@ -448,7 +457,14 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 		it('a command in Bengali gets its confirmation in Bengali', async () => {
 			const wa = customer();
 			await deliver(msg.text(wa, 'আমার তথ্য মুছে ফেলুন'));
-			const [confirmation] = await waitForSent(wa);
+			// the question and its buttons in Bengali too
+			const [question] = await waitForSent(wa);
+			const { interactive } = question.body as { interactive: { body: { text: string }; action: { buttons: Array<{ reply: { id: string; title: string } }> } } };
+			expect(interactive.body.text).toMatch(/^আপনার সম্পর্কে আমাদের কাছে থাকা সব ব্যক্তিগত তথ্য কি আমরা মুছে ফেলব/);
+			const [confirm, cancel] = interactive.action.buttons.map((b) => b.reply);
+			expect([confirm.title, cancel.title]).toEqual(['আমার সব তথ্য মুছুন', 'বাতিল']);
+			await deliver(msg.buttonReply(wa, confirm, { context: { from: ACCOUNT.displayPhoneNumber, id: question.id } }));
+			const [, confirmation] = await waitForSent(wa, 2);
 			expect(textOf(confirmation)).toMatch(/^আপনার তথ্য মুছে ফেলার অনুরোধ PR-\d{8}-[A-Z2-9]{6} সম্পন্ন হয়েছে/);
 			expect(env.ai.chatRequests.some((r) => JSON.stringify(r.body).includes('মুছে'))).toBe(false);
 		});

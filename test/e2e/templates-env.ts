@@ -4,10 +4,10 @@
  * pointing at the fake Graph API and the fake OpenAI, plus the probes the tests need (n8n's executions including
  * soft-deleted ones, the WhatsAuto store, scans for leaked content).
  *
- * Credentials: the templates name their credentials and carry no ids. n8n 2.41.1's `import:workflow` does not
+ * Credentials: the templates name their credentials and carry no credential ids. n8n 2.41.1's `import:workflow` does not
  * resolve such a reference by name: `{ "name": "…" }` (no id) reaches `replaceInvalidCredentials`, whose
  * `findOneBy({ id: undefined, type })` matches the FIRST credential of that type, whatever its name. So the
- * tests bind the ids before importing (bindCredentials, on a copy; the template files stay id-free), and import
+ * tests bind the ids before importing (bindCredentials, on a copy; the template files keep name-only references), and import
  * decoy credentials of the same types first, so that a template bound by n8n's fallback would use a decoy and
  * fail.
  */
@@ -41,7 +41,7 @@ export const TEMPLATE_FILES = {
 } as const;
 export type TemplateName = keyof typeof TEMPLATE_FILES;
 
-/** Workflow ids given to the imported templates (the files carry none). */
+/** Workflow ids given to the imported templates here (instead of the files' own; templates-import.e2e.test.ts imports the files as they are). */
 export const WORKFLOW_IDS: Record<TemplateName, string> = {
 	autoResponder: 'tplWhatsAutoAuto',
 	webForm: 'tplWhatsAutoForm',
@@ -234,8 +234,8 @@ function defaultResponder(req: ChatRequestRecord): string {
 export interface StartOptions {
 	/** Templates to publish; all three are imported. Default: all. */
 	activate?: TemplateName[];
-	/** More workflows to import (credentials bound like the templates'), not published. */
-	extra?: Array<{ id: string; workflow: Template }>;
+	/** More workflows to import (credentials bound like the templates'), published only with `activate`. */
+	extra?: Array<{ id: string; workflow: Template; activate?: boolean }>;
 	env?: Record<string, string>;
 }
 
@@ -265,7 +265,7 @@ export async function startTemplatesEnv(options: StartOptions = {}): Promise<Tem
 				...names.map((name) => ({ ...bindCredentials(templates[name], credentials), id: WORKFLOW_IDS[name] })),
 				...(options.extra ?? []).map(({ id, workflow }) => ({ ...bindCredentials(workflow, credentials), id })),
 			],
-			activate: activate.map((name) => WORKFLOW_IDS[name]),
+			activate: [...activate.map((name) => WORKFLOW_IDS[name]), ...(options.extra ?? []).filter((extra) => extra.activate).map((extra) => extra.id)],
 			activation: 'cli',
 			env: {
 				// n8n's own defaults (the harness turns pruning off): executions whose data is not saved are

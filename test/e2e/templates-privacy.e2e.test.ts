@@ -179,9 +179,20 @@ describe('template privacy: no message content in n8n, only encrypted and short-
 		const [, , , , exportDocument] = await waitForSent(carol, 6);
 		const mediaId = (exportDocument.body.document as { id: string }).id;
 		expect(JSON.parse(env.graph.getMedia(mediaId)!.bytes.toString('utf8'))).toMatchObject({ profile: { name: m.name } });
+		// "delete my data" asks first, with two reply buttons; Carol taps "Delete all my data" (an interactive
+		// button_reply quoting the question, as WhatsApp sends it)
 		await deliver(msg.text(carol, 'delete my data'));
-		await waitForSent(carol, 7);
-		expect(textOf(sentTo(carol)[6])).toMatch(/^Your erasure request PR-/);
+		const [question] = (await waitForSent(carol, 7)).slice(6);
+		expect(question.type).toBe('interactive');
+		const { interactive } = question.body as { interactive: { type: string; action: { buttons: Array<{ reply: { id: string; title: string } }> } } };
+		expect(interactive.type).toBe('button');
+		const [confirm, cancel] = interactive.action.buttons.map((b) => b.reply);
+		expect([confirm.title, cancel.title]).toEqual(['Delete all my data', 'Cancel']);
+		expect(confirm.id).toMatch(/^whatsauto:erase:confirm:PR-\d{8}-[A-Z2-9]{6}$/);
+		await deliver(msg.buttonReply(carol, confirm, { context: { from: ACCOUNT.displayPhoneNumber, id: question.id } }));
+		await waitForSent(carol, 8);
+		expect(textOf(sentTo(carol)[7])).toMatch(/^Your erasure request PR-/);
+		expect(textOf(sentTo(carol)[7])).toContain(confirm.id.slice('whatsauto:erase:confirm:'.length));
 
 		// Meta's own "stop marketing" inside WhatsApp arrives as a user_preferences event: an objection, no message
 		const before = env.lastExecutionId();

@@ -25,6 +25,25 @@ jest.setTimeout(300_000);
 
 const WF = WORKFLOW_IDS.webForm;
 const MANUAL_MONITOR_ID = 'tplWhatsAutoDeaM';
+const QUICK_TIMEOUT_ID = 'tplWhatsAutoFoTO';
+const QUICK_TIMEOUT_FORM = '5e1a7c3b-2d4f-4a6b-8c9d-0e1f2a3b4c5d';
+
+/**
+ * The web form as it is, but with its code page waiting 3 seconds instead of the code's 10 minutes: the time-out
+ * branch as the template wires it, in a test's time. Own form paths (webhook ids), so both can be published.
+ */
+function quickTimeoutForm(): Template {
+	const workflow = loadTemplate('webForm');
+	for (const node of workflow.nodes) {
+		if (node.type === 'n8n-nodes-base.formTrigger') node.webhookId = QUICK_TIMEOUT_FORM;
+		else if (node.webhookId) node.webhookId = `${node.webhookId.slice(0, -12)}${'0'.repeat(11)}1`;
+		if (node.name === 'Enter Code') {
+			expect(node.parameters).toMatchObject({ limitWaitTime: true, resumeAmount: 10, resumeUnit: 'minutes' });
+			node.parameters.resumeAmount = 0.05;
+		}
+	}
+	return { ...workflow, name: `${workflow.name} (3-second code page)` };
+}
 
 /**
  * The deadline monitor as it is, but started by hand: `n8n execute` runs only workflows that start with a Manual
@@ -51,7 +70,13 @@ describe('template: privacy requests from a web form, in real n8n', () => {
 	let env: TemplatesEnv;
 
 	beforeAll(async () => {
-		env = await startTemplatesEnv({ activate: ['webForm', 'deadlineMonitor'], extra: [{ id: MANUAL_MONITOR_ID, workflow: manualMonitor() }] });
+		env = await startTemplatesEnv({
+			activate: ['webForm', 'deadlineMonitor'],
+			extra: [
+				{ id: MANUAL_MONITOR_ID, workflow: manualMonitor() },
+				{ id: QUICK_TIMEOUT_ID, workflow: quickTimeoutForm(), activate: true },
+			],
+		});
 	}, 600_000);
 
 	afterAll(async () => {
@@ -166,8 +191,58 @@ describe('template: privacy requests from a web form, in real n8n', () => {
 		expect(env.store('SELECT key FROM records WHERE scope = ? AND key = ?', 'suppression', pseudonymise(keys.pseudonymKey, wa))).toEqual([]);
 	});
 
+	it('limits codes per number: the fourth request within the hour gets the "try later" page and no code', async () => {
+		const wa = customer();
+		for (let i = 0; i < 3; i++) {
+			const { waitingUrl, code } = await ask(wa, 'object');
+			expect(visibleText((await submitCode(waitingUrl, code)).html)).toContain('Done');
+			await finish(waitingUrl);
+		}
+		const before = sentTo(wa).length;
+		const posted = await postForm(env.formUrl, [typed(wa), 'delete', '']);
+		expect(posted.status).toBe(200);
+		const { formWaitingUrl } = JSON.parse(posted.text) as { formWaitingUrl: string };
+		expect(await waitForFormStatus(formWaitingUrl)).toBe('form-waiting');
+		const page = await getPage(formWaitingUrl);
+		expect(visibleText(page.html)).toContain('Please try again later');
+		expect(page.html).not.toContain('Check your WhatsApp');
+		expect(page.fields).toEqual([]);
+		await finish(formWaitingUrl);
+		// no code, no request: the same page for any number
+		expect(sentTo(wa)).toHaveLength(before);
+		const subject = pseudonymise(keys.pseudonymKey, wa);
+		const requests = env.store('SELECT value FROM records WHERE scope = ? AND contact_key = ?', 'privacy-request', subject).map((r) => JSON.parse(String(r.value)) as Json);
+		expect(requests.map((r) => r.type)).toEqual(['object', 'object', 'object']);
+	});
+
+	it('closes an abandoned code page after the code lifetime: the request denied, no execution left waiting with the number', async () => {
+		const wa = customer();
+		env.graph.setLastInbound(wa, Date.now() - 60_000);
+		const formUrl = `${env.n8n.baseUrl}/form/${QUICK_TIMEOUT_FORM}`;
+		const posted = await postForm(formUrl, [typed(wa), 'delete', '']);
+		expect(posted.status).toBe(200);
+		const { formWaitingUrl } = JSON.parse(posted.text) as { formWaitingUrl: string };
+		expect(await waitForFormStatus(formWaitingUrl)).toBe('form-waiting');
+		await waitForSent(wa, 1);
+		const executionId = Number(/\/form-waiting\/(\d+)/.exec(formWaitingUrl)![1]);
+		// nobody types the code; n8n looks for waiting executions whose time is up once a minute
+		await waitUntil(`abandoned execution ${executionId} to end`, () => env.executionRows(QUICK_TIMEOUT_ID).find((r) => r.id === executionId && r.ended), 150_000);
+		const subject = pseudonymise(keys.pseudonymKey, wa);
+		const [row] = env.store('SELECT key, value FROM records WHERE scope = ? AND contact_key = ?', 'privacy-request', subject);
+		expect(JSON.parse(String(row.value))).toMatchObject({
+			type: 'delete',
+			channel: 'form',
+			state: 'denied',
+			reason: 'Identity could not be verified: No verification code was entered in time.',
+		});
+		expect(env.store('SELECT key FROM records WHERE scope = ? AND key = ?', 'privacy-verification', String(row.key))).toEqual([]);
+		expect(await waitForFormStatus(formWaitingUrl)).not.toBe('form-waiting');
+		// nothing but the code was sent: no confirmation, no erasure
+		expect(sentTo(wa)).toHaveLength(1);
+	});
+
 	it('every form execution has ended, and n8n kept none of them (the template saves no execution data)', async () => {
-		const rows = await env.waitForEnded(WF, 3);
+		const rows = await env.waitForEnded(WF, 7);
 		expect(rows.every((r) => r.deletedAt !== null)).toBe(true);
 	});
 

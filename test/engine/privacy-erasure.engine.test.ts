@@ -2,10 +2,13 @@
  * Erasure on both store backends, through n8n-core's engine: a person talks to the Auto-Reply node, corrects
  * their name, sends STOP, asks for their data, starts a web-form request, then writes "delete my data".
  * Afterwards a scan of every column of every table of the store (tables and columns read from the database's
- * own schema) finds neither their phone number nor its pseudonym — except in the audit log and the
- * suppression entry that keeps their STOP working. Get Status still answers, from the record or the audit
- * log; the audit chain verifies, and detects tampering.
+ * own schema) finds neither their phone number nor its pseudonym — except in the suppression entry that
+ * keeps their STOP working: the audit log keeps every entry, unlinked from them. Get Status still answers,
+ * from the record or the audit log; the audit chain verifies, and detects tampering, also by a database writer
+ * who re-hashes what they changed (the chain is keyed with the store secret).
  */
+import { createHash } from 'node:crypto';
+
 import { auditPaths, codeIn, EXECUTE_NODE, itemsOf, MODEL_ANSWER, startPrivacyRig, type PrivacyRig, type StoreHandle } from './privacy-harness';
 
 import { DatabaseSync } from 'node:sqlite';
@@ -16,7 +19,7 @@ import { keepByReference } from '../../nodes/shared/store/contentByReference';
 import { privacyMessage } from '../../nodes/shared/privacy/messages';
 import { quoteIdent } from '../../nodes/shared/store/postgres';
 import type { WhatsAutoStore } from '../../nodes/shared/store';
-import { envelope, msg, userPreferencesChange } from '../../devkit/fakes/webhook-payloads';
+import { envelope, msg, userPreferencesChange, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
 import { PG_START_TIMEOUT_MS, startPostgres, type PostgresServer } from './privacy-postgres';
 import { ACCOUNT, REPLY_NODE, sentTexts, STORE_SECRET, WA } from './reply-harness';
 
@@ -124,6 +127,41 @@ async function scan(scanner: Scanner, needles: string[]): Promise<Hit[]> {
 	return hits;
 }
 
+/** The person's tap on "Delete all my data" in the message the erasure request sent (an interactive button_reply quoting it). */
+function confirmButtonOf(request: IDataObject): WebhookMessage {
+	const prompt = rig.graph.sent.find((sent) => sent.id === request.confirmationMessageId)!;
+	const [confirm] = (prompt.body.interactive as { action: { buttons: Array<{ reply: { id: string; title: string } }> } }).action.buttons;
+	expect(confirm.reply.id).toBe(`whatsauto:erase:confirm:${String(request.id)}`);
+	return msg.buttonReply(WA, confirm.reply, { context: { from: ACCOUNT.displayPhoneNumber, id: prompt.id } });
+}
+
+function sortedJson(value: unknown): string {
+	if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+	if (value !== null && typeof value === 'object') {
+		const object = value as Record<string, unknown>;
+		return `{${Object.keys(object).sort().map((key) => `${JSON.stringify(key)}:${sortedJson(object[key])}`).join(',')}}`;
+	}
+	return JSON.stringify(value);
+}
+
+/** The audit hash as documented before it was keyed (SHA-256 over a JSON array), over a raw `audit_log` row. */
+function sha256Hash(prevHash: string, row: Record<string, unknown>): string {
+	const canonical = JSON.stringify([
+		'whatsauto.audit.v1',
+		prevHash,
+		Number(row.seq),
+		Number(row.at),
+		row.request_id,
+		row.subject ?? '',
+		row.actor,
+		row.action,
+		row.from_state,
+		row.to_state,
+		sortedJson(JSON.parse(String(row.detail))),
+	]);
+	return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}
+
 const where = (hit: Hit) => `${hit.table}.${hit.column}${hit.table === 'records' ? ` (${String(hit.row.scope)})` : ''}`;
 
 // ---------------------------------------------------------------- the run, on each backend
@@ -136,12 +174,14 @@ describe.each<[Backend]>([['sqlite'], ['postgres']])('erasure on %s', (backend) 
 	let scanner: Scanner;
 	let pseudonym: string;
 	let otherPseudonym: string;
+	let auditKey: Buffer;
 	const ids: Record<string, string> = {};
 
 	/** One customer message through Trigger (content by reference) → Detect → Execute | Auto-Reply. */
-	const say = async (text: string, from = WA) => {
-		SAID.push(text);
-		const payload = rig.base.envelopeFor([msg.text(from, text)]);
+	const say = async (text: string, from = WA) => await deliver(msg.text(from, text), text);
+	const deliver = async (message: WebhookMessage, said?: string) => {
+		if (said) SAID.push(said);
+		const payload = rig.base.envelopeFor([message]);
 		rig.graph.noteInbound(payload);
 		const flow = await rig.runFlow(payload, { store, trigger: { options: { contentByReference: true } } });
 		expect(flow.error).toBeUndefined();
@@ -159,6 +199,7 @@ describe.each<[Backend]>([['sqlite'], ['postgres']])('erasure on %s', (backend) 
 		expect(raw.backend).toBe(backend);
 		pseudonym = rig.keysOf(store).pseudonymise(WA);
 		otherPseudonym = rig.keysOf(store).pseudonymise(OTHER);
+		auditKey = rig.keysOf(store).auditKey;
 	});
 
 	afterAll(async () => {
@@ -198,13 +239,16 @@ describe.each<[Backend]>([['sqlite'], ['postgres']])('erasure on %s', (backend) 
 		// the scanner sees the pseudonym wherever the store keeps the person's rows
 		const before = await scan(scanner, [pseudonym]);
 		const places = new Set(before.map(where));
-		for (const place of ['content.contact_key', 'records.contact_key (reply)', 'records.contact_key (sent)', 'records.contact_key (profile)', 'records.contact_key (privacy-request)', 'records.key (suppression)', 'audit_log.subject']) {
+		for (const place of ['content.contact_key', 'records.contact_key (reply)', 'records.contact_key (sent)', 'records.contact_key (profile)', 'records.contact_key (privacy-request)', 'records.key (suppression)', 'audit_subjects.contact_key']) {
 			expect({ place, found: places.has(place) }).toEqual({ place, found: true });
 		}
 	});
 
-	it('erases on "delete my data": nothing of the number or its pseudonym is left but the audit log and the suppression entry', async () => {
-		const erasure = await say('delete my data');
+	it('erases on "delete my data" once confirmed: nothing of the number or its pseudonym is left but the suppression entry, audit log included', async () => {
+		// "delete my data" asks first; the person taps "Delete all my data"
+		const asked = await say('delete my data');
+		expect(asked.output(EXECUTE_NODE)[0].json).toMatchObject({ type: 'delete', state: 'awaiting_confirmation' });
+		const erasure = await deliver(confirmButtonOf(asked.output(EXECUTE_NODE)[0].json));
 		const request = erasure.output(EXECUTE_NODE)[0].json;
 		ids.delete = String(request.id);
 		// the STOP is kept, and said so: partially completed, in the person's language
@@ -219,15 +263,13 @@ describe.each<[Backend]>([['sqlite'], ['postgres']])('erasure on %s', (backend) 
 		);
 
 		const hits = await scan(scanner, [WA, pseudonym]);
-		const unexpected = hits.filter((hit) => {
-			if (hit.table === 'audit_log') return false;
-			return !(hit.table === 'records' && hit.column === 'key' && hit.row.scope === 'suppression' && hit.row.key === pseudonym);
-		});
+		const unexpected = hits.filter((hit) => !(hit.table === 'records' && hit.column === 'key' && hit.row.scope === 'suppression' && hit.row.key === pseudonym));
 		expect(unexpected.map((hit) => `${where(hit)}: ${JSON.stringify(hit.row).slice(0, 200)}`)).toEqual([]);
-		// the suppression entry is there (and holds no number), the audit log still accounts for everything
+		// the suppression entry is there (and holds no number); the audit log still accounts for everything, unlinked
 		expect(hits.some((hit) => hit.table === 'records' && hit.row.scope === 'suppression')).toBe(true);
-		expect(hits.some((hit) => hit.table === 'audit_log')).toBe(true);
-		expect(hits.filter((hit) => hit.table !== 'audit_log').every((hit) => !String(hit.row[hit.column]).includes(WA))).toBe(true);
+		expect(hits.every((hit) => !String(hit.row[hit.column]).includes(WA))).toBe(true);
+		expect(await raw.listAudit({ subject: pseudonym })).toEqual([]);
+		expect((await raw.listAudit({ limit: 10_000 })).filter((entry) => entry.requestId === ids.access).length).toBeGreaterThan(2);
 
 		// nothing of what the person wrote or the corrected name remains readable anywhere, audit log included
 		expect((await scan(scanner, [NAME, ...CHAT])).map(where)).toEqual([]);
@@ -258,7 +300,7 @@ describe.each<[Backend]>([['sqlite'], ['postgres']])('erasure on %s', (backend) 
 		expect(status.error).toBeUndefined();
 		const trail = await raw.listAudit({ requestId: ids.delete });
 		expect(status.out[0]).toEqual({ id: ids.delete, state: 'partially_completed', fromAuditLog: true, auditEntries: trail.length });
-		expect(trail.map((entry) => entry.action)).toEqual(['received', 'transition', 'transition', 'confirmed']);
+		expect(trail.map((entry) => entry.action)).toEqual(['received', 'transition', 'confirmation_requested', 'transition', 'transition', 'confirmed']);
 
 		const unknown = await rig.runPrivacy(itemsOf({ requestId: 'PR-20260101-AAAAAA' }), { operation: 'getStatus' }, { store });
 		expect(unknown.error?.message).toBe('No privacy request PR-20260101-AAAAAA.');
@@ -274,20 +316,22 @@ describe.each<[Backend]>([['sqlite'], ['postgres']])('erasure on %s', (backend) 
 
 	it('has an audit log whose chain verifies and whose every request walked the state machine, pseudonyms only', async () => {
 		const entries = await raw.listAudit({ limit: 10_000 });
-		expect(await raw.verifyAuditChain()).toEqual({ ok: true, entries: entries.length });
+		expect(await raw.verifyAuditChain(auditKey)).toEqual({ ok: true, entries: entries.length });
 		const paths = auditPaths(entries);
-		expect(paths.get(ids.delete)).toEqual(['received', 'in_progress', 'partially_completed']);
+		expect(paths.get(ids.delete)).toEqual(['received', 'awaiting_confirmation', 'in_progress', 'partially_completed']);
 		expect(paths.get(ids.access)).toEqual(['received', 'in_progress', 'completed']);
 		// a request still waiting for its code cannot be verified once the number is erased: denied, with the reason
 		expect(paths.get(ids.form)).toEqual(['received', 'awaiting_identity', 'denied']);
 		for (const entry of entries) {
-			expect([pseudonym, otherPseudonym, '']).toContain(entry.subject);
+			// unlinked: the erased person's pseudonym is on no entry, the other person's still is on theirs
+			expect([otherPseudonym, '']).toContain(entry.subject);
 			const text = JSON.stringify(entry);
 			for (const needle of [WA, OTHER, NAME, MODEL_ANSWER, ...CHAT]) expect({ seq: entry.seq, leaked: text.includes(needle) ? needle : '' }).toEqual({ seq: entry.seq, leaked: '' });
 		}
 		// who, what, when: the erasure names its actor and its outcome per store
 		const done = entries.find((entry) => entry.requestId === ids.delete && entry.toState === 'partially_completed')!;
-		expect(done).toMatchObject({ actor: 'whatsapp', action: 'transition', fromState: 'in_progress', subject: pseudonym });
+		expect(done).toMatchObject({ actor: 'whatsapp', action: 'transition', fromState: 'in_progress', subject: '' });
+		expect(entries.some((entry) => entry.subject === otherPseudonym)).toBe(true);
 		expect(done.detail).toMatchObject({ results: [{ store: 'content and records', outcome: 'done' }, { store: 'suppression list', outcome: 'kept' }] });
 		expect(done.at).toBeInstanceOf(Date);
 	});
@@ -299,15 +343,32 @@ describe.each<[Backend]>([['sqlite'], ['postgres']])('erasure on %s', (backend) 
 
 		// someone rewrites the outcome to hide what was kept
 		expect(await scanner.exec('UPDATE audit_log SET to_state = ? WHERE seq = ?', 'completed', victim.seq)).toBe(1);
-		expect(await raw.verifyAuditChain()).toMatchObject({ ok: false, brokenAtSeq: victim.seq, reason: expect.stringContaining('altered') });
-		expect(await scanner.exec('UPDATE audit_log SET to_state = ? WHERE seq = ?', String(original.to_state), victim.seq)).toBe(1);
-		expect(await raw.verifyAuditChain()).toEqual({ ok: true, entries: entries.length });
+		expect(await raw.verifyAuditChain(auditKey)).toMatchObject({ ok: false, brokenAtSeq: victim.seq, reason: expect.stringContaining('altered') });
+
+		// … and re-hashes it with SHA-256, with every entry after it and the head, as one without the store secret would
+		const rows = (await scanner.rows('audit_log')).sort((a, b) => Number(a.seq) - Number(b.seq));
+		let prevHash = String(original.prev_hash);
+		for (const row of rows.filter((r) => Number(r.seq) >= victim.seq)) {
+			const hash = sha256Hash(prevHash, row);
+			expect(await scanner.exec('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?', prevHash, hash, Number(row.seq))).toBe(1);
+			prevHash = hash;
+		}
+		expect(await scanner.exec('UPDATE audit_head SET hash = ? WHERE id = 1', prevHash)).toBe(1);
+		expect(await raw.verifyAuditChain(auditKey)).toMatchObject({ ok: false, brokenAtSeq: victim.seq, reason: expect.stringContaining('altered') });
+
+		// put back as it was, it verifies again
+		for (const row of rows.filter((r) => Number(r.seq) >= victim.seq)) {
+			const toState = Number(row.seq) === victim.seq ? String(original.to_state) : String(row.to_state);
+			expect(await scanner.exec('UPDATE audit_log SET to_state = ?, prev_hash = ?, hash = ? WHERE seq = ?', toState, String(row.prev_hash), String(row.hash), Number(row.seq))).toBe(1);
+		}
+		expect(await scanner.exec('UPDATE audit_head SET hash = ? WHERE id = 1', String(rows.at(-1)!.hash))).toBe(1);
+		expect(await raw.verifyAuditChain(auditKey)).toEqual({ ok: true, entries: entries.length });
 
 		// someone removes the record that a request was received
 		const received = entries.find((entry) => entry.requestId === ids.access && entry.action === 'received')!;
 		expect(await scanner.exec('DELETE FROM audit_log WHERE seq = ?', received.seq)).toBe(1);
 		const next = entries[entries.indexOf(received) + 1];
-		expect(await raw.verifyAuditChain()).toMatchObject({ ok: false, brokenAtSeq: next.seq });
+		expect(await raw.verifyAuditChain(auditKey)).toMatchObject({ ok: false, brokenAtSeq: next.seq });
 	});
 
 	it('leaves nothing the person wrote in a log line or an error message', () => {
@@ -331,7 +392,10 @@ describe('erasure after Meta marketing preferences', () => {
 		expect(stop.output(EXECUTE_NODE)[0].json).toMatchObject({ type: 'object', scope: 'marketing', state: 'completed' });
 		const payload = rig.base.envelopeFor([msg.text(WA, 'delete my data')]);
 		rig.graph.noteInbound(payload);
-		const erasure = await rig.runFlow(payload, { store });
+		const asked = await rig.runFlow(payload, { store });
+		const confirmation = rig.base.envelopeFor([confirmButtonOf(asked.output(EXECUTE_NODE)[0].json)]);
+		rig.graph.noteInbound(confirmation);
+		const erasure = await rig.runFlow(confirmation, { store });
 		expect(erasure.output(EXECUTE_NODE)[0].json).toMatchObject({ type: 'delete', state: 'partially_completed' });
 		expect(raw.backend).toBe('sqlite');
 

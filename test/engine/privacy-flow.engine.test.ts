@@ -12,7 +12,7 @@ import { DETECT_NODE, EXECUTE_NODE, itemsOf, MODEL_ANSWER, startPrivacyRig, type
 
 import { NodeConnectionTypes, type IDataObject, type INodeExecutionData } from 'n8n-workflow';
 
-import { privacyMessage, type Language, type MessageKey } from '../../nodes/shared/privacy/messages';
+import { ERASE_BUTTONS, privacyMessage, type Language, type MessageKey } from '../../nodes/shared/privacy/messages';
 import { envelope, msg, userPreferencesChange, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
 import { ACCOUNT, REPLY_NODE, sentTexts, WA } from './reply-harness';
 
@@ -116,7 +116,8 @@ describe('Detect', () => {
 		expect(detected[0].json).toMatchObject({ contentRef: expect.any(String), privacy: { type: 'delete', language: 'en' } });
 		expect(detected[0].json).not.toHaveProperty('text');
 		expect(flow.output(DETECT_NODE, 1)).toHaveLength(1);
-		expect(flow.output(EXECUTE_NODE)[0].json).toMatchObject({ type: 'delete', state: 'completed' });
+		// an erasure over WhatsApp waits for the person's "Delete all my data" button (privacy-hardening.engine.test.ts)
+		expect(flow.output(EXECUTE_NODE)[0].json).toMatchObject({ type: 'delete', state: 'awaiting_confirmation' });
 		expect(flow.output(REPLY_NODE)[0].json).toMatchObject({ to: OTHER, status: 'replied' });
 		expect(JSON.stringify(flow.run.data)).not.toContain('erase all my personal data');
 		expect(JSON.stringify(flow.run.data)).not.toContain('price of the fern');
@@ -288,7 +289,17 @@ describe('confirmations in the language of the command', () => {
 
 	it.each(CASES)('$lang: "$text" is confirmed with the $lang $key text', async ({ lang, text, key, contact }) => {
 		const store = freshStore();
-		const flow = await say(store, text, contact);
+		let flow = await say(store, text, contact);
+		if (key === 'delete_done') {
+			// an erasure asks first, with reply buttons in the same language; the person taps "Delete all my data"
+			expect(flow.output(EXECUTE_NODE)[0].json).toMatchObject({ language: lang, state: 'awaiting_confirmation' });
+			const [prompt] = rig.graph.sent;
+			const interactive = prompt.body.interactive as { action: { buttons: Array<{ reply: { id: string; title: string } }> } };
+			const confirm = interactive.action.buttons[0].reply;
+			expect(confirm.title).toBe(ERASE_BUTTONS[lang].confirm);
+			rig.base.resetFakes();
+			flow = await deliver(store, [msg.buttonReply(contact, confirm, { context: { from: ACCOUNT.displayPhoneNumber, id: prompt.id } })]);
+		}
 		const request = flow.output(EXECUTE_NODE)[0].json;
 		expect(request).toMatchObject({ language: lang, state: 'completed' });
 		const expected = privacyMessage(key, lang, { requestId: String(request.id), fields: key === 'correct_done' ? 'name' : '' });

@@ -52,10 +52,13 @@ const execute = async (store: StoreHandle, parameters: INodeParameters, item: ID
 	return result.out[0];
 };
 
+/** These tests are about codes, not about how many a number gets (privacy-hardening.engine.test.ts): no code limits. */
+const NO_CODE_LIMITS = { limits: { codesPerNumberPerHour: 0, codesPerNumberPerDay: 0 } };
+
 /** A web-form request: the code it sent (read from the fake Graph API) and the node's output. */
 async function formRequest(store: StoreHandle, parameters: INodeParameters = {}, contact = WA) {
 	const before = rig.graph.sent.length;
-	const out = await execute(store, { requestType: 'delete', channel: 'form', ...parameters }, { phone: `+${contact}` });
+	const out = await execute(store, { requestType: 'delete', channel: 'form', ...NO_CODE_LIMITS, ...parameters }, { phone: `+${contact}` });
 	const sent = rig.graph.sent.slice(before);
 	expect(sent).toHaveLength(1);
 	const text = sent[0].type === 'text' ? String((sent[0].body.text as IDataObject).body) : '';
@@ -245,12 +248,15 @@ describe('Execute: correction, deadlines and failures', () => {
 		const raw = await rig.storeOf(store);
 		const erase = jest.spyOn(raw, 'eraseContact').mockRejectedValue(new Error('disk I/O error at /var/lib/whatsauto'));
 		try {
-			const out = await execute(store, { requestType: 'delete', language: 'pt' });
-			expect(out).toMatchObject({ type: 'delete', state: 'failed', reason: 'Internal error: Error' });
+			// an erasure over WhatsApp runs once the person taps "Delete all my data"
+			const asked = await execute(store, { requestType: 'delete', language: 'pt' });
+			expect(asked).toMatchObject({ type: 'delete', state: 'awaiting_confirmation' });
+			const out = await execute(store, {}, { waId: WA, privacy: { type: 'delete', confirmation: 'confirm', requestId: String(asked.id) } });
+			expect(out).toMatchObject({ id: asked.id, type: 'delete', state: 'failed', reason: 'Internal error: Error' });
 			expect(JSON.stringify(out)).not.toContain('/var/lib');
 			expect(sentTexts(rig.graph)).toEqual([privacyMessage('failed', 'pt', { requestId: String(out.id), business: OPERATOR.controllerName })]);
 			const paths = auditPaths(await raw.listAudit({ requestId: String(out.id) }));
-			expect(paths.get(String(out.id))).toEqual(['received', 'in_progress', 'failed']);
+			expect(paths.get(String(out.id))).toEqual(['received', 'awaiting_confirmation', 'in_progress', 'failed']);
 		} finally {
 			erase.mockRestore();
 		}
@@ -277,7 +283,7 @@ describe('Execute: correction, deadlines and failures', () => {
 describe('identity: the WhatsApp sender', () => {
 	it('needs no code: received → in_progress → completed, nothing but the confirmation sent', async () => {
 		const store = freshStore();
-		const out = await execute(store, { requestType: 'delete', channel: 'whatsapp' });
+		const out = await execute(store, { requestType: 'object', channel: 'whatsapp' });
 		expect(out).toMatchObject({ channel: 'whatsapp', state: 'completed' });
 		expect(rig.graph.sent).toHaveLength(1);
 		expect(codeIn(sentTexts(rig.graph)[0])).toBeUndefined();
@@ -427,7 +433,7 @@ describe('identity: web form with a code', () => {
 		expect(await raw.listAudit({ requestId: second.id })).toEqual(trail);
 
 		// the same request twice in one batch: two requests, two codes, both waiting
-		const batch = await run(store, [{ waId: WA }, { waId: WA }], { operation: 'execute', requestType: 'delete', channel: 'form' });
+		const batch = await run(store, [{ waId: WA }, { waId: WA }], { operation: 'execute', requestType: 'delete', channel: 'form', ...NO_CODE_LIMITS });
 		expect(batch.out.map((o) => o.state)).toEqual(['awaiting_identity', 'awaiting_identity']);
 		expect(new Set(batch.out.map((o) => o.id)).size).toBe(2);
 		expect(rig.graph.sent).toHaveLength(2);
@@ -475,7 +481,9 @@ describe('List Open and Extend', () => {
 		const now = Date.now();
 		const receivedAgo = async (days: number, deadline: 'one_month' | '45_days' = 'one_month') => {
 			const desk = await rig.deskOf(store, () => new Date(now - days * DAY));
-			return await desk.advance(await desk.open('access', 'form', WA, { deadline }), 'awaiting_identity', 'form');
+			// verified and being worked on (one still waiting for its code after a day would be denied as not verified)
+			const waiting = await desk.advance(await desk.open('access', 'form', WA, { deadline }), 'awaiting_identity', 'form');
+			return await desk.advance(waiting, 'in_progress', 'form');
 		};
 		ids.overdue = (await receivedAgo(40)).id; // due ~9 days ago
 		ids.soon = (await receivedAgo(25)).id; // due in 3–6 days (a month is 28–31 days)

@@ -229,6 +229,26 @@ describe('POST /{pnid}/messages', () => {
 		expect((await send(graph, text(16505551234))).json.contacts).toEqual([{ input: '16505551234', wa_id: CUSTOMER }]);
 	});
 
+	it('accepts a reply-button message as in reference §3.2 (three buttons, 20-character titles, header and footer)', async () => {
+		const graph = await start({ window131047: 'off' });
+		const interactive = {
+			type: 'button',
+			header: { type: 'text', text: 'Workshop Details' },
+			body: { text: 'Your workshop is at 9am tomorrow.' },
+			footer: { text: 'Lucky Shrub' },
+			action: {
+				buttons: [
+					{ type: 'reply', reply: { id: 'change-button', title: 'Change' } },
+					{ type: 'reply', reply: { id: 'cancel-button', title: 'Cancel' } },
+					{ type: 'reply', reply: { id: 'x'.repeat(256), title: 'y'.repeat(20) } },
+				],
+			},
+		};
+		const r = await send(graph, { to: CUSTOMER, type: 'interactive', interactive });
+		expect(r.status).toBe(200);
+		expect(graph.sent[0]).toMatchObject({ id: r.json.messages[0].id, waId: CUSTOMER, type: 'interactive', body: { interactive } });
+	});
+
 	it('auto-upgrades expired versions with x-ad-api-version-warning', async () => {
 		const graph = await start({ window131047: 'off' });
 		const r = await send(graph, text(CUSTOMER), 'v19.0');
@@ -252,6 +272,14 @@ describe('POST /{pnid}/messages', () => {
 		['button title over 20', 
 			{ to: CUSTOMER, type: 'interactive', interactive: { type: 'button', body: { text: 'b' }, action: { buttons: [{ type: 'reply', reply: { id: '1', title: 'x'.repeat(21) } }] } } },
 			131009, '(#131009) Parameter value is not valid', 'Button title length invalid. Min length: 1, Max length: 20',
+		],
+		['a reply button of another type', 
+			{ to: CUSTOMER, type: 'interactive', interactive: { type: 'button', body: { text: 'b' }, action: { buttons: [{ type: 'reply', reply: { id: '1', title: 'Yes' } }, { type: 'url', reply: { id: '2', title: 'No' } }] } } },
+			100, `(#100) Param interactive['action']['buttons'][1]['type'] must be one of {REPLY} - got "url".`, undefined,
+		],
+		['duplicate button titles', 
+			{ to: CUSTOMER, type: 'interactive', interactive: { type: 'button', body: { text: 'b' }, action: { buttons: [{ type: 'reply', reply: { id: '1', title: 'Yes' } }, { type: 'reply', reply: { id: '2', title: 'Yes' } }] } } },
+			131009, '(#131009) Parameter value is not valid', 'Button titles must be unique.',
 		],
 		['11 list rows', 
 			{ to: CUSTOMER, type: 'interactive', interactive: { type: 'list', body: { text: 'b' }, action: { button: 'Pick', sections: [{ title: 'S', rows: Array.from({ length: 11 }, (_, i) => ({ id: `${i}`, title: `${i}` })) }] } } },

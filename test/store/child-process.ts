@@ -48,7 +48,7 @@ async function appendAll(store: WhatsAutoStore, task: ChildTask): Promise<number
 				actor: 'system',
 				action: 'received',
 				detail: { id, pid: process.pid },
-			});
+			}, Buffer.from(task.auditKey ?? '', 'hex'));
 			appended.push(entry.seq);
 		}
 	};

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 
 import {
 	AUDIT_GENESIS_HASH,
-	auditHash,
 	DEFAULT_AUDIT_LIST_LIMIT,
 	MAX_AUDIT_DETAIL_BYTES,
 	MAX_AUDIT_LIST_LIMIT,
@@ -18,12 +17,23 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../nodes/shared/store/migr
 import type {
 	AuditEntry,
 	AuditEntryInput,
+	RecordCursor,
 	StoreBackend,
 	StoreConfig,
 	StoredRecord,
 	WhatsAutoStore,
 } from '../../nodes/shared/store/types';
-import { buildChildScript, makeTempDir, runChildren, sleep } from './helpers';
+import {
+	AUDIT_KEY,
+	buildChildScript,
+	legacyAuditRows,
+	makeTempDir,
+	OTHER_AUDIT_KEY,
+	runChildren,
+	sha256AuditHash,
+	sleep,
+	type LegacyAuditRow,
+} from './helpers';
 
 /** Unique per call, so tests sharing one database never see each other's rows. */
 const unique = (label: string) => `${label}-${randomBytes(6).toString('hex')}`;
@@ -44,6 +54,10 @@ export interface ConformanceOptions {
 		/** Opens (and so migrates) that database with the current code. */
 		open: (version: number) => Promise<WhatsAutoStore>;
 		migrationRows: (version: number) => Promise<Array<{ version: number; name: string }>>;
+		/** Raw SQL on that database, like {@link FreshDatabase.tamper}. */
+		tamper: (version: number, sql: string, ...params: Array<string | number>) => Promise<number>;
+		/** Like {@link FreshDatabase.scan}, on that database. */
+		scan: (version: number, needles: string[]) => Promise<string[]>;
 	};
 	/** A new, empty database (its own file or schema) each call: for audit tests that count or tamper. */
 	freshDatabase: () => Promise<FreshDatabase>;
@@ -55,6 +69,10 @@ export interface UpgradeSeed {
 	content: { ref: string; contactKey: string; data: Buffer; expiresAt: number };
 	/** Written only from version 2 (records) on; `value` is JSON text. */
 	record: { scope: string; key: string; contactKey: string; value: string; createdAt: number; expiresAt: number };
+	/** Privacy request records as the desk wrote them before they were indexed: written from version 2 on. */
+	requests: Array<{ scope: string; key: string; contactKey: string; value: string; createdAt: number; expiresAt: number }>;
+	/** Audit entries as the version-3 store wrote them (plain SHA-256, subject in the row), and the head. */
+	audit: { rows: LegacyAuditRow[]; head: { seq: number; hash: string } };
 }
 
 export interface FreshDatabase {
@@ -67,11 +85,37 @@ export interface FreshDatabase {
 	 * table names, `?` placeholders. Resolves to the number of rows changed.
 	 */
 	tamper: (sql: string, ...params: Array<string | number>) => Promise<number>;
+	/** Runs one query straight on the database, like `tamper`, and resolves to its rows. */
+	rows: (sql: string, ...params: Array<string | number>) => Promise<Array<Record<string, unknown>>>;
+	/**
+	 * Every `table.column` (tables and columns read from the database's own schema) holding one of `needles`
+	 * in any row: text as is, binary byte for byte.
+	 */
+	scan: (needles: string[]) => Promise<string[]>;
 }
 
 function upgradeSeed(): UpgradeSeed {
 	const contactKey = unique('old-contact');
+	const request = (key: string, state: string, dueAt: string) => ({
+		scope: 'privacy-request',
+		key,
+		contactKey,
+		value: JSON.stringify({ id: key, type: 'delete', channel: 'form', state, subject: contactKey, receivedAt: '2029-12-02T03:04:05.678Z', dueAt, results: [] }),
+		createdAt: Date.now() - 60_000,
+		expiresAt: Date.now() + 3_600_000,
+	});
+	const requests = [
+		request(unique('PR-open'), 'in_progress', '2030-01-02T03:04:05.678Z'),
+		request(unique('PR-done'), 'completed', '2030-01-01T00:00:00.000Z'),
+	];
+	const audit = legacyAuditRows([
+		{ requestId: requests[0].key, subject: contactKey, action: 'received', toState: 'received' },
+		{ requestId: 'PR-nobody', subject: '', action: 'received', toState: 'received' },
+		{ requestId: requests[0].key, subject: contactKey, action: 'transition', fromState: 'received', toState: 'in_progress' },
+	]);
 	return {
+		requests,
+		audit,
 		claim: { scope: 'message', key: unique('old'), expiresAt: Date.now() + 3_600_000 },
 		content: {
 			ref: unique('old-ref'),
@@ -125,12 +169,14 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
 			});
 
-			it('is at version 3, audit log', async () => {
-				expect(await store.schemaVersion()).toBe(3);
+			it('is at version 5, keyed audit log with subjects apart', async () => {
+				expect(await store.schemaVersion()).toBe(5);
 				expect((await options.migrationRows()).map((r) => [Number(r.version), r.name])).toEqual([
 					[1, 'claims and content'],
 					[2, 'records'],
 					[3, 'audit log'],
+					[4, 'record state and due date'],
+					[5, 'keyed audit log with subjects apart'],
 				]);
 			});
 
@@ -195,31 +241,98 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 						createdAt: new Date(seed.record.createdAt),
 						expiresAt: new Date(seed.record.expiresAt),
 					});
+					// Request records written before they were indexed are found by state and due date, to the millisecond.
+					const [open] = seed.requests;
+					const dueAt = new Date(JSON.parse(open.value).dueAt as string);
+					const states = ['received', 'awaiting_identity', 'in_progress'];
+					expect((await upgraded.listRecordsByState('privacy-request', { states })).records.map((r) => r.key)).toEqual([open.key]);
+					expect((await upgraded.listRecordsByState('privacy-request', { states, dueBy: dueAt })).records).toHaveLength(1);
+					expect(
+						(await upgraded.listRecordsByState('privacy-request', { states, dueBy: new Date(dueAt.getTime() - 1) })).records,
+					).toEqual([]);
+					expect((await upgraded.listRecordsByState('privacy-request', { states: ['completed'] })).records.map((r) => r.key)).toEqual([
+						seed.requests[1].key,
+					]);
 					// The audit log starts empty and sound, and chains from the genesis hash.
-					expect(await upgraded.verifyAuditChain()).toEqual({ ok: true, entries: 0 });
+					expect(await upgraded.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 0 });
 					expect(await upgraded.listAudit()).toEqual([]);
 					const first = await upgraded.appendAudit({
 						requestId: 'req-upgrade',
 						subject: seed.record.contactKey,
 						actor: 'system',
 						action: 'erased',
-					});
+					}, AUDIT_KEY);
 					expect(first.prevHash).toBe(AUDIT_GENESIS_HASH);
-					// Erasure takes the old rows and leaves the audit entry about them.
-					expect(await upgraded.eraseContact(seed.record.contactKey)).toBe(2);
-					expect(await upgraded.listAudit({ subject: seed.record.contactKey })).toEqual([first]);
-					expect(await upgraded.verifyAuditChain()).toEqual({ ok: true, entries: 1 });
+					// Erasure takes the old rows (content, record, two requests) and unlinks the audit entry.
+					expect(await upgraded.eraseContact(seed.record.contactKey)).toBe(5);
+					expect(await upgraded.listAudit({ subject: seed.record.contactKey })).toEqual([]);
+					expect(await upgraded.listAudit()).toEqual([{ ...first, subject: '' }]);
+					expect(await upgraded.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 1 });
 				} finally {
 					await upgraded.close();
 				}
 				const again = await options.upgrade.open(2);
 				try {
 					expect(await again.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
-					expect(await again.verifyAuditChain()).toEqual({ ok: true, entries: 1 });
+					expect(await again.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 1 });
 				} finally {
 					await again.close();
 				}
 				expect(await options.upgrade.migrationRows(2)).toHaveLength(MIGRATIONS.length);
+			});
+
+			it('upgrades a version-3 database: its audit entries still verify, then join the keyed chain, and erasure unlinks them', async () => {
+				const seed = upgradeSeed();
+				const contactKey = seed.record.contactKey;
+				await options.upgrade.createAtVersion(3, seed);
+				expect((await options.upgrade.migrationRows(3)).map((r) => Number(r.version))).toEqual([1, 2, 3]);
+
+				const upgraded = await options.upgrade.open(3);
+				try {
+					expect(await upgraded.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+					const [open] = seed.requests;
+					const states = ['received', 'awaiting_identity', 'in_progress'];
+					expect((await upgraded.listRecordsByState('privacy-request', { states })).records.map((r) => r.key)).toEqual([open.key]);
+
+					// The entries written with the old unkeyed scheme verify as they are, and read back unchanged.
+					expect(await upgraded.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 3, unkeyedEntries: 3 });
+					const old = await upgraded.listAudit();
+					expect(old.map((e) => [e.seq, e.requestId, e.subject, e.toState, e.prevHash, e.hash])).toEqual(
+						seed.audit.rows.map((r) => [r.seq, r.request_id, r.subject, r.to_state, r.prev_hash, r.hash]),
+					);
+					expect((await upgraded.listAudit({ subject: contactKey })).map((e) => e.seq)).toEqual([1, 3]);
+
+					// The first keyed entry chains on from them.
+					const next = await upgraded.appendAudit(
+						{ requestId: open.key, subject: contactKey, actor: 'system', action: 'transition', fromState: 'in_progress', toState: 'completed' },
+						AUDIT_KEY,
+					);
+					expect(next.prevHash).toBe(seed.audit.head.hash);
+					expect(await upgraded.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 4, unkeyedEntries: 3 });
+
+					// Erasure unlinks old and new entries alike: no row anywhere carries the pseudonym; the chain still verifies.
+					expect((await options.upgrade.scan(3, [contactKey])).length).toBeGreaterThan(0);
+					expect(await upgraded.eraseContact(contactKey)).toBe(2 + 2 + 3); // content and record, two requests, three entries
+					expect(await options.upgrade.scan(3, [contactKey])).toEqual([]);
+					expect(await upgraded.listAudit({ subject: contactKey })).toEqual([]);
+					expect((await upgraded.listAudit()).map((e) => e.subject)).toEqual(['', '', '', '']);
+					expect(await upgraded.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 4, unkeyedEntries: 3 });
+
+					// An old entry rewritten with its SHA-256 hash recomputed is caught: the keyed chain now holds it.
+					const forged = { ...old[2], subject: '', toState: 'denied' };
+					expect(
+						await options.upgrade.tamper(
+							3,
+							'UPDATE audit_log SET to_state = ?, hash = ? WHERE seq = ?',
+							'denied',
+							sha256AuditHash(forged.prevHash, forged),
+							3,
+						),
+					).toBe(1);
+					expect(await upgraded.verifyAuditChain(AUDIT_KEY)).toMatchObject({ ok: false, brokenAtSeq: 3 });
+				} finally {
+					await upgraded.close();
+				}
 			});
 		});
 
@@ -686,6 +799,147 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 			});
 		});
 
+		describe('records by state and due date', () => {
+			const day = (n: number) => new Date(Date.UTC(2030, 0, 1) + n * 86_400_000);
+			const put = (
+				scope: string,
+				key: string,
+				state: string | undefined,
+				dueAt: Date | undefined,
+				ttlMs = 60_000,
+			) =>
+				store.putRecord({
+					scope,
+					key,
+					contactKey: unique('contact'),
+					value: { key, state },
+					...(state === undefined ? {} : { state }),
+					...(dueAt === undefined ? {} : { dueAt }),
+					expiresAt: new Date(Date.now() + ttlMs),
+				});
+			const keys = (page: { records: StoredRecord[] }) => page.records.map((r) => r.key);
+
+			it('lists the records in the given states, soonest due first (ties by key, no due date last), unexpired, of this scope', async () => {
+				const scope = unique('requests');
+				await put(scope, 'c', 'open', day(3));
+				await put(scope, 'a', 'waiting', day(1));
+				await put(scope, 'b', 'open', day(3));
+				await put(scope, 'd', 'closed', day(0));
+				await put(scope, 'e', 'open', undefined);
+				await put(scope, 'f', 'open', day(2), -1000);
+				await put(scope, 'g', undefined, day(0));
+				await put(unique('elsewhere'), 'h', 'open', day(0));
+
+				const page = await store.listRecordsByState(scope, { states: ['open', 'waiting'] });
+				expect(keys(page)).toEqual(['a', 'b', 'c', 'e']);
+				expect(page.next).toBeUndefined();
+				expect(page.records[0]).toEqual(await store.getRecord(scope, 'a'));
+				expect(keys(await store.listRecordsByState(scope, { states: ['closed'] }))).toEqual(['d']);
+				expect(keys(await store.listRecordsByState(scope, { states: ['nothing'] }))).toEqual([]);
+			});
+
+			it('lists only those due by a date (inclusive); one without a due date never is', async () => {
+				const scope = unique('requests');
+				await put(scope, 'a', 'open', day(1));
+				await put(scope, 'b', 'open', day(3));
+				await put(scope, 'c', 'open', undefined);
+				await put(scope, 'z', 'open', day(-400));
+				expect(keys(await store.listRecordsByState(scope, { states: ['open'], dueBy: day(2) }))).toEqual(['z', 'a']);
+				expect(keys(await store.listRecordsByState(scope, { states: ['open'], dueBy: day(3) }))).toEqual(['z', 'a', 'b']);
+				expect(keys(await store.listRecordsByState(scope, { states: ['open'], dueBy: new Date(day(3).getTime() - 1) }))).toEqual(['z', 'a']);
+			});
+
+			it('pages through every matching record exactly once, in order', async () => {
+				const scope = unique('requests');
+				const expected: string[] = [];
+				for (let i = 0; i < 23; i++) {
+					const key = `k${String(i).padStart(2, '0')}`;
+					await put(scope, key, i % 5 === 0 ? 'closed' : 'open', i % 7 === 0 ? undefined : day(i % 4));
+				}
+				for (let d = 0; d < 4; d++) {
+					for (let i = 0; i < 23; i++) if (i % 5 !== 0 && i % 7 !== 0 && i % 4 === d) expected.push(`k${String(i).padStart(2, '0')}`);
+				}
+				for (let i = 0; i < 23; i++) if (i % 5 !== 0 && i % 7 === 0) expected.push(`k${String(i).padStart(2, '0')}`);
+				const seen: string[] = [];
+				let after: RecordCursor | undefined;
+				let pages = 0;
+				for (;;) {
+					const page = await store.listRecordsByState(scope, { states: ['open'], limit: 4, ...(after ? { after } : {}) });
+					expect(page.records.length).toBeLessThanOrEqual(4);
+					seen.push(...keys(page));
+					pages++;
+					if (!page.next) break;
+					after = page.next;
+				}
+				expect(seen).toEqual(expected);
+				expect(pages).toBe(Math.floor(expected.length / 4) + 1);
+			});
+
+			it('lists 100 by default, never more than 1000', async () => {
+				const scope = unique('requests');
+				for (let i = 0; i < 1005; i += 67) {
+					await Promise.all(
+						Array.from({ length: Math.min(67, 1005 - i) }, (_, j) => put(scope, `k${String(i + j).padStart(5, '0')}`, 'open', day(0))),
+					);
+				}
+				const first = await store.listRecordsByState(scope, { states: ['open'] });
+				expect(first.records).toHaveLength(DEFAULT_RECORD_LIST_LIMIT);
+				expect(first.next).toBeDefined();
+				const most = await store.listRecordsByState(scope, { states: ['open'], limit: 5000 });
+				expect(most.records).toHaveLength(MAX_RECORD_LIST_LIMIT);
+				const rest = await store.listRecordsByState(scope, { states: ['open'], limit: 5000, after: most.next });
+				expect(keys(rest)).toEqual(['k01000', 'k01001', 'k01002', 'k01003', 'k01004']);
+				expect(rest.next).toBeUndefined();
+			});
+
+			it('indexes a record anew on every put: a new state moves it, a put without one leaves every state list', async () => {
+				const scope = unique('requests');
+				await put(scope, 'a', 'open', day(1));
+				await put(scope, 'a', 'closed', day(1));
+				expect(keys(await store.listRecordsByState(scope, { states: ['open'] }))).toEqual([]);
+				expect(keys(await store.listRecordsByState(scope, { states: ['closed'] }))).toEqual(['a']);
+				await put(scope, 'a', undefined, undefined);
+				expect(keys(await store.listRecordsByState(scope, { states: ['closed', 'open'] }))).toEqual([]);
+				expect((await store.getRecord(scope, 'a'))?.value).toEqual({ key: 'a' });
+			});
+
+			it('erases indexed records with their contact', async () => {
+				const scope = unique('requests');
+				const contactKey = unique('contact');
+				await store.putRecord({ scope, key: 'a', contactKey, value: 1, state: 'open', dueAt: day(1), expiresAt: new Date(Date.now() + 60_000) });
+				expect(await store.eraseContact(contactKey)).toBe(1);
+				expect(keys(await store.listRecordsByState(scope, { states: ['open'] }))).toEqual([]);
+			});
+
+			it('rejects invalid states, due dates, cursors and limits', async () => {
+				const scope = unique('requests');
+				const base = { scope, key: 'k', value: 1, expiresAt: new Date(Date.now() + 60_000) };
+				await expect(store.putRecord({ ...base, state: '' })).rejects.toThrow(/state/);
+				await expect(store.putRecord({ ...base, state: 'x'.repeat(129) })).rejects.toThrow(/state/);
+				await expect(store.putRecord({ ...base, state: 5 as unknown as string })).rejects.toThrow(TypeError);
+				await expect(store.putRecord({ ...base, dueAt: new Date(Number.NaN) })).rejects.toThrow(/dueAt/);
+				await expect(store.putRecord({ ...base, dueAt: Date.now() as unknown as Date })).rejects.toThrow(/dueAt/);
+				const bad: unknown[] = [
+					undefined,
+					null,
+					{},
+					{ states: [] },
+					{ states: 'open' },
+					{ states: [''] },
+					{ states: Array.from({ length: 33 }, (_, i) => `s${i}`) },
+					{ states: ['open'], dueBy: new Date(Number.NaN) },
+					{ states: ['open'], after: { dueAt: 1.5, key: 'k' } },
+					{ states: ['open'], after: { dueAt: 1, key: 5 } },
+					{ states: ['open'], limit: 0 },
+					{ states: ['open'], limit: 1.5 },
+				];
+				for (const options of bad) {
+					await expect(store.listRecordsByState(scope, options as never)).rejects.toThrow(TypeError);
+				}
+				await expect(store.listRecordsByState('', { states: ['open'] })).rejects.toThrow(TypeError);
+			});
+		});
+
 		describe('audit log', () => {
 			const input = (overrides: Partial<AuditEntryInput> = {}): AuditEntryInput => ({
 				requestId: unique('req'),
@@ -716,7 +970,7 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				for (let i = 0; i < n; i++) {
 					entries.push(
 						await log.appendAudit(
-							input({ requestId: 'req-1', action: 'transition', fromState: `s${i}`, toState: `s${i + 1}`, detail: { i } }),
+							input({ requestId: 'req-1', action: 'transition', fromState: `s${i}`, toState: `s${i + 1}`, detail: { i } }), AUDIT_KEY
 						),
 					);
 				}
@@ -732,7 +986,7 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 					toState: 'verifying',
 					detail: { reason: 'id check', results: [{ store: 'records', count: 2, b: 1, a: 0 }], none: null },
 				});
-				const entry = await store.appendAudit(put);
+				const entry = await store.appendAudit(put, AUDIT_KEY);
 				expect(entry).toEqual({
 					seq: expect.any(Number),
 					at: expect.any(Date),
@@ -749,20 +1003,21 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				expect(Number.isSafeInteger(entry.seq) && entry.seq > 0).toBe(true);
 				// PostgreSQL stamps by the server's clock: same machine here, so allow only a little skew.
 				expect(Math.abs(entry.at.getTime() - before)).toBeLessThan(5000);
-				expect(entry.hash).toBe(auditHash(entry.prevHash, entry));
+				// Keyed: not the plain SHA-256 anyone could compute.
+				expect(entry.hash).not.toBe(sha256AuditHash(entry.prevHash, entry));
 				expect(await store.listAudit({ requestId: put.requestId })).toEqual([entry]);
 			});
 
 			it("defaults states to '' and detail to {}, and takes an empty subject", async () => {
 				const put = input({ subject: '' });
-				const entry = await store.appendAudit(put);
+				const entry = await store.appendAudit(put, AUDIT_KEY);
 				expect(entry).toMatchObject({ subject: '', fromState: '', toState: '', detail: {} });
 				expect(await store.listAudit({ requestId: put.requestId })).toEqual([entry]);
 			});
 
 			it('stores detail as JSON, like a record value', async () => {
 				const at = new Date('2024-05-01T12:00:00.000Z');
-				const entry = await store.appendAudit(input({ detail: { at, nested: { z: 1, a: [true, 'x'] } } }));
+				const entry = await store.appendAudit(input({ detail: { at, nested: { z: 1, a: [true, 'x'] } } }), AUDIT_KEY);
 				expect(entry.detail).toEqual({ at: at.toISOString(), nested: { z: 1, a: [true, 'x'] } });
 				expect((await store.listAudit({ requestId: entry.requestId }))[0].detail).toEqual(entry.detail);
 			});
@@ -789,7 +1044,7 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 					input({ subject: bob, action: 'exported' }),
 				];
 				const e: AuditEntry[] = [];
-				for (const p of put) e.push(await store.appendAudit(p));
+				for (const p of put) e.push(await store.appendAudit(p, AUDIT_KEY));
 				const seqs = (entries: AuditEntry[]) => entries.map((x) => x.seq);
 
 				expect(seqs(await store.listAudit({ requestId }))).toEqual(seqs([e[0], e[2], e[3]]));
@@ -815,7 +1070,7 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				for (let i = 0; i < total; i += 50) {
 					await Promise.all(
 						Array.from({ length: Math.min(50, total - i) }, (_, j) =>
-							store.appendAudit(input({ requestId, detail: { n: i + j } })),
+							store.appendAudit(input({ requestId, detail: { n: i + j } }), AUDIT_KEY),
 						),
 					);
 				}
@@ -833,26 +1088,26 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 
 			it('verifies the chain: empty, growing, and the shared log', async () => {
 				const { log } = await freshLog();
-				expect(await log.verifyAuditChain()).toEqual({ ok: true, entries: 0 });
+				expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 0 });
 				for (let i = 1; i <= 3; i++) {
-					await log.appendAudit(input());
-					expect(await log.verifyAuditChain()).toEqual({ ok: true, entries: i });
+					await log.appendAudit(input(), AUDIT_KEY);
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: i });
 				}
-				const shared = await store.verifyAuditChain();
+				const shared = await store.verifyAuditChain(AUDIT_KEY);
 				expect(shared).toEqual({ ok: true, entries: expect.any(Number) });
 				expect((shared as { entries: number }).entries).toBeGreaterThan(DEFAULT_AUDIT_LIST_LIMIT);
 			});
 
 			it('serialises concurrent appends in one process into one chain', async () => {
 				const { log } = await freshLog();
-				const entries = await Promise.all(Array.from({ length: 40 }, (_, i) => log.appendAudit(input({ detail: { i } }))));
+				const entries = await Promise.all(Array.from({ length: 40 }, (_, i) => log.appendAudit(input({ detail: { i } }), AUDIT_KEY)));
 				expect(new Set(entries.map((e) => e.seq)).size).toBe(40);
 				const byHash = new Map(entries.map((e) => [e.hash, e]));
 				expect(entries.filter((e) => e.prevHash === AUDIT_GENESIS_HASH)).toHaveLength(1);
 				for (const e of entries) {
 					if (e.prevHash !== AUDIT_GENESIS_HASH) expect(byHash.get(e.prevHash)!.seq).toBeLessThan(e.seq);
 				}
-				expect(await log.verifyAuditChain()).toEqual({ ok: true, entries: 40 });
+				expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 40 });
 				expect(await log.listAudit()).toEqual([...entries].sort((a, b) => a.seq - b.seq));
 			});
 
@@ -866,13 +1121,14 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 					scope: 'race',
 					ids: Array.from({ length: perChild }, (_, i) => `c${c}-${i}`),
 					concurrency: 4,
+					auditKey: AUDIT_KEY.toString('hex'),
 				}));
 				const results = await runChildren(script, workDir, tasks);
 				const appended = results.flatMap((r) => r.appended ?? []);
 				expect(results.map((r) => r.appended?.length)).toEqual(tasks.map(() => perChild));
 				expect(new Set(appended).size).toBe(tasks.length * perChild);
 
-				expect(await log.verifyAuditChain()).toEqual({ ok: true, entries: tasks.length * perChild });
+				expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: tasks.length * perChild });
 				const listed = await log.listAudit({ requestId: 'race' });
 				expect(listed.map((e) => e.seq)).toEqual([...appended].sort((a, b) => a - b));
 				expect(new Set(listed.map((e) => e.detail.id)).size).toBe(tasks.length * perChild);
@@ -884,7 +1140,7 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				it('reports an entry whose detail was changed', async () => {
 					const { db, log, entries } = await freshLog(5);
 					expect(await db.tamper('UPDATE audit_log SET detail = ? WHERE seq = ?', '{"i":99}', entries[2].seq)).toBe(1);
-					expect(await log.verifyAuditChain()).toEqual({
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({
 						ok: false,
 						brokenAtSeq: entries[2].seq,
 						reason: expect.stringMatching(/does not match its hash/),
@@ -894,7 +1150,7 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				it('reports an entry whose to_state was changed', async () => {
 					const { db, log, entries } = await freshLog(5);
 					expect(await db.tamper("UPDATE audit_log SET to_state = 'closed' WHERE seq = ?", entries[1].seq)).toBe(1);
-					expect(await log.verifyAuditChain()).toMatchObject({ ok: false, brokenAtSeq: entries[1].seq });
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toMatchObject({ ok: false, brokenAtSeq: entries[1].seq });
 				});
 
 				it('reports any other field changed, the time and the links included', async () => {
@@ -911,7 +1167,7 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 					for (const [column, value] of changes) {
 						const { db, log, entries } = await freshLog(3);
 						await db.tamper(`UPDATE audit_log SET ${column} = ? WHERE seq = ?`, value, entries[1].seq);
-						expect([column, await log.verifyAuditChain()]).toEqual([
+						expect([column, await log.verifyAuditChain(AUDIT_KEY)]).toEqual([
 							column,
 							{ ok: false, brokenAtSeq: entries[1].seq, reason: expect.any(String) },
 						]);
@@ -921,7 +1177,7 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				it('reports an entry whose detail is no longer JSON, and refuses to list it', async () => {
 					const { db, log, entries } = await freshLog(3);
 					await db.tamper("UPDATE audit_log SET detail = 'not json' WHERE seq = ?", entries[1].seq);
-					expect(await log.verifyAuditChain()).toMatchObject({ ok: false, brokenAtSeq: entries[1].seq });
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toMatchObject({ ok: false, brokenAtSeq: entries[1].seq });
 					await expect(log.listAudit()).rejects.toThrow(/valid JSON/);
 					expect(await log.listAudit({ limit: 1 })).toEqual([entries[0]]);
 				});
@@ -929,29 +1185,84 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				it('reports a deleted middle entry at the entry after it', async () => {
 					const { db, log, entries } = await freshLog(5);
 					expect(await db.tamper('DELETE FROM audit_log WHERE seq = ?', entries[2].seq)).toBe(1);
-					expect(await log.verifyAuditChain()).toEqual({
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({
 						ok: false,
 						brokenAtSeq: entries[3].seq,
 						reason: expect.stringMatching(/removed/),
 					});
 				});
 
-				it('reports an entry rewritten with its hash recomputed at the entry after it', async () => {
+				it('reports an entry rewritten with a plain SHA-256 hash recomputed at the entry itself', async () => {
 					const { db, log, entries } = await freshLog(4);
 					const forged = { ...entries[1], toState: 'closed' };
 					await db.tamper(
 						'UPDATE audit_log SET to_state = ?, hash = ? WHERE seq = ?',
 						'closed',
-						auditHash(forged.prevHash, forged),
+						sha256AuditHash(forged.prevHash, forged),
 						entries[1].seq,
 					);
-					expect(await log.verifyAuditChain()).toMatchObject({ ok: false, brokenAtSeq: entries[2].seq });
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toMatchObject({ ok: false, brokenAtSeq: entries[1].seq });
+				});
+
+				it('is keyed: an outcome rewritten and re-hashed with SHA-256, with every later entry and the head, is caught', async () => {
+					// What a database writer without the store secret can do: rewrite `failed` as `completed`, then
+					// recompute the documented SHA-256 of that entry and of every entry after it, and move the head.
+					const { db, log } = await freshLog();
+					const requestId = unique('req');
+					const entries: AuditEntry[] = [];
+					for (const [from, to] of [['', 'received'], ['received', 'in_progress'], ['in_progress', 'failed']]) {
+						entries.push(await log.appendAudit(input({ requestId, action: from ? 'transition' : 'received', fromState: from, toState: to }), AUDIT_KEY));
+					}
+					entries.push(await log.appendAudit(input({ requestId, action: 'confirmed' }), AUDIT_KEY));
+					const raw = await db.rows('SELECT seq, subject FROM audit_log ORDER BY seq');
+					const stored = new Map(raw.map((row) => [Number(row.seq), String(row.subject ?? '')]));
+					let prevHash = entries[1].hash;
+					for (const entry of entries.slice(2)) {
+						const forged = { ...entry, subject: stored.get(entry.seq) ?? '', toState: entry.toState === 'failed' ? 'completed' : entry.toState };
+						const hash = sha256AuditHash(prevHash, forged);
+						await db.tamper('UPDATE audit_log SET to_state = ?, prev_hash = ?, hash = ? WHERE seq = ?', forged.toState, prevHash, hash, entry.seq);
+						prevHash = hash;
+					}
+					expect(await db.tamper('UPDATE audit_head SET hash = ? WHERE id = 1', prevHash)).toBe(1);
+					expect((await log.listAudit({ requestId })).map((e) => e.toState)).toEqual(['received', 'in_progress', 'completed', '']);
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({
+						ok: false,
+						brokenAtSeq: entries[2].seq,
+						reason: expect.stringMatching(/does not match its hash/),
+					});
+				});
+
+				it('verifies only with the key the log was written with', async () => {
+					const { log, entries } = await freshLog(2);
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 2 });
+					expect(await log.verifyAuditChain(OTHER_AUDIT_KEY)).toMatchObject({ ok: false, brokenAtSeq: entries[0].seq });
+				});
+
+				it('reports entries deleted from the end even when the head was moved back to the last one kept', async () => {
+					const { db, log, entries } = await freshLog(4);
+					expect(await db.tamper('DELETE FROM audit_log WHERE seq = ?', entries[3].seq)).toBe(1);
+					expect(await db.tamper('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', entries[2].seq, entries[2].hash)).toBe(1);
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({
+						ok: false,
+						brokenAtSeq: entries[2].seq,
+						reason: expect.stringMatching(/head/),
+					});
+				});
+
+				it('reports an entry moved to another subject', async () => {
+					const { db, log } = await freshLog();
+					const alice = unique('alice');
+					const bob = unique('bob');
+					await log.appendAudit(input({ subject: alice }), AUDIT_KEY);
+					const bobs = await log.appendAudit(input({ subject: bob }), AUDIT_KEY);
+					expect(await db.tamper('UPDATE audit_subjects SET contact_key = ? WHERE seq = ?', alice, bobs.seq)).toBe(1);
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toMatchObject({ ok: false, brokenAtSeq: bobs.seq });
 				});
 
 				it('reports entries deleted from the end at the seq the head recorded', async () => {
 					const { db, log, entries } = await freshLog(5);
 					expect(await db.tamper('DELETE FROM audit_log WHERE seq >= ?', entries[3].seq)).toBe(2);
-					expect(await log.verifyAuditChain()).toEqual({
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({
 						ok: false,
 						brokenAtSeq: entries[4].seq,
 						reason: expect.stringMatching(/removed from the end/),
@@ -964,13 +1275,14 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 					await db.tamper(
 						'UPDATE audit_log SET detail = ?, hash = ? WHERE seq = ?',
 						'{"i":99}',
-						auditHash(forged.prevHash, forged),
+						sha256AuditHash(forged.prevHash, forged),
 						entries[2].seq,
 					);
-					expect(await log.verifyAuditChain()).toEqual({
+					await db.tamper('UPDATE audit_head SET hash = ? WHERE id = 1', sha256AuditHash(forged.prevHash, forged));
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({
 						ok: false,
 						brokenAtSeq: entries[2].seq,
-						reason: expect.stringMatching(/rewritten/),
+						reason: expect.stringMatching(/does not match its hash/),
 					});
 				});
 
@@ -991,9 +1303,9 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 						forged.toState,
 						JSON.stringify(forged.detail),
 						forged.prevHash,
-						auditHash(forged.prevHash, forged),
+						sha256AuditHash(forged.prevHash, forged),
 					);
-					expect(await log.verifyAuditChain()).toEqual({
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({
 						ok: false,
 						brokenAtSeq: forged.seq,
 						reason: expect.stringMatching(/beyond the head/),
@@ -1003,16 +1315,16 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				it('reports a missing head, and refuses to append without one', async () => {
 					const { db, log } = await freshLog(2);
 					expect(await db.tamper('DELETE FROM audit_head')).toBe(1);
-					expect(await log.verifyAuditChain()).toEqual({
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({
 						ok: false,
 						brokenAtSeq: 0,
 						reason: expect.stringMatching(/head .* missing/),
 					});
-					await expect(log.appendAudit(input())).rejects.toThrow(/head of the audit log is missing/);
+					await expect(log.appendAudit(input(), AUDIT_KEY)).rejects.toThrow(/head of the audit log is missing/);
 				});
 			});
 
-			it('survives erasure and purge: it keeps pseudonyms only, and accounts for both', async () => {
+			it('survives erasure and purge, unlinked: the entries stay, the pseudonym goes', async () => {
 				const contactKey = unique('contact');
 				const requestId = unique('req');
 				await store.putContent({
@@ -1022,16 +1334,35 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 					expiresAt: new Date(Date.now() - 1000),
 				});
 				await store.putRecord({ scope: 'outcome', key: unique('k'), contactKey, value: 1, expiresAt: new Date(Date.now() + 60000) });
-				const received = await store.appendAudit(input({ requestId, subject: contactKey }));
+				const received = await store.appendAudit(input({ requestId, subject: contactKey }), AUDIT_KEY);
 				const erased = await store.eraseContact(contactKey);
-				expect(erased).toBe(2);
-				const done = await store.appendAudit(
-					input({ requestId, subject: contactKey, action: 'erased', detail: { rows: erased } }),
-				);
+				expect(erased).toBe(3); // content, record, and the entry's link to the person
+				const done = await store.appendAudit(input({ requestId, subject: '', action: 'erased', detail: { rows: erased } }), AUDIT_KEY);
 				expect(await store.purgeExpired()).toBeGreaterThanOrEqual(0);
 				expect(await store.eraseContact(contactKey)).toBe(0);
-				expect(await store.listAudit({ subject: contactKey })).toEqual([received, done]);
-				expect(await store.verifyAuditChain()).toMatchObject({ ok: true });
+				expect(await store.listAudit({ subject: contactKey })).toEqual([]);
+				expect(await store.listAudit({ requestId })).toEqual([{ ...received, subject: '' }, done]);
+				expect(await store.verifyAuditChain(AUDIT_KEY)).toMatchObject({ ok: true });
+			});
+
+			it('unlinks an erased person from every entry: no row of any table holds their pseudonym, the chain verifies', async () => {
+				const { db, log } = await freshLog();
+				const alice = unique('alice');
+				const bob = unique('bob');
+				const a1 = await log.appendAudit(input({ requestId: 'r-a', subject: alice }), AUDIT_KEY);
+				const b1 = await log.appendAudit(input({ requestId: 'r-b', subject: bob }), AUDIT_KEY);
+				const a2 = await log.appendAudit(
+					input({ requestId: 'r-a', subject: alice, action: 'transition', fromState: 'received', toState: 'completed' }),
+					AUDIT_KEY,
+				);
+				expect(await db.scan([alice])).not.toEqual([]);
+				expect(await log.eraseContact(alice)).toBe(2);
+				expect(await db.scan([alice])).toEqual([]);
+				expect(await log.listAudit({ subject: alice })).toEqual([]);
+				expect(await log.listAudit({ subject: bob })).toEqual([b1]);
+				expect(await log.listAudit()).toEqual([{ ...a1, subject: '' }, b1, { ...a2, subject: '' }]);
+				expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 3 });
+				expect(await db.scan([bob])).not.toEqual([]);
 			});
 
 			it('refuses entries it will not hold, clearly', async () => {
@@ -1055,24 +1386,24 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 					[{ ...input(), detail: () => 1 }, /JSON-serialisable/],
 				];
 				for (const [entry, message] of bad) {
-					await expect(store.appendAudit(entry as AuditEntryInput)).rejects.toThrow(TypeError);
-					await expect(store.appendAudit(entry as AuditEntryInput)).rejects.toThrow(message);
+					await expect(store.appendAudit(entry as AuditEntryInput, AUDIT_KEY)).rejects.toThrow(TypeError);
+					await expect(store.appendAudit(entry as AuditEntryInput, AUDIT_KEY)).rejects.toThrow(message);
 				}
 				const circular: Record<string, unknown> = {};
 				circular.self = circular;
-				await expect(store.appendAudit(input({ detail: circular }))).rejects.toThrow(/JSON-serialisable/);
-				expect(await store.appendAudit(input({ actor: 'x'.repeat(128) }))).toMatchObject({ actor: 'x'.repeat(128) });
+				await expect(store.appendAudit(input({ detail: circular }), AUDIT_KEY)).rejects.toThrow(/JSON-serialisable/);
+				expect(await store.appendAudit(input({ actor: 'x'.repeat(128) }), AUDIT_KEY)).toMatchObject({ actor: 'x'.repeat(128) });
 			});
 
 			it('caps detail at 8 KiB of JSON, counting bytes', async () => {
 				expect(MAX_AUDIT_DETAIL_BYTES).toBe(8 * 1024);
 				const requestId = unique('req');
 				const atCap = { s: 'a'.repeat(MAX_AUDIT_DETAIL_BYTES - 8) }; // {"s":""} is 8 bytes
-				expect((await store.appendAudit(input({ requestId, detail: atCap }))).detail).toEqual(atCap);
+				expect((await store.appendAudit(input({ requestId, detail: atCap }), AUDIT_KEY)).detail).toEqual(atCap);
 				const over = input({ requestId, detail: { s: 'a'.repeat(MAX_AUDIT_DETAIL_BYTES - 7) } });
-				await expect(store.appendAudit(over)).rejects.toThrow(RangeError);
-				await expect(store.appendAudit(over)).rejects.toThrow(/8193 bytes.*8192.*never content/);
-				await expect(store.appendAudit(input({ requestId, detail: { s: 'é'.repeat(5000) } }))).rejects.toThrow(
+				await expect(store.appendAudit(over, AUDIT_KEY)).rejects.toThrow(RangeError);
+				await expect(store.appendAudit(over, AUDIT_KEY)).rejects.toThrow(/8193 bytes.*8192.*never content/);
+				await expect(store.appendAudit(input({ requestId, detail: { s: 'é'.repeat(5000) } }), AUDIT_KEY)).rejects.toThrow(
 					RangeError,
 				);
 				expect(await store.listAudit({ requestId })).toHaveLength(1);
@@ -1107,10 +1438,10 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				await expect(own.deleteRecord('close', unique('k'))).rejects.toThrow(/closed/);
 				await expect(own.listRecords('close')).rejects.toThrow(/closed/);
 				await expect(
-					own.appendAudit({ requestId: unique('r'), subject: '', actor: 'system', action: 'received' }),
+					own.appendAudit({ requestId: unique('r'), subject: '', actor: 'system', action: 'received' }, AUDIT_KEY),
 				).rejects.toThrow(/closed/);
 				await expect(own.listAudit()).rejects.toThrow(/closed/);
-				await expect(own.verifyAuditChain()).rejects.toThrow(/closed/);
+				await expect(own.verifyAuditChain(AUDIT_KEY)).rejects.toThrow(/closed/);
 				await expect(own.schemaVersion()).rejects.toThrow(/closed/);
 			});
 		});

@@ -23,6 +23,15 @@ describe('deriveKeys', () => {
 		expect(deriveKeys(OTHER_SECRET).contentKey.equals(keys.contentKey)).toBe(false);
 	});
 
+	it('derives a third key for the audit chain, distinct from both and stable', () => {
+		const keys = deriveKeys(SECRET);
+		expect(keys.auditKey).toHaveLength(32);
+		expect(keys.auditKey.equals(keys.contentKey)).toBe(false);
+		expect(keys.auditKey.equals(keys.pseudonymKey)).toBe(false);
+		expect(deriveKeys(SECRET).auditKey.equals(keys.auditKey)).toBe(true);
+		expect(deriveKeys(OTHER_SECRET).auditKey.equals(keys.auditKey)).toBe(false);
+	});
+
 	it('refuses a short secret without echoing it', () => {
 		expect(() => deriveKeys('short-secret')).toThrow(/at least 32/);
 		expect(() => deriveKeys('short-secret')).not.toThrow(/short-secret/);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,6 +8,111 @@ import * as ts from 'typescript';
 import type { StoreConfig } from '../../nodes/shared/store/types';
 
 export const REPO = join(__dirname, '..', '..');
+
+/** The key the store tests chain their audit entries with (in WhatsAuto it derives from the store secret). */
+export const AUDIT_KEY = Buffer.alloc(32, 0x5a);
+/** Another key: what verification with the wrong store secret looks like. */
+export const OTHER_AUDIT_KEY = Buffer.alloc(32, 0xa5);
+
+function sortedJson(value: unknown): string {
+	if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+	if (value !== null && typeof value === 'object') {
+		const object = value as Record<string, unknown>;
+		return `{${Object.keys(object)
+			.sort()
+			.map((key) => `${JSON.stringify(key)}:${sortedJson(object[key])}`)
+			.join(',')}}`;
+	}
+	return JSON.stringify(value);
+}
+
+/** The fields of an audit entry as the version-3 store hashed them. */
+export interface Sha256AuditFields {
+	seq: number;
+	at: Date;
+	requestId: string;
+	subject: string;
+	actor: string;
+	action: string;
+	fromState: string;
+	toState: string;
+	detail: Record<string, unknown>;
+}
+
+/**
+ * The unkeyed audit hash of schema version 3, rebuilt from its documentation (SHA-256 over a JSON array):
+ * what anyone with write access to the database and no secret can compute. Stores upgraded from version 3
+ * hold entries hashed this way; tests also use it to forge entries.
+ */
+export function sha256AuditHash(prevHash: string, e: Sha256AuditFields): string {
+	const canonical = JSON.stringify([
+		'whatsauto.audit.v1',
+		prevHash,
+		e.seq,
+		e.at.getTime(),
+		e.requestId,
+		e.subject,
+		e.actor,
+		e.action,
+		e.fromState,
+		e.toState,
+		sortedJson(e.detail),
+	]);
+	return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}
+
+/** An `audit_log` row as schema version 3 wrote it. */
+export interface LegacyAuditRow {
+	seq: number;
+	at: number;
+	request_id: string;
+	subject: string;
+	actor: string;
+	action: string;
+	from_state: string;
+	to_state: string;
+	detail: string;
+	prev_hash: string;
+	hash: string;
+}
+
+/** A version-3 audit log of `entries` (seq 1, 2, …, one minute apart), chained with {@link sha256AuditHash}, and its head. */
+export function legacyAuditRows(
+	entries: Array<{ requestId: string; subject: string; action: string; fromState?: string; toState?: string; detail?: Record<string, unknown> }>,
+): { rows: LegacyAuditRow[]; head: { seq: number; hash: string } } {
+	let prevHash = '0'.repeat(64);
+	const start = Date.now() - 3_600_000;
+	const rows = entries.map((e, i): LegacyAuditRow => {
+		const fields: Sha256AuditFields = {
+			seq: i + 1,
+			at: new Date(start + i * 60_000),
+			requestId: e.requestId,
+			subject: e.subject,
+			actor: 'system',
+			action: e.action,
+			fromState: e.fromState ?? '',
+			toState: e.toState ?? '',
+			detail: e.detail ?? { n: i },
+		};
+		const hash = sha256AuditHash(prevHash, fields);
+		const row: LegacyAuditRow = {
+			seq: fields.seq,
+			at: fields.at.getTime(),
+			request_id: fields.requestId,
+			subject: fields.subject,
+			actor: fields.actor,
+			action: fields.action,
+			from_state: fields.fromState,
+			to_state: fields.toState,
+			detail: sortedJson(fields.detail),
+			prev_hash: prevHash,
+			hash,
+		};
+		prevHash = hash;
+		return row;
+	});
+	return { rows, head: { seq: rows.length, hash: prevHash } };
+}
 
 export interface ChildTask {
 	/** claim: claims every id; migrate: opens the store; audit: appends one audit entry per id. */
@@ -18,6 +124,8 @@ export interface ChildTask {
 	ids?: string[];
 	ttlMs?: number;
 	concurrency?: number;
+	/** The audit key as hex (audit mode). */
+	auditKey?: string;
 }
 
 export interface ChildResult {

@@ -10,6 +10,7 @@ import { PostgresStore, quoteIdent } from '../../nodes/shared/store/postgres';
 import type { PostgresStoreConfig } from '../../nodes/shared/store/types';
 import { describeStoreConformance, type FreshDatabase, type UpgradeSeed } from './conformance';
 import {
+	AUDIT_KEY,
 	buildChildScript,
 	killLeftoverChildren,
 	makeTempDir,
@@ -33,6 +34,7 @@ const schemas = {
 	migrate: `whatsauto_test_${runId}_migrate`,
 	v1: `whatsauto_test_${runId}_v1`,
 	v2: `whatsauto_test_${runId}_v2`,
+	v3: `whatsauto_test_${runId}_v3`,
 	odd: `whatsauto test "${runId}"; drop`,
 };
 
@@ -42,7 +44,7 @@ let startedHere = false;
 const dir = makeTempDir('whatsauto-pg-test-');
 
 const configFor = (schema: string): PostgresStoreConfig => ({ ...base, schema });
-const oldSchema = (version: number) => (version === 1 ? schemas.v1 : schemas.v2);
+const oldSchema = (version: number) => [schemas.v1, schemas.v2, schemas.v3][version - 1];
 /** Schemas freshDatabase made, dropped with the rest. */
 const freshSchemas: string[] = [];
 
@@ -112,18 +114,66 @@ async function createAtVersion(schema: string, version: number, seed: UpgradeSee
 			seed.content.expiresAt,
 		]);
 		if (version >= 2) {
-			const r = seed.record;
-			await admin!.query(
-				`INSERT INTO ${s}.records (scope, key, contact_key, value, created_at, expires_at)
-				VALUES ($1, $2, $3, $4, $5, $6)`,
-				[r.scope, r.key, r.contactKey, r.value, r.createdAt, r.expiresAt],
-			);
+			for (const r of [seed.record, ...seed.requests]) {
+				await admin!.query(
+					`INSERT INTO ${s}.records (scope, key, contact_key, value, created_at, expires_at)
+					VALUES ($1, $2, $3, $4, $5, $6)`,
+					[r.scope, r.key, r.contactKey, r.value, r.createdAt, r.expiresAt],
+				);
+			}
+		}
+		if (version >= 3) {
+			for (const r of seed.audit.rows) {
+				await admin!.query(
+					`INSERT INTO ${s}.audit_log (seq, at, request_id, subject, actor, action, from_state, to_state, detail, prev_hash, hash)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+					[r.seq, r.at, r.request_id, r.subject, r.actor, r.action, r.from_state, r.to_state, r.detail, r.prev_hash, r.hash],
+				);
+			}
+			// As appends through the store would have left it: the sequence past every seq used.
+			await admin!.query(`SELECT setval(pg_get_serial_sequence($1, 'seq'), $2)`, [`${s}.audit_log`, seed.audit.head.seq]);
+			await admin!.query(`UPDATE ${s}.audit_head SET seq = $1, hash = $2 WHERE id = 1`, [seed.audit.head.seq, seed.audit.head.hash]);
 		}
 		await admin!.query('COMMIT');
 	} catch (error) {
 		await admin!.query('ROLLBACK');
 		throw error;
 	}
+}
+
+/** Runs one statement (`?` placeholders, unqualified names) in `schema` through the admin connection. */
+async function rawQuery(schema: string, sql: string, params: Array<string | number>) {
+	let n = 0;
+	const text = sql.replace(/\?/g, () => `$${++n}`);
+	await admin!.query('BEGIN');
+	try {
+		await admin!.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
+		const result = await admin!.query(text, params);
+		await admin!.query('COMMIT');
+		return result;
+	} catch (error) {
+		await admin!.query('ROLLBACK');
+		throw error;
+	}
+}
+
+/** Every `table.column` of `schema` holding one of `needles` in some row (tables and columns from the catalogue). */
+async function scanSchema(schema: string, needles: string[]): Promise<string[]> {
+	const hits = new Set<string>();
+	const tables = await admin!.query<{ table_name: string }>(
+		"SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'",
+		[schema],
+	);
+	for (const { table_name: table } of tables.rows) {
+		const { rows } = await admin!.query<Record<string, unknown>>(`SELECT * FROM ${quoteIdent(schema)}.${quoteIdent(table)}`);
+		for (const row of rows) {
+			for (const [column, value] of Object.entries(row)) {
+				const text = Buffer.isBuffer(value) ? value.toString('latin1') : String(value ?? '');
+				if (needles.some((needle) => text.includes(needle))) hits.add(`${table}.${column}`);
+			}
+		}
+	}
+	return [...hits].sort();
 }
 
 /** A new schema, and raw SQL in it (through the admin connection) that bypasses the store. */
@@ -134,20 +184,9 @@ async function freshDatabase(): Promise<FreshDatabase> {
 	return {
 		config,
 		open: () => PostgresStore.open(config),
-		tamper: async (sql, ...params) => {
-			let n = 0;
-			const text = sql.replace(/\?/g, () => `$${++n}`);
-			await admin!.query('BEGIN');
-			try {
-				await admin!.query(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
-				const result = await admin!.query(text, params);
-				await admin!.query('COMMIT');
-				return result.rowCount ?? 0;
-			} catch (error) {
-				await admin!.query('ROLLBACK');
-				throw error;
-			}
-		},
+		tamper: async (sql, ...params) => (await rawQuery(schema, sql, params)).rowCount ?? 0,
+		rows: async (sql, ...params) => (await rawQuery(schema, sql, params)).rows as Array<Record<string, unknown>>,
+		scan: (needles) => scanSchema(schema, needles),
 	};
 }
 
@@ -194,6 +233,8 @@ describeStoreConformance('postgres', {
 		createAtVersion: (version, seed) => createAtVersion(oldSchema(version), version, seed),
 		open: (version) => PostgresStore.open(configFor(oldSchema(version))),
 		migrationRows: (version) => migrationRows(oldSchema(version)),
+		tamper: async (version, sql, ...params) => (await rawQuery(oldSchema(version), sql, params)).rowCount ?? 0,
+		scan: (version, needles) => scanSchema(oldSchema(version), needles),
 	},
 	freshDatabase,
 });
@@ -204,9 +245,11 @@ describe('PostgresStore specifics', () => {
 		try {
 			expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
 			expect(await store.claim('message', 'm1', 60_000)).toBe(true);
-			const entry = await store.appendAudit({ requestId: 'r1', subject: '', actor: 'system', action: 'received' });
+			const entry = await store.appendAudit({ requestId: 'r1', subject: 'someone', actor: 'system', action: 'received' }, AUDIT_KEY);
 			expect(await store.listAudit()).toEqual([entry]);
-			expect(await store.verifyAuditChain()).toEqual({ ok: true, entries: 1 });
+			expect(await store.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 1 });
+			expect(await store.eraseContact('someone')).toBe(1);
+			expect(await store.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 1 });
 			const tables = await admin!.query<{ table_name: string }>(
 				'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
 				[schemas.odd],
@@ -214,6 +257,7 @@ describe('PostgresStore specifics', () => {
 			expect(tables.rows.map((r) => r.table_name)).toEqual([
 				'audit_head',
 				'audit_log',
+				'audit_subjects',
 				'claims',
 				'content',
 				'records',

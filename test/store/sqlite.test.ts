@@ -70,14 +70,56 @@ function createAtVersion(path: string, version: number, seed: UpgradeSeed): void
 			seed.content.expiresAt,
 		);
 		if (version >= 2) {
-			const r = seed.record;
-			db.prepare(
+			const insert = db.prepare(
 				'INSERT INTO records (scope, key, contact_key, value, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
-			).run(r.scope, r.key, r.contactKey, r.value, r.createdAt, r.expiresAt);
+			);
+			for (const r of [seed.record, ...seed.requests]) insert.run(r.scope, r.key, r.contactKey, r.value, r.createdAt, r.expiresAt);
+		}
+		if (version >= 3) {
+			const insert = db.prepare(
+				`INSERT INTO audit_log (seq, at, request_id, subject, actor, action, from_state, to_state, detail, prev_hash, hash)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			);
+			for (const r of seed.audit.rows) {
+				insert.run(r.seq, r.at, r.request_id, r.subject, r.actor, r.action, r.from_state, r.to_state, r.detail, r.prev_hash, r.hash);
+			}
+			db.prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1').run(seed.audit.head.seq, seed.audit.head.hash);
 		}
 	} finally {
 		db.close();
 	}
+}
+
+/** Runs `fn` on its own connection to the file at `path` (raw SQL that bypasses the store). */
+function withDatabase<T>(path: string, fn: (db: DatabaseSync) => T): T {
+	const db = new DatabaseSync(path);
+	try {
+		db.exec('PRAGMA busy_timeout = 5000');
+		return fn(db);
+	} finally {
+		db.close();
+	}
+}
+
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** Every `table.column` of the file holding one of `needles` in some row (tables and columns from SQLite's schema). */
+function scanDatabase(path: string, needles: string[]): string[] {
+	return withDatabase(path, (db) => {
+		const hits = new Set<string>();
+		const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>;
+		for (const { name: table } of tables) {
+			const columns = (db.prepare(`PRAGMA table_info(${quote(table)})`).all() as Array<{ name: string }>).map((c) => c.name);
+			for (const row of db.prepare(`SELECT * FROM ${quote(table)}`).iterate() as Iterable<Record<string, unknown>>) {
+				for (const column of columns) {
+					const value = row[column];
+					const text = value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : String(value ?? '');
+					if (needles.some((needle) => text.includes(needle))) hits.add(`${table}.${column}`);
+				}
+			}
+		}
+		return [...hits].sort();
+	});
 }
 
 /** A new database file, and raw SQL on it that bypasses the store. */
@@ -86,15 +128,9 @@ async function freshDatabase(): Promise<FreshDatabase> {
 	return {
 		config: fresh,
 		open: () => SqliteStore.open(fresh),
-		tamper: async (sql, ...params) => {
-			const db = new DatabaseSync(fresh.path);
-			try {
-				db.exec('PRAGMA busy_timeout = 5000');
-				return Number(db.prepare(sql).run(...params).changes);
-			} finally {
-				db.close();
-			}
-		},
+		tamper: async (sql, ...params) => withDatabase(fresh.path, (db) => Number(db.prepare(sql).run(...params).changes)),
+		rows: async (sql, ...params) => withDatabase(fresh.path, (db) => db.prepare(sql).all(...params) as Array<Record<string, unknown>>),
+		scan: async (needles) => scanDatabase(fresh.path, needles),
 	};
 }
 
@@ -112,6 +148,9 @@ describeStoreConformance('sqlite', {
 		createAtVersion: async (version, seed) => createAtVersion(oldConfig(version).path, version, seed),
 		open: (version) => SqliteStore.open(oldConfig(version)),
 		migrationRows: async (version) => migrationRows(oldConfig(version).path),
+		tamper: async (version, sql, ...params) =>
+			withDatabase(oldConfig(version).path, (db) => Number(db.prepare(sql).run(...params).changes)),
+		scan: async (version, needles) => scanDatabase(oldConfig(version).path, needles),
 	},
 	freshDatabase,
 });

@@ -10,6 +10,7 @@ import {
 	InvalidTransitionError,
 	newRequestId,
 	outcomeOf,
+	OPEN_STATES,
 	TERMINAL_STATES,
 	transition,
 	type PrivacyRequest,
@@ -17,13 +18,15 @@ import {
 	type StoreResult,
 } from '../../nodes/shared/privacy/lifecycle';
 
-const STATES: RequestState[] = ['received', 'awaiting_identity', 'in_progress', 'completed', 'partially_completed', 'denied', 'failed'];
+const STATES: RequestState[] = ['received', 'awaiting_identity', 'awaiting_confirmation', 'in_progress', 'completed', 'partially_completed', 'denied', 'failed'];
 const TERMINAL: RequestState[] = ['completed', 'partially_completed', 'denied', 'failed'];
 
 /** The machine as documented in lifecycle.ts, written out independently of its table. */
 const EXPECTED_ALLOWED: Record<RequestState, RequestState[]> = {
-	received: ['awaiting_identity', 'in_progress', 'denied', 'failed'],
+	received: ['awaiting_identity', 'awaiting_confirmation', 'in_progress', 'denied', 'failed'],
 	awaiting_identity: ['in_progress', 'denied', 'failed'],
+	// an erasure asked for over WhatsApp runs once the person taps "Delete all my data"; Cancel or expiry denies it
+	awaiting_confirmation: ['in_progress', 'denied', 'failed'],
 	in_progress: ['completed', 'partially_completed', 'denied', 'failed'],
 	completed: [],
 	partially_completed: [],
@@ -52,9 +55,9 @@ describe('transitions', () => {
 	const allowed = pairs.filter(([from, to]) => EXPECTED_ALLOWED[from].includes(to));
 	const forbidden = pairs.filter(([from, to]) => !EXPECTED_ALLOWED[from].includes(to));
 
-	it('covers all 49 pairs: 11 allowed, 38 forbidden', () => {
-		expect(allowed).toHaveLength(11);
-		expect(forbidden).toHaveLength(38);
+	it('covers all 64 pairs: 15 allowed, 49 forbidden', () => {
+		expect(allowed).toHaveLength(15);
+		expect(forbidden).toHaveLength(49);
 	});
 
 	it.each(allowed)('allows %s → %s', (from, to) => {
@@ -81,8 +84,9 @@ describe('transitions', () => {
 		expect([...TERMINAL_STATES].sort()).toEqual([...TERMINAL].sort());
 	});
 
-	it('only reaches in_progress from awaiting_identity or (identity known) from received; completion only from in_progress', () => {
-		expect(STATES.filter((from) => canTransition(from, 'in_progress'))).toEqual(['received', 'awaiting_identity']);
+	it('only reaches in_progress from awaiting_identity, awaiting_confirmation or (identity known) from received; completion only from in_progress', () => {
+		expect(STATES.filter((from) => canTransition(from, 'in_progress'))).toEqual(['received', 'awaiting_identity', 'awaiting_confirmation']);
+		expect(STATES.filter((from) => canTransition(from, 'awaiting_confirmation'))).toEqual(['received']);
 		expect(STATES.filter((from) => canTransition(from, 'completed'))).toEqual(['in_progress']);
 		expect(STATES.filter((from) => canTransition(from, 'partially_completed'))).toEqual(['in_progress']);
 		expect(STATES.filter((from) => canTransition(from, 'awaiting_identity'))).toEqual(['received']);
@@ -254,5 +258,11 @@ describe('newRequestId', () => {
 		for (const typed of [`status ${id}`, `STATUS ${id.toLowerCase()}`, `status ${id.replaceAll('-', ' ')}`]) {
 			expect(detectPrivacyCommand(typed)).toMatchObject({ isCommand: true, type: 'status', requestId: id });
 		}
+	});
+});
+
+describe('open states', () => {
+	it('are every state but the terminal ones: what List Open lists', () => {
+		expect([...OPEN_STATES].sort()).toEqual(STATES.filter((state) => !TERMINAL.includes(state)).sort());
 	});
 });

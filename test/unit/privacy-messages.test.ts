@@ -1,8 +1,10 @@
+import { detectPrivacyCommand } from '../../nodes/shared/privacy/commandDetection';
 import { accessDisclosure, DEFAULT_RETENTION, type OperatorInfo } from '../../nodes/shared/privacy/disclosure';
 import {
 	ACCESS_SUMMARY,
 	accessSummary,
 	DEFAULT_AUTHORITY,
+	ERASE_BUTTONS,
 	LANGUAGES,
 	MESSAGE_PARAMS,
 	MESSAGES,
@@ -18,7 +20,8 @@ const KEYS = Object.keys(MESSAGE_PARAMS) as MessageKey[];
 const ALL_KEYS: MessageKey[] = [
 	'access_done', 'access_summary', 'correct_done', 'correct_nothing', 'delete_done', 'delete_partial',
 	'object_done', 'resume_done', 'status', 'denied', 'failed', 'verification_code', 'verify_failed',
-	'verify_expired', 'received',
+	'verify_expired', 'received', 'erase_confirm', 'erase_cancelled', 'erase_expired', 'object_marketing_done',
+	'resume_marketing_done',
 ];
 const PARAMS: Record<string, string | number> = {
 	requestId: 'PR-7F3K9Q',
@@ -76,6 +79,30 @@ describe('privacy messages', () => {
 			expect(MESSAGES[lang].delete_done).toContain('STOP');
 			expect(MESSAGES[lang].delete_partial).toContain('{authority}');
 			expect(MESSAGES[lang].denied).toContain('{authority}');
+			// a marketing-only objection says AI replies go on, and how to stop them too
+			expect(MESSAGES[lang].object_marketing_done).toContain('STOP');
+			expect(MESSAGES[lang].resume_marketing_done).toContain('STOP');
+		});
+
+		it('asks to confirm an erasure with two reply buttons WhatsApp accepts, named in the question', () => {
+			const { confirm, cancel } = ERASE_BUTTONS[lang];
+			for (const title of [confirm, cancel]) {
+				// Meta: a reply button title has 1 to 20 characters (code points)
+				expect([...title].length).toBeGreaterThanOrEqual(1);
+				expect([...title].length).toBeLessThanOrEqual(20);
+				if (SCRIPTS[lang]) expect(title).toMatch(SCRIPTS[lang]!);
+			}
+			expect(confirm).not.toBe(cancel);
+			if (lang !== 'en') expect([confirm, cancel]).not.toEqual([ERASE_BUTTONS.en.confirm, ERASE_BUTTONS.en.cancel]);
+			expect(MESSAGES[lang].erase_confirm).toContain(confirm);
+			// the body of an interactive message holds at most 1,024 characters
+			expect([...privacyMessage('erase_confirm', lang, PARAMS)].length).toBeLessThanOrEqual(1024);
+		});
+
+		it('tells how to ask for erasure again with a command the detector takes, in the same language', () => {
+			const quoted = /["«“]([^"»”]+)["»”]/.exec(MESSAGES[lang].erase_expired)?.[1];
+			expect(quoted).toBeDefined();
+			expect(detectPrivacyCommand(quoted!)).toMatchObject({ isCommand: true, type: 'delete', language: lang });
 		});
 	});
 

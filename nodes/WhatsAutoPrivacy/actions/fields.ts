@@ -5,6 +5,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Delivery } from '../../shared/privacy/fulfil';
+import { DEFAULT_LIMITS, limitsOf, MAX_LIMIT, type CodeLimits } from '../../shared/privacy/limits';
 import type { Correction } from '../../shared/privacy/rights';
 
 /** The values of the Operation field. */
@@ -70,6 +71,78 @@ export const sendConfirmationField: INodeProperties = {
 	description: 'Whether to confirm the outcome to the person on WhatsApp, in their language',
 };
 
+const LIMIT_RANGE = { minValue: 0, maxValue: MAX_LIMIT, numberPrecision: 0 };
+
+const WRONG_CODES_OPTION: INodeProperties = {
+	displayName: 'Wrong Codes per Number per Day',
+	name: 'wrongCodesPerNumberPerDay',
+	type: 'number',
+	typeOptions: LIMIT_RANGE,
+	default: 10, // DEFAULT_LIMITS.wrongCodesPerNumberPerDay (the linter wants a literal; a test checks they agree)
+	description: 'Wrong codes accepted for one number, over all its requests, in any 24 hours; then no code is checked or sent for it. 0 turns this limit off.',
+};
+
+/**
+ * The limits against spamming a number with codes or guessing one, counted in the store (every worker sees the
+ * same counts). A limited submission sends nothing and says `rate_limited`, the same whatever the number.
+ */
+export const codeLimitsField: INodeProperties = {
+	displayName: 'Limits',
+	name: 'limits',
+	type: 'collection',
+	placeholder: 'Add limit',
+	default: {},
+	description: `Limits per number and per client, counted in the store across workers. Defaults: ${DEFAULT_LIMITS.codesPerNumberPerHour} codes per number per hour, ${DEFAULT_LIMITS.codesPerNumberPerDay} per day, ${DEFAULT_LIMITS.wrongCodesPerNumberPerDay} wrong codes per number per day, ${DEFAULT_LIMITS.codesPerClientPerHour} codes per client per hour.`,
+	options: [
+		{
+			displayName: 'Codes per Client per Hour',
+			name: 'codesPerClientPerHour',
+			type: 'number',
+			typeOptions: LIMIT_RANGE,
+			default: 10, // DEFAULT_LIMITS.codesPerClientPerHour (the linter wants a literal; a test checks they agree)
+			description: 'Codes sent at the request of one Client Key in any hour. 0 turns this limit off.',
+		},
+		{
+			displayName: 'Codes per Number per Day',
+			name: 'codesPerNumberPerDay',
+			type: 'number',
+			typeOptions: LIMIT_RANGE,
+			default: 5, // DEFAULT_LIMITS.codesPerNumberPerDay (the linter wants a literal; a test checks they agree)
+			description: 'Codes sent to one number in any 24 hours. 0 turns this limit off.',
+		},
+		{
+			displayName: 'Codes per Number per Hour',
+			name: 'codesPerNumberPerHour',
+			type: 'number',
+			typeOptions: LIMIT_RANGE,
+			default: 3, // DEFAULT_LIMITS.codesPerNumberPerHour (the linter wants a literal; a test checks they agree)
+			description: 'Codes sent to one number in any hour. 0 turns this limit off.',
+		},
+		WRONG_CODES_OPTION,
+	],
+};
+
+/** Verify's part of the limits: the same field name, so one workflow can set both nodes alike. */
+export const guessLimitsField: INodeProperties = {
+	displayName: 'Limits',
+	name: 'limits',
+	type: 'collection',
+	placeholder: 'Add limit',
+	default: {},
+	description: `Default: ${DEFAULT_LIMITS.wrongCodesPerNumberPerDay} wrong codes per number per day, counted in the store across workers`,
+	options: [WRONG_CODES_OPTION],
+};
+
+export const clientKeyField: INodeProperties = {
+	displayName: 'Client Key',
+	name: 'clientKey',
+	type: 'string',
+	default: '',
+	placeholder: "e.g. {{ $json.headers?.['x-real-ip'] }}",
+	description:
+		'Who submits the request (e.g. their IP address as your reverse proxy reports it), for the per-client limit. Stored only as a keyed hash. Empty: no per-client limit.',
+};
+
 /** A string parameter of the item. */
 export const param = (ctx: IExecuteFunctions, name: string, itemIndex: number, fallback: unknown = '') =>
 	ctx.getNodeParameter(name, itemIndex, fallback) as string;
@@ -89,3 +162,7 @@ export function correctionParameters(ctx: IExecuteFunctions, itemIndex: number):
 export const deliveryParameter = (ctx: IExecuteFunctions, itemIndex: number, fallback: Delivery) => param(ctx, 'delivery', itemIndex, fallback) as Delivery;
 
 export const sendConfirmationParameter = (ctx: IExecuteFunctions, itemIndex: number) => ctx.getNodeParameter('sendConfirmation', itemIndex, true) as boolean;
+
+/** The node's Limits collection, each limit a whole number (0: off) or its default. */
+export const limitsParameter = (ctx: IExecuteFunctions, itemIndex: number): CodeLimits =>
+	limitsOf(ctx.getNodeParameter('limits', itemIndex, {}) as Partial<Record<keyof CodeLimits, unknown>>);

@@ -67,8 +67,8 @@ interface Claim {
 
 /** Only store work in here: whatever throws in this function is a store failure (answered 500). */
 async function claimNew(ctx: IWebhookFunctions, claims: Claim[]): Promise<RoutedUpdate[]> {
-	const { store } = await storeFor(ctx);
-	purgeOccasionally(store, (error) => ctx.logger.warn(`WhatsAuto store purge failed: ${error.message}`));
+	const { store, keys } = await storeFor(ctx);
+	purgeOccasionally(store, (error) => ctx.logger.warn(`WhatsAuto store purge failed: ${error.message}`), Date.now(), keys);
 	const fresh: RoutedUpdate[] = [];
 	for (const { entry, key } of claims) {
 		if (await store.claim(SCOPES.inbound.name, key, SCOPES.inbound.lifetimeMs)) fresh.push(entry);

@@ -1,9 +1,10 @@
 import type { ContentKeys } from '../store/contentByReference';
 import { DAY_MS, expiryOf, SCOPES } from '../store/scopes';
-import type { AuditAction, AuditEntryInput, StoredRecord, WhatsAutoStore } from '../store/types';
+import type { AuditAction, AuditChainVerification, AuditEntryInput, RecordCursor, WhatsAutoStore } from '../store/types';
 import {
 	dueDate,
 	newRequestId,
+	OPEN_STATES,
 	TERMINAL_STATES,
 	transition,
 	type Actor,
@@ -13,7 +14,25 @@ import {
 	type RequestType,
 } from './lifecycle';
 
-const { privacyRequest: REQUESTS, suppression: SUPPRESSIONS, profile: PROFILES } = SCOPES;
+const {
+	privacyRequest: REQUESTS,
+	suppression: SUPPRESSIONS,
+	profile: PROFILES,
+	privacyVerification: CODES,
+	privacyExpiry: EXPIRY,
+} = SCOPES;
+
+/** How many request records List Open reads per page (it reads page after page until every open one is in). */
+export const LIST_OPEN_PAGE_SIZE = 500;
+
+/**
+ * How long a request waiting for its code (awaiting_identity) stays open once the code itself expired (its
+ * lifetime: SCOPES.privacyVerification, 10 minutes): a day, then it is denied as not verified.
+ */
+export const UNVERIFIED_GRACE_MS = DAY_MS;
+
+/** Why such a request was denied. */
+export const UNVERIFIED_REASON = 'Identity could not be verified: no code was entered in time (not verified).';
 
 export interface Suppression {
 	ai: boolean;
@@ -39,8 +58,9 @@ export interface OpenOptions {
 export type AuditNote = Exclude<AuditAction, 'received' | 'transition'>;
 
 /**
- * Privacy requests over the shared store: every request is a record, every change a transition appended
- * to the tamper-evident audit log (who/what/when, pseudonyms only, never content).
+ * Privacy requests over the shared store: every request is a record (indexed by its state and due date),
+ * every change a transition appended to the tamper-evident audit log (who/what/when, pseudonyms only, never
+ * content), chained with the audit key derived from the store secret.
  */
 export class PrivacyDesk {
 	constructor(
@@ -95,7 +115,9 @@ export class PrivacyDesk {
 		await this.write(next);
 		await this.audit({
 			requestId: request.id,
-			subject: request.subject,
+			// The request's subject after the step: an erasure's last transition, written once the person is
+			// erased, must not link them again.
+			subject: next.subject,
 			actor,
 			action: 'transition',
 			fromState: request.state,
@@ -114,7 +136,12 @@ export class PrivacyDesk {
 
 	/** Every entry the desk appends goes through here: only actions it knows compile. */
 	private async audit(entry: AuditEntryInput<AuditAction>): Promise<void> {
-		await this.store.appendAudit(entry);
+		await this.store.appendAudit(entry, this.keys.auditKey);
+	}
+
+	/** Verifies the audit log's keyed hash chain with this store secret's audit key. */
+	async verifyAuditLog(): Promise<AuditChainVerification> {
+		return await this.store.verifyAuditChain(this.keys.auditKey);
 	}
 
 	async save(request: PrivacyRequest): Promise<void> {
@@ -122,23 +149,87 @@ export class PrivacyDesk {
 	}
 
 	private async write(request: PrivacyRequest): Promise<void> {
+		const due = new Date(request.dueAt);
 		await this.store.putRecord({
 			scope: REQUESTS.name,
 			key: request.id,
 			contactKey: request.subject,
 			value: request,
+			state: request.state,
+			...(Number.isNaN(due.getTime()) ? {} : { dueAt: due }),
 			expiresAt: expiryOf(REQUESTS, this.clock().getTime()),
 		});
 	}
 
-	/** Open requests, the ones due soonest first; `withinDays` limits to those due by then. */
+	/** Requests in `states` (due by `dueBy`, when given), soonest due first, read from the store a page at a time. */
+	private async *inStates(states: readonly RequestState[], dueBy?: Date): AsyncGenerator<PrivacyRequest> {
+		let after: RecordCursor | undefined;
+		do {
+			const page = await this.store.listRecordsByState<PrivacyRequest>(REQUESTS.name, {
+				states,
+				limit: LIST_OPEN_PAGE_SIZE,
+				...(dueBy ? { dueBy } : {}),
+				...(after ? { after } : {}),
+			});
+			for (const record of page.records) yield record.value;
+			after = page.next;
+		} while (after);
+	}
+
+	/**
+	 * Every open request, the ones due soonest first (ties by id); `withinDays` limits to those due by then
+	 * (overdue ones included). Requests left waiting for their code past its lifetime and the grace are denied
+	 * first ({@link expireUnverified}). Reads the store page by page (LIST_OPEN_PAGE_SIZE), through its index of
+	 * states and due dates: however many closed requests the store keeps, none open is missed.
+	 */
 	async listOpen(withinDays?: number): Promise<PrivacyRequest[]> {
-		const limit = this.clock().getTime() + (withinDays ?? Infinity) * DAY_MS;
-		const records: StoredRecord<PrivacyRequest>[] = await this.store.listRecords<PrivacyRequest>(REQUESTS.name, { limit: 1000 });
-		return records
-			.map((record) => record.value)
-			.filter((request) => !TERMINAL_STATES.has(request.state) && Date.parse(request.dueAt) <= limit)
-			.sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
+		await this.expireUnverified();
+		const dueBy = withinDays === undefined ? undefined : new Date(this.clock().getTime() + withinDays * DAY_MS);
+		const open: PrivacyRequest[] = [];
+		for await (const request of this.inStates(OPEN_STATES, dueBy)) {
+			// Another worker may be denying it at this moment: it is no longer open.
+			if (!TERMINAL_STATES.has(request.state) && !this.unverifiedTooLong(request)) open.push(request);
+		}
+		return open;
+	}
+
+	/**
+	 * Whether the request still waits for its code although the code expired (SCOPES.privacyVerification) and
+	 * the grace (UNVERIFIED_GRACE_MS) passed, counted from when it was received (the code goes out at once).
+	 */
+	unverifiedTooLong(request: PrivacyRequest): boolean {
+		const since = Date.parse(request.receivedAt);
+		return request.state === 'awaiting_identity' && this.clock().getTime() >= since + CODES.lifetimeMs + UNVERIFIED_GRACE_MS;
+	}
+
+	/**
+	 * Denies, as not verified, every request left waiting for its code too long (see {@link unverifiedTooLong}):
+	 * a transition by 'system' in the audit log, once, whichever worker gets there first. Run by List Open, Get
+	 * Status (for its request) and the store's background purge. Resolves to how many it denied.
+	 */
+	async expireUnverified(): Promise<number> {
+		const stale: PrivacyRequest[] = [];
+		for await (const request of this.inStates(['awaiting_identity'])) if (this.unverifiedTooLong(request)) stale.push(request);
+		let denied = 0;
+		for (const request of stale) if (await this.expire(request)) denied++;
+		return denied;
+	}
+
+	/** The request as it stands now: one left waiting for its code too long is denied first. */
+	async current(id: string): Promise<PrivacyRequest | undefined> {
+		const request = await this.get(id);
+		if (!request || !this.unverifiedTooLong(request)) return request;
+		return (await this.expire(request)) ?? (await this.get(id)) ?? request;
+	}
+
+	/** Denies one request left unverified; the denied request, or undefined when someone else did or it moved on. */
+	private async expire(request: PrivacyRequest): Promise<PrivacyRequest | undefined> {
+		// A code still pending (one sent again since) keeps the request open until it expires in its turn.
+		if (await this.store.getRecord(CODES.name, request.id)) return undefined;
+		if (!(await this.store.claim(EXPIRY.name, request.id, EXPIRY.lifetimeMs))) return undefined;
+		const now = await this.get(request.id);
+		if (!now || !this.unverifiedTooLong(now)) return undefined;
+		return await this.advance(now, 'denied', 'system', { reason: UNVERIFIED_REASON });
 	}
 
 	async history(subject: string): Promise<PrivacyRequest[]> {

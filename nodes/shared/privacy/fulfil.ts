@@ -83,9 +83,9 @@ function confirmationKey(request: PrivacyRequest): MessageKey {
 		case 'delete':
 			return request.state === 'partially_completed' ? 'delete_partial' : 'delete_done';
 		case 'object':
-			return 'object_done';
+			return request.scope === 'marketing' ? 'object_marketing_done' : 'object_done';
 		case 'resume':
-			return 'resume_done';
+			return request.scope === 'marketing' ? 'resume_marketing_done' : 'resume_done';
 		case 'correct':
 			return request.results.some((result) => result.outcome === 'done') ? 'correct_done' : 'correct_nothing';
 	}

@@ -1,11 +1,15 @@
 /**
  * A privacy request as an explicit state machine:
  *
- *   received ──► awaiting_identity ──► in_progress ──► completed | partially_completed | denied | failed
- *       └──────────────────────────────────┘                 (terminal states)
+ *   received ──► awaiting_identity ─────► in_progress ──► completed | partially_completed | denied | failed
+ *       ├──────► awaiting_confirmation ──┘                 (terminal states)
+ *       └──────────────────────────────────┘
  *
  * `received → in_progress` only when the identity is already established (a WhatsApp sender is
  * authenticated by Meta and our signature check); every other channel passes through awaiting_identity.
+ * An erasure asked for over WhatsApp waits in awaiting_confirmation until the person taps "Delete all my
+ * data" (→ in_progress); Cancel or expiry deny it. awaiting_identity and awaiting_confirmation may also
+ * end denied or failed.
  */
 export type RequestType = 'access' | 'correct' | 'delete' | 'object' | 'resume';
 export type Channel = 'whatsapp' | 'form' | 'email' | 'meta_preferences';
@@ -14,6 +18,7 @@ export type Actor = Channel | 'system' | 'operator';
 export type RequestState =
 	| 'received'
 	| 'awaiting_identity'
+	| 'awaiting_confirmation'
 	| 'in_progress'
 	| 'completed'
 	| 'partially_completed'
@@ -23,14 +28,18 @@ export type RequestState =
 export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set(['completed', 'partially_completed', 'denied', 'failed']);
 
 const ALLOWED: Record<RequestState, readonly RequestState[]> = {
-	received: ['awaiting_identity', 'in_progress', 'denied', 'failed'],
+	received: ['awaiting_identity', 'awaiting_confirmation', 'in_progress', 'denied', 'failed'],
 	awaiting_identity: ['in_progress', 'denied', 'failed'],
+	awaiting_confirmation: ['in_progress', 'denied', 'failed'],
 	in_progress: ['completed', 'partially_completed', 'denied', 'failed'],
 	completed: [],
 	partially_completed: [],
 	denied: [],
 	failed: [],
 };
+
+/** Every state a request can still leave (the non-terminal ones): what List Open lists. */
+export const OPEN_STATES: readonly RequestState[] = (Object.keys(ALLOWED) as RequestState[]).filter((state) => !TERMINAL_STATES.has(state));
 
 /** What a part of a request touched: a part of the store, or the WhatsApp delivery of an access export. */
 export type StoreName = 'content' | 'records' | 'content and records' | 'suppression list' | 'profile' | 'whatsapp delivery';

@@ -30,7 +30,12 @@ export type MessageKey =
 	| 'verification_code'
 	| 'verify_failed'
 	| 'verify_expired'
-	| 'received';
+	| 'received'
+	| 'erase_confirm'
+	| 'erase_cancelled'
+	| 'erase_expired'
+	| 'object_marketing_done'
+	| 'resume_marketing_done';
 
 /** The parameters each message takes; every language's template uses exactly these. */
 export const MESSAGE_PARAMS: Readonly<Record<MessageKey, readonly string[]>> = {
@@ -49,6 +54,25 @@ export const MESSAGE_PARAMS: Readonly<Record<MessageKey, readonly string[]>> = {
 	verify_failed: [],
 	verify_expired: [],
 	received: ['requestId', 'dueDate'],
+	erase_confirm: ['requestId', 'minutes'],
+	erase_cancelled: ['requestId'],
+	erase_expired: ['requestId', 'minutes'],
+	object_marketing_done: ['requestId'],
+	resume_marketing_done: ['requestId'],
+};
+
+/**
+ * The two reply buttons under `erase_confirm` (at most 20 characters each, as WhatsApp requires). The
+ * confirmation text names the first one.
+ */
+export const ERASE_BUTTONS: Readonly<Record<Language, Readonly<{ confirm: string; cancel: string }>>> = {
+	en: { confirm: 'Delete all my data', cancel: 'Cancel' },
+	bn: { confirm: 'আমার সব তথ্য মুছুন', cancel: 'বাতিল' },
+	es: { confirm: 'Borrar mis datos', cancel: 'Cancelar' },
+	pt: { confirm: 'Apagar meus dados', cancel: 'Cancelar' },
+	hi: { confirm: 'सारा डेटा मिटाएं', cancel: 'रद्द करें' },
+	ar: { confirm: 'احذف كل بياناتي', cancel: 'إلغاء' },
+	id: { confirm: 'Hapus semua data', cancel: 'Batal' },
 };
 
 /** Said instead of a named supervisory authority when the operator has not configured one. */
@@ -88,6 +112,14 @@ export const MESSAGES: Readonly<Record<Language, Readonly<Record<MessageKey, str
 		verify_failed: "That code doesn't match. Please check it and try again, or ask for a new code.",
 		verify_expired: 'That code has expired. Please ask for a new one from the form.',
 		received: "We've received your request {requestId}. We'll reply here by {dueDate} at the latest.",
+		erase_confirm:
+			'Do you want us to delete all the personal data we hold about you (request {requestId})? This cannot be undone. To confirm, tap "Delete all my data" within {minutes} minutes.',
+		erase_cancelled: "OK, we haven't deleted anything: your erasure request {requestId} is cancelled.",
+		erase_expired:
+			'Your erasure request {requestId} was not confirmed within {minutes} minutes, so nothing was deleted. If you still want us to delete your data, send "delete my data" again.',
+		object_marketing_done:
+			"Done (request {requestId}): we won't send you marketing messages any more. Our assistant still answers your questions; send STOP to stop that too.",
+		resume_marketing_done: "Done (request {requestId}): you'll receive our marketing messages again. Send STOP at any time to opt out.",
 	},
 	bn: {
 		access_done:
@@ -114,6 +146,14 @@ export const MESSAGES: Readonly<Record<Language, Readonly<Record<MessageKey, str
 		verify_failed: 'কোডটি মেলেনি। অনুগ্রহ করে যাচাই করে আবার চেষ্টা করুন, অথবা নতুন কোড চেয়ে নিন।',
 		verify_expired: 'কোডটির মেয়াদ শেষ হয়ে গেছে। অনুগ্রহ করে ফর্ম থেকে নতুন কোড চেয়ে নিন।',
 		received: 'আমরা আপনার অনুরোধ {requestId} পেয়েছি। {dueDate}-এর মধ্যে আমরা এখানেই আপনাকে উত্তর দেব।',
+		erase_confirm:
+			'আপনার সম্পর্কে আমাদের কাছে থাকা সব ব্যক্তিগত তথ্য কি আমরা মুছে ফেলব (অনুরোধ {requestId})? এটি আর ফেরানো যাবে না। নিশ্চিত করতে {minutes} মিনিটের মধ্যে "আমার সব তথ্য মুছুন" চাপুন।',
+		erase_cancelled: 'ঠিক আছে, আমরা কিছুই মুছিনি: আপনার তথ্য মুছে ফেলার অনুরোধ {requestId} বাতিল করা হয়েছে।',
+		erase_expired:
+			'আপনার তথ্য মুছে ফেলার অনুরোধ {requestId} {minutes} মিনিটের মধ্যে নিশ্চিত করা হয়নি, তাই কিছুই মোছা হয়নি। আপনি এখনো তথ্য মুছে ফেলতে চাইলে আবার "আমার তথ্য মুছে ফেলুন" পাঠান।',
+		object_marketing_done:
+			'সম্পন্ন (অনুরোধ {requestId}): আমরা আপনাকে আর মার্কেটিং বার্তা পাঠাব না। আমাদের সহকারী আপনার প্রশ্নের উত্তর দিতে থাকবে; সেটিও বন্ধ করতে STOP পাঠান।',
+		resume_marketing_done: 'সম্পন্ন (অনুরোধ {requestId}): আপনি আবার আমাদের মার্কেটিং বার্তা পাবেন। আবার বন্ধ করতে যেকোনো সময় STOP পাঠান।',
 	},
 	es: {
 		access_done:
@@ -140,6 +180,14 @@ export const MESSAGES: Readonly<Record<Language, Readonly<Record<MessageKey, str
 		verify_failed: 'Ese código no coincide. Revíselo e inténtelo de nuevo, o solicite un código nuevo.',
 		verify_expired: 'Ese código ha caducado. Solicite uno nuevo desde el formulario.',
 		received: 'Hemos recibido su solicitud {requestId}. Le responderemos por aquí a más tardar el {dueDate}.',
+		erase_confirm:
+			'¿Quiere que borremos todos los datos personales que tenemos sobre usted (solicitud {requestId})? No se puede deshacer. Para confirmarlo, pulse «Borrar mis datos» en los próximos {minutes} minutos.',
+		erase_cancelled: 'De acuerdo, no hemos borrado nada: su solicitud de supresión {requestId} queda cancelada.',
+		erase_expired:
+			'Su solicitud de supresión {requestId} no se confirmó en {minutes} minutos, así que no se ha borrado nada. Si aún quiere que borremos sus datos, envíe de nuevo «borrar mis datos».',
+		object_marketing_done:
+			'Hecho (solicitud {requestId}): no le enviaremos más publicidad. Nuestro asistente seguirá respondiendo a sus preguntas; envíe STOP para detener también eso.',
+		resume_marketing_done: 'Hecho (solicitud {requestId}): volverá a recibir nuestra publicidad. Envíe STOP en cualquier momento para darse de baja.',
 	},
 	pt: {
 		access_done:
@@ -166,6 +214,14 @@ export const MESSAGES: Readonly<Record<Language, Readonly<Record<MessageKey, str
 		verify_failed: 'Esse código não confere. Verifique e tente novamente, ou solicite um novo código.',
 		verify_expired: 'Esse código expirou. Solicite um novo pelo formulário.',
 		received: 'Recebemos seu pedido {requestId}. Responderemos por aqui até {dueDate}, no máximo.',
+		erase_confirm:
+			'Você quer que apaguemos todos os dados pessoais que temos sobre você (pedido {requestId})? Isso não pode ser desfeito. Para confirmar, toque em "Apagar meus dados" nos próximos {minutes} minutos.',
+		erase_cancelled: 'Tudo bem, não apagamos nada: seu pedido de exclusão {requestId} foi cancelado.',
+		erase_expired:
+			'Seu pedido de exclusão {requestId} não foi confirmado em {minutes} minutos, então nada foi apagado. Se ainda quiser que apaguemos seus dados, envie "apagar meus dados" novamente.',
+		object_marketing_done:
+			'Pronto (pedido {requestId}): não enviaremos mais marketing para você. Nosso assistente continua respondendo às suas perguntas; envie STOP para parar isso também.',
+		resume_marketing_done: 'Pronto (pedido {requestId}): você voltará a receber nosso marketing. Envie STOP a qualquer momento para sair de novo.',
 	},
 	hi: {
 		access_done:
@@ -192,6 +248,14 @@ export const MESSAGES: Readonly<Record<Language, Readonly<Record<MessageKey, str
 		verify_failed: 'यह कोड मेल नहीं खाता। कृपया इसे जांचकर फिर से कोशिश करें, या नया कोड मांगें।',
 		verify_expired: 'इस कोड की समय-सीमा समाप्त हो गई है। कृपया फ़ॉर्म से नया कोड मांगें।',
 		received: 'हमें आपका अनुरोध {requestId} मिल गया है। हम {dueDate} तक यहीं आपको जवाब दे देंगे।',
+		erase_confirm:
+			'क्या आप चाहते हैं कि हम आपके बारे में हमारे पास मौजूद सारा व्यक्तिगत डेटा मिटा दें (अनुरोध {requestId})? इसे वापस नहीं किया जा सकता। पुष्टि करने के लिए {minutes} मिनट के भीतर "सारा डेटा मिटाएं" पर टैप करें।',
+		erase_cancelled: 'ठीक है, हमने कुछ भी नहीं मिटाया: आपका डेटा मिटाने का अनुरोध {requestId} रद्द कर दिया गया है।',
+		erase_expired:
+			'आपके डेटा मिटाने के अनुरोध {requestId} की पुष्टि {minutes} मिनट के भीतर नहीं हुई, इसलिए कुछ भी नहीं मिटाया गया। अगर आप अब भी अपना डेटा मिटवाना चाहते हैं, तो फिर से "मेरा डेटा हटाओ" भेजें।',
+		object_marketing_done:
+			'हो गया (अनुरोध {requestId}): हम आपको अब मार्केटिंग संदेश नहीं भेजेंगे। हमारा सहायक आपके सवालों के जवाब देता रहेगा; उसे भी बंद करने के लिए STOP भेजें।',
+		resume_marketing_done: 'हो गया (अनुरोध {requestId}): आपको हमारे मार्केटिंग संदेश फिर से मिलेंगे। दोबारा बंद करने के लिए कभी भी STOP भेजें।',
 	},
 	ar: {
 		access_done:
@@ -218,6 +282,14 @@ export const MESSAGES: Readonly<Record<Language, Readonly<Record<MessageKey, str
 		verify_failed: 'الرمز غير مطابق. يُرجى التحقق منه والمحاولة مرة أخرى، أو طلب رمز جديد.',
 		verify_expired: 'انتهت صلاحية هذا الرمز. يُرجى طلب رمز جديد من النموذج.',
 		received: 'استلمنا طلبك رقم {requestId}. سنرد عليك هنا في موعد أقصاه {dueDate}.',
+		erase_confirm:
+			'هل تريد أن نحذف كل البيانات الشخصية التي نحتفظ بها عنك (الطلب {requestId})؟ لا يمكن التراجع عن ذلك. للتأكيد، اضغط على "احذف كل بياناتي" خلال {minutes} دقائق.',
+		erase_cancelled: 'حسنًا، لم نحذف شيئًا: أُلغي طلب حذف بياناتك رقم {requestId}.',
+		erase_expired:
+			'لم يتم تأكيد طلب حذف بياناتك رقم {requestId} خلال {minutes} دقائق، لذلك لم يُحذف شيء. إذا كنت لا تزال تريد حذف بياناتك، فأرسل "احذف بياناتي" مرة أخرى.',
+		object_marketing_done:
+			'تم (الطلب {requestId}): لن نرسل إليك رسائل تسويقية بعد الآن. سيواصل مساعدنا الرد على أسئلتك؛ أرسل STOP لإيقاف ذلك أيضًا.',
+		resume_marketing_done: 'تم (الطلب {requestId}): ستتلقى رسائلنا التسويقية مرة أخرى. أرسل STOP في أي وقت لإيقافها مجددًا.',
 	},
 	id: {
 		access_done:
@@ -244,6 +316,14 @@ export const MESSAGES: Readonly<Record<Language, Readonly<Record<MessageKey, str
 		verify_failed: 'Kode tersebut tidak cocok. Periksa kembali dan coba lagi, atau minta kode baru.',
 		verify_expired: 'Kode tersebut sudah kedaluwarsa. Silakan minta kode baru melalui formulir.',
 		received: 'Kami telah menerima permintaan Anda {requestId}. Kami akan membalas di sini paling lambat {dueDate}.',
+		erase_confirm:
+			'Apakah Anda ingin kami menghapus semua data pribadi yang kami simpan tentang Anda (permintaan {requestId})? Tindakan ini tidak dapat dibatalkan. Untuk mengonfirmasi, ketuk "Hapus semua data" dalam {minutes} menit.',
+		erase_cancelled: 'Baik, kami tidak menghapus apa pun: permintaan penghapusan {requestId} Anda dibatalkan.',
+		erase_expired:
+			'Permintaan penghapusan {requestId} Anda tidak dikonfirmasi dalam {minutes} menit, jadi tidak ada yang dihapus. Jika Anda masih ingin kami menghapus data Anda, kirim "hapus data saya" lagi.',
+		object_marketing_done:
+			'Selesai (permintaan {requestId}): kami tidak akan mengirimi Anda pesan pemasaran lagi. Asisten kami tetap menjawab pertanyaan Anda; kirim STOP untuk menghentikannya juga.',
+		resume_marketing_done: 'Selesai (permintaan {requestId}): Anda akan menerima pesan pemasaran kami lagi. Kirim STOP kapan saja untuk berhenti lagi.',
 	},
 };
 

@@ -3,6 +3,7 @@ import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
 import { stringOr, trimmedOr } from '../coerce';
 import { cachedCredentials, type CredentialSource } from '../credentialCache';
 import { deriveKeys, MIN_SECRET_LENGTH, pseudonymise } from '../crypto';
+import { PrivacyDesk } from '../privacy/desk';
 import type { ContentKeys } from './contentByReference';
 import { defaultSqlitePath, openStore } from './index';
 import type { StoreConfig, WhatsAutoStore } from './types';
@@ -43,8 +44,8 @@ export function toContentKeys(raw: ICredentialDataDecryptedObject | undefined): 
 	}
 	let keys = derived.get(secret);
 	if (!keys) {
-		const { contentKey, pseudonymKey } = deriveKeys(secret);
-		keys = { contentKey, pseudonymise: (value) => pseudonymise(pseudonymKey, value) };
+		const { contentKey, pseudonymKey, auditKey } = deriveKeys(secret);
+		keys = { contentKey, auditKey, pseudonymise: (value) => pseudonymise(pseudonymKey, value) };
 		if (derived.size >= 16) derived.clear();
 		derived.set(secret, keys);
 	}
@@ -74,12 +75,27 @@ const PURGE_INTERVAL_MS = 10 * 60_000;
 const lastPurge = new WeakMap<WhatsAutoStore, number>();
 
 /**
- * Deletes expired rows at most once per interval per store and process, in the background: content kept
+ * The store's purge: with the credential's keys, privacy requests left waiting for their code past its
+ * lifetime and grace are denied first (an audited transition, PrivacyDesk.expireUnverified); then every
+ * expired row goes. Resolves to how many rows went.
+ */
+export async function purgeNow(store: WhatsAutoStore, keys: ContentKeys | undefined): Promise<number> {
+	if (keys) await new PrivacyDesk(store, keys).expireUnverified();
+	return await store.purgeExpired();
+}
+
+/**
+ * Runs {@link purgeNow} at most once per interval per store and process, in the background: content kept
  * by reference must not outlive its time-to-live even on an instance that never restarts.
  */
-export function purgeOccasionally(store: WhatsAutoStore, onError: (error: Error) => void, now = Date.now()): boolean {
+export function purgeOccasionally(
+	store: WhatsAutoStore,
+	onError: (error: Error) => void,
+	now = Date.now(),
+	keys?: ContentKeys,
+): boolean {
 	if (now - (lastPurge.get(store) ?? -Infinity) < PURGE_INTERVAL_MS) return false;
 	lastPurge.set(store, now);
-	store.purgeExpired().catch(onError);
+	purgeNow(store, keys).catch(onError);
 	return true;
 }

@@ -1,9 +1,13 @@
 /**
- * The audit log's rules, shared by both backends and free of I/O: the canonical hash, checking entries
+ * The audit log's rules, shared by both backends and free of I/O: the canonical hashes, checking entries
  * before they are appended, reading rows back, and verifying the chain. Every entry's hash covers the
- * hash of the entry before it, so altering, removing or reordering an entry breaks the chain from there on.
+ * hash of the entry before it, so altering, removing or reordering an entry breaks the chain from there on;
+ * the hash is keyed (HMAC-SHA256 under a key derived from the store secret), so nobody without the secret can
+ * re-hash what they changed. The entry's subject (a pseudonym) is kept apart, in `audit_subjects`, with a
+ * random salt; the hash covers a salted commitment to it, so erasure can delete subject and salt and the chain
+ * still verifies.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 import { assertKey, serialiseJson } from './common';
 import type { AuditChainVerification, AuditEntry, AuditEntryInput, ListAuditOptions } from './types';
@@ -19,21 +23,37 @@ export const DEFAULT_AUDIT_LIST_LIMIT = 1000;
 /** Most entries one `listAudit` call returns, whatever limit is asked for. */
 export const MAX_AUDIT_LIST_LIMIT = 10000;
 
-/** Versions the canonical serialisation: a different serialisation must use a different tag. */
-const HASH_DOMAIN = 'whatsauto.audit.v1';
+/** Domain tags of what is hashed: a different serialisation must use a different tag. */
+const UNKEYED_DOMAIN = 'whatsauto.audit.v1';
+const KEYED_DOMAIN = 'whatsauto.audit.v2';
+const SUBJECT_DOMAIN = 'whatsauto.audit.subject.v2';
+const SEAL_DOMAIN = 'whatsauto.audit.v1.seal';
+const HEAD_DOMAIN = 'whatsauto.audit.head.v2';
 
-/** What {@link auditHash} covers: an entry without its chain fields. */
+/** What {@link unkeyedAuditHash} covers: an entry without its chain fields. */
 export type AuditHashInput = Omit<AuditEntry, 'prevHash' | 'hash'>;
 
+/** What {@link auditHash} covers: an entry without its chain fields, its subject replaced by a commitment to it. */
+export type KeyedAuditHashInput = Omit<AuditHashInput, 'subject'> & { subjectCommit: string };
+
+/** Throws unless `key` is a 32-byte Buffer (the audit key derived from the store secret). */
+export function assertAuditKey(key: unknown): asserts key is Buffer {
+	if (!Buffer.isBuffer(key) || key.length !== 32) {
+		throw new TypeError('WhatsAuto store: the audit key must be a 32-byte Buffer (derived from the store secret)');
+	}
+}
+
+const hmac = (key: Buffer, parts: unknown[]) => createHmac('sha256', key).update(JSON.stringify(parts), 'utf8').digest('hex');
+
 /**
- * The hash of an entry: SHA-256, as 64 lowercase hex digits, over a JSON array of a version tag, `prevHash`,
- * seq, at (epoch ms), request id, subject, actor, action, from and to state, and the detail as canonical JSON
- * (object keys sorted at every depth). A JSON array of strings and numbers is unambiguous, whatever the
- * fields contain.
+ * The hash of an entry written before schema version 5 (unkeyed): SHA-256, as 64 lowercase hex digits, over
+ * a JSON array of a version tag, `prevHash`, seq, at (epoch ms), request id, subject, actor, action, from and to
+ * state, and the detail as canonical JSON (object keys sorted at every depth). Anyone can compute it: entries
+ * are no longer written this way, only verified.
  */
-export function auditHash(prevHash: string, entry: AuditHashInput): string {
+export function unkeyedAuditHash(prevHash: string, entry: AuditHashInput): string {
 	const canonical = JSON.stringify([
-		HASH_DOMAIN,
+		UNKEYED_DOMAIN,
 		prevHash,
 		entry.seq,
 		entry.at.getTime(),
@@ -46,6 +66,67 @@ export function auditHash(prevHash: string, entry: AuditHashInput): string {
 		canonicalJson(entry.detail),
 	]);
 	return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}
+
+/**
+ * The hash of an entry: HMAC-SHA256 under the audit key, as 64 lowercase hex digits, over a JSON array of a
+ * version tag, `prevHash`, seq, at (epoch ms), request id, the subject commitment, actor, action, from and to
+ * state, and the detail as canonical JSON. A JSON array of strings and numbers is unambiguous, whatever the
+ * fields contain; without the key nobody can recompute it.
+ */
+export function auditHash(key: Buffer, prevHash: string, entry: KeyedAuditHashInput): string {
+	assertAuditKey(key);
+	return hmac(key, [
+		KEYED_DOMAIN,
+		prevHash,
+		entry.seq,
+		entry.at.getTime(),
+		entry.requestId,
+		entry.subjectCommit,
+		entry.actor,
+		entry.action,
+		entry.fromState,
+		entry.toState,
+		canonicalJson(entry.detail),
+	]);
+}
+
+/**
+ * What an entry's hash covers of its subject: HMAC-SHA256 under the audit key of a random salt and the
+ * subject ('' for an entry without one). The salt is kept with the subject, apart from the entry, and erased
+ * with it: afterwards nobody, the key's holder included, can test a pseudonym against the commitment.
+ */
+export function subjectCommitment(key: Buffer, salt: string, subject: string): string {
+	assertAuditKey(key);
+	return subject === '' ? '' : hmac(key, [SUBJECT_DOMAIN, salt, subject]);
+}
+
+/**
+ * The seal the first keyed append gives an entry written before the log was keyed: HMAC-SHA256 under the audit
+ * key over everything but its subject, its unkeyed hash included. Once erasure took the subject, the unkeyed
+ * hash cannot be recomputed: the seal still vouches for the rest.
+ */
+export function auditSeal(key: Buffer, entry: Omit<AuditHashInput, 'subject'> & { prevHash: string; hash: string }): string {
+	assertAuditKey(key);
+	return hmac(key, [
+		SEAL_DOMAIN,
+		entry.prevHash,
+		entry.seq,
+		entry.at.getTime(),
+		entry.requestId,
+		entry.actor,
+		entry.action,
+		entry.fromState,
+		entry.toState,
+		canonicalJson(entry.detail),
+		entry.hash,
+	]);
+}
+
+/** The MAC of the log's head: the last seq and hash, and where keyed entries start. */
+export function auditHeadMac(key: Buffer, head: { seq: number; hash: string; keyedFrom: number }): string {
+	assertAuditKey(key);
+	return hmac(key, [HEAD_DOMAIN, head.seq, head.hash, head.keyedFrom]);
 }
 
 /** `value` as JSON (`JSON.stringify`'s rules) with the keys of every object sorted: one text per value. */
@@ -124,21 +205,27 @@ export function prepareAuditEntry(entry: AuditEntryInput): AuditEntryToWrite {
 	};
 }
 
+/** What one append writes: the entry, its `audit_log` values (in {@link AUDIT_INSERT_COLUMNS} order), its subject row. */
+export interface ChainedAuditEntry {
+	entry: AuditEntry;
+	values: [number, number, ...string[]];
+	/** seq, subject and salt for `audit_subjects`; absent for an entry without a subject. */
+	subject?: [number, string, string];
+}
+
 /**
- * The entry `e` becomes once appended as `seq` at `at` after the entry whose hash is `prevHash`, with its
- * hash; and the values for an `audit_log` insert, in {@link AUDIT_COLUMNS} order.
+ * The entry `e` becomes once appended as `seq` at `at` after the entry whose hash is `prevHash`, hashed with
+ * `key`; the values for its `audit_log` insert; and its subject row, with a fresh random salt.
  */
-export function chainAuditEntry(
-	e: AuditEntryToWrite,
-	seq: number,
-	at: Date,
-	prevHash: string,
-): { entry: AuditEntry; values: [number, number, ...string[]] } {
-	const { detailJson, ...fields } = e;
-	const hash = auditHash(prevHash, { seq, at, ...fields });
+export function chainAuditEntry(e: AuditEntryToWrite, seq: number, at: Date, prevHash: string, key: Buffer): ChainedAuditEntry {
+	const { detailJson, subject, ...fields } = e;
+	const salt = subject === '' ? '' : randomBytes(16).toString('hex');
+	const subjectCommit = subjectCommitment(key, salt, subject);
+	const hash = auditHash(key, prevHash, { seq, at, ...fields, subjectCommit });
 	return {
-		entry: { seq, at, ...fields, prevHash, hash },
-		values: [seq, at.getTime(), e.requestId, e.subject, e.actor, e.action, e.fromState, e.toState, detailJson, prevHash, hash],
+		entry: { seq, at, ...fields, subject, prevHash, hash },
+		values: [seq, at.getTime(), e.requestId, e.actor, e.action, e.fromState, e.toState, detailJson, prevHash, hash, subjectCommit],
+		...(subject === '' ? {} : { subject: [seq, subject, salt] as [number, string, string] }),
 	};
 }
 
@@ -164,11 +251,22 @@ export function normaliseAuditListOptions(options: ListAuditOptions | undefined)
 	return { requestId, subject, afterSeq, limit: Math.min(limit, MAX_AUDIT_LIST_LIMIT) };
 }
 
-/** The columns of `audit_log`, in the order both backends select them. */
-export const AUDIT_COLUMNS =
-	'seq, at, request_id, subject, actor, action, from_state, to_state, detail, prev_hash, hash';
+/** The `audit_log` columns an append writes (its subject goes to `audit_subjects`). */
+export const AUDIT_INSERT_COLUMNS = 'seq, at, request_id, actor, action, from_state, to_state, detail, prev_hash, hash, subject_commit';
 
-/** An `audit_log` row as either driver returns it (PostgreSQL BIGINTs arrive as strings). */
+/** `audit_log` as `a`, each entry with its subject ('' once erased, or for none) from `audit_subjects` as `s`. */
+export const AUDIT_FROM = 'audit_log a LEFT JOIN audit_subjects s ON s.seq = a.seq';
+
+/** What listing selects FROM {@link AUDIT_FROM}, in the order both backends read it. */
+export const AUDIT_COLUMNS =
+	"a.seq, a.at, a.request_id, COALESCE(s.contact_key, '') AS subject, a.actor, a.action, a.from_state, a.to_state, a.detail, a.prev_hash, a.hash";
+
+/** What verification selects FROM {@link AUDIT_FROM}: the subject as stored (null when none), its salt, the seal. */
+export const AUDIT_VERIFY_COLUMNS =
+	'a.seq, a.at, a.request_id, s.contact_key AS subject, s.salt AS salt, a.subject AS log_subject, a.actor, a.action, ' +
+	'a.from_state, a.to_state, a.detail, a.prev_hash, a.hash, a.subject_commit, a.seal';
+
+/** An audit entry as either driver returns it FROM {@link AUDIT_FROM} (PostgreSQL BIGINTs arrive as strings). */
 export interface AuditRow {
 	seq: number | bigint | string;
 	at: number | bigint | string;
@@ -183,10 +281,91 @@ export interface AuditRow {
 	hash: string;
 }
 
-/** The `audit_head` row: the seq and hash of the last entry appended (0 and genesis for an empty log). */
+/** An audit entry as verification reads it ({@link AUDIT_VERIFY_COLUMNS}). */
+export interface AuditVerifyRow extends Omit<AuditRow, 'subject'> {
+	/** The subject in `audit_subjects`, null when it has none (never had, or erased). */
+	subject: string | null;
+	salt: string | null;
+	/** `audit_log.subject`: '' since schema version 5 (subjects live apart). */
+	log_subject: string;
+	subject_commit: string;
+	seal: string | null;
+}
+
+/**
+ * The `audit_head` row: the seq and hash of the last entry appended (0 and genesis for an empty log), the
+ * first seq hashed with the key (entries before it predate schema version 5), and the head's MAC (null until
+ * the first keyed append).
+ */
 export interface AuditHeadRow {
 	seq: number | bigint | string;
 	hash: string;
+	keyed_from: number | bigint | string;
+	mac: string | null;
+}
+
+/** The head's MAC as it must be after appending `seq` with `hash`: null when the head before was not trustworthy. */
+export function nextHeadMac(key: Buffer, before: AuditHeadRow, seq: number, hash: string): string | null {
+	const keyedFrom = Number(before.keyed_from);
+	const trusted =
+		before.mac === null
+			? Number(before.seq) < keyedFrom // nothing keyed yet: this append is the first
+			: before.mac === auditHeadMac(key, { seq: Number(before.seq), hash: before.hash, keyedFrom });
+	// A head that fails its MAC stays unsealed for good: appending must not bless a log cut back behind it.
+	return trusted ? auditHeadMac(key, { seq, hash, keyedFrom }) : null;
+}
+
+/** Whether the entries written before the log was keyed still need their seals: true only before the first keyed append. */
+export function needsSeals(head: AuditHeadRow): boolean {
+	return head.mac === null && Number(head.seq) > 0 && Number(head.seq) < Number(head.keyed_from);
+}
+
+/**
+ * The seals for the entries written before the log was keyed, fed row by row in ascending seq, or undefined
+ * when they do not verify as they are (then none is sealed, and verification keeps reporting the break).
+ */
+export class UnkeyedSealer {
+	private prevHash = AUDIT_GENESIS_HASH;
+
+	private lastSeq = 0;
+
+	private failed = false;
+
+	readonly seals: Array<[string, number]> = [];
+
+	constructor(
+		private readonly head: AuditHeadRow,
+		private readonly key: Buffer,
+	) {}
+
+	add(row: AuditVerifyRow): boolean {
+		if (this.failed) return false;
+		const seq = Number(row.seq);
+		const entry = entryOf(row);
+		if (!entry || row.prev_hash !== this.prevHash || unkeyedAuditHash(row.prev_hash, { ...entry, subject: row.subject ?? '' }) !== row.hash) {
+			this.failed = true;
+			return false;
+		}
+		this.seals.push([auditSeal(this.key, { ...entry, prevHash: row.prev_hash, hash: row.hash }), seq]);
+		this.prevHash = row.hash;
+		this.lastSeq = seq;
+		return true;
+	}
+
+	/** The seals (seal, seq) to write, or undefined. */
+	result(): Array<[string, number]> | undefined {
+		const complete = !this.failed && this.lastSeq === Number(this.head.seq) && this.prevHash === this.head.hash;
+		return complete ? this.seals : undefined;
+	}
+}
+
+function entryOf(row: AuditVerifyRow): Omit<AuditEntry, 'subject' | 'prevHash' | 'hash'> | undefined {
+	try {
+		const { subject: _subject, prevHash: _prev, hash: _hash, ...entry } = toAuditEntry({ ...row, subject: '' });
+		return entry;
+	} catch {
+		return undefined;
+	}
 }
 
 export function toAuditEntry(row: AuditRow): AuditEntry {
@@ -216,9 +395,11 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
 
 type AuditChainBreak = Extract<AuditChainVerification, { ok: false }>;
 
+const ALTERED = 'entry does not match its hash: it was altered';
+
 /**
  * Verifies a chain fed row by row in ascending seq (both backends stream their rows through one of these),
- * against the head read in the same snapshot. Stops at the first break.
+ * against the head read in the same snapshot, with the audit key. Stops at the first break.
  */
 export class AuditChainVerifier {
 	private prevHash = AUDIT_GENESIS_HASH;
@@ -227,17 +408,23 @@ export class AuditChainVerifier {
 
 	private entries = 0;
 
+	private unkeyed = 0;
+
 	private broken: AuditChainBreak | undefined;
 
-	private readonly head: { seq: number; hash: string } | undefined;
+	private readonly head: { seq: number; hash: string; keyedFrom: number; mac: string | null } | undefined;
 
-	constructor(head: AuditHeadRow | undefined) {
-		this.head = head && { seq: Number(head.seq), hash: head.hash };
+	constructor(
+		head: AuditHeadRow | undefined,
+		private readonly key: Buffer,
+	) {
+		assertAuditKey(key);
+		this.head = head && { seq: Number(head.seq), hash: head.hash, keyedFrom: Number(head.keyed_from), mac: head.mac };
 		if (!this.head) this.broken = { ok: false, brokenAtSeq: 0, reason: 'the head of the audit log is missing' };
 	}
 
 	/** Checks the next row; false once the chain is broken (feed no more). */
-	add(row: AuditRow): boolean {
+	add(row: AuditVerifyRow): boolean {
 		if (this.broken || !this.head) return false;
 		const seq = Number(row.seq);
 		const fail = (reason: string) => {
@@ -247,13 +434,26 @@ export class AuditChainVerifier {
 		if (seq > this.head.seq) {
 			return fail(`entry lies beyond the head of the log (seq ${this.head.seq}): it was not appended by the store`);
 		}
-		let entry: AuditEntry;
-		try {
-			entry = toAuditEntry(row);
-		} catch {
-			return fail('entry does not hold a JSON object as detail: it was altered');
+		const entry = entryOf(row);
+		if (!entry) return fail('entry does not hold a JSON object as detail: it was altered');
+		if (row.log_subject) return fail('entry carries a subject in the log itself: it was altered');
+		if (seq < this.head.keyedFrom) {
+			// Written before the log was keyed: its unkeyed hash, over the subject when it is still there.
+			const matches = unkeyedAuditHash(row.prev_hash, { ...entry, subject: row.subject ?? '' }) === row.hash;
+			if (row.seal !== null) {
+				if (row.seal !== auditSeal(this.key, { ...entry, prevHash: row.prev_hash, hash: row.hash })) return fail(ALTERED);
+				// Not matching without a subject: erasure took it, and the seal vouches for everything else.
+				if (!matches && row.subject !== null) return fail(ALTERED);
+			} else if (!matches) {
+				return fail(ALTERED);
+			}
+			this.unkeyed++;
+		} else {
+			if (row.subject !== null && (row.subject_commit === '' || subjectCommitment(this.key, row.salt ?? '', row.subject) !== row.subject_commit)) {
+				return fail('entry does not match the subject it is filed under: it was moved to another person');
+			}
+			if (auditHash(this.key, row.prev_hash, { ...entry, subjectCommit: row.subject_commit }) !== row.hash) return fail(ALTERED);
 		}
-		if (auditHash(row.prev_hash, entry) !== row.hash) return fail('entry does not match its hash: it was altered');
 		if (row.prev_hash !== this.prevHash) {
 			return fail('entry does not link to the hash of the entry before it: an entry was removed, inserted or reordered');
 		}
@@ -266,20 +466,28 @@ export class AuditChainVerifier {
 	/** The verdict once every row has been fed (or the chain broke). */
 	result(): AuditChainVerification {
 		if (this.broken || !this.head) return this.broken!;
-		if (this.lastSeq < this.head.seq) {
+		const head = this.head;
+		if (this.lastSeq < head.seq) {
 			return {
 				ok: false,
-				brokenAtSeq: this.head.seq,
-				reason: `the log ends at seq ${this.lastSeq} but its head is at seq ${this.head.seq}: entries were removed from the end`,
+				brokenAtSeq: head.seq,
+				reason: `the log ends at seq ${this.lastSeq} but its head is at seq ${head.seq}: entries were removed from the end`,
 			};
 		}
-		if (this.prevHash !== this.head.hash) {
+		if (this.prevHash !== head.hash) {
 			return {
 				ok: false,
-				brokenAtSeq: this.head.seq,
+				brokenAtSeq: head.seq,
 				reason: 'the last entry does not match the hash its head recorded: it was rewritten',
 			};
 		}
-		return { ok: true, entries: this.entries };
+		if (head.mac === null ? head.seq >= head.keyedFrom : head.mac !== auditHeadMac(this.key, head)) {
+			return {
+				ok: false,
+				brokenAtSeq: head.seq,
+				reason: 'the head of the audit log does not match its key-sealed MAC: it was moved (entries removed from the end?), or the key differs',
+			};
+		}
+		return { ok: true, entries: this.entries, ...(this.unkeyed ? { unkeyedEntries: this.unkeyed } : {}) };
 	}
 }

@@ -1,4 +1,11 @@
-import type { ContentEntry, ListRecordsOptions, RecordInput, StoredRecord } from './types';
+import type {
+	ContentEntry,
+	ListRecordsByStateOptions,
+	ListRecordsOptions,
+	RecordCursor,
+	RecordInput,
+	StoredRecord,
+} from './types';
 
 /** Longest scope, key, ref or contact key the store accepts (keeps primary keys small). */
 export const MAX_KEY_LENGTH = 1024;
@@ -11,6 +18,15 @@ export const MAX_RECORD_VALUE_BYTES = 64 * 1024;
 export const DEFAULT_RECORD_LIST_LIMIT = 100;
 /** Most records one `listRecords` call returns, whatever limit is asked for. */
 export const MAX_RECORD_LIST_LIMIT = 1000;
+/** Longest state a record is indexed by. */
+export const MAX_RECORD_STATE_LENGTH = 128;
+/** Most states one `listRecordsByState` call asks for. */
+export const MAX_LISTED_STATES = 32;
+/**
+ * Where a record without a due date sorts in `listRecordsByState` (after every real one), and the cursor's
+ * due date for one.
+ */
+export const NO_DUE_DATE = Number.MAX_SAFE_INTEGER;
 
 export function assertKey(what: string, value: unknown): asserts value is string {
 	if (typeof value !== 'string' || value.length === 0 || value.length > MAX_KEY_LENGTH) {
@@ -47,6 +63,22 @@ export interface RecordToWrite {
 	contactKey: string;
 	json: string;
 	expiresAt: number;
+	/** The state it is indexed by, '' for none. */
+	state: string;
+	/** Its due date in epoch ms, null for none. */
+	dueAt: number | null;
+}
+
+function assertState(value: unknown): asserts value is string {
+	if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RECORD_STATE_LENGTH) {
+		throw new TypeError(`WhatsAuto store: a record state must be a non-empty string of at most ${MAX_RECORD_STATE_LENGTH} characters`);
+	}
+}
+
+function assertDate(what: string, value: unknown): asserts value is Date {
+	if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+		throw new TypeError(`WhatsAuto store: ${what} must be a valid Date`);
+	}
 }
 
 /** Validates a record and serialises its value, with a clear error for anything the store will not hold. */
@@ -57,12 +89,16 @@ export function prepareRecord(record: RecordInput): RecordToWrite {
 	const contactKey = record.contactKey ?? '';
 	if (contactKey !== '') assertKey('contactKey', contactKey);
 	assertExpiresAt('record', record.expiresAt);
+	if (record.state !== undefined) assertState(record.state);
+	if (record.dueAt !== undefined) assertDate('record dueAt', record.dueAt);
 	return {
 		scope: record.scope,
 		key: record.key,
 		contactKey,
 		json: serialiseRecordValue(record.value),
 		expiresAt: record.expiresAt.getTime(),
+		state: record.state ?? '',
+		dueAt: record.dueAt === undefined ? null : record.dueAt.getTime(),
 	};
 }
 
@@ -105,6 +141,47 @@ export function normaliseListOptions(options: ListRecordsOptions | undefined): {
 		throw new TypeError('WhatsAuto store: listRecords limit must be a positive integer');
 	}
 	return { contactKey, limit: Math.min(limit, MAX_RECORD_LIST_LIMIT) };
+}
+
+/** `listRecordsByState` options checked: the states, the due-by bound and the cursor as numbers, the limit capped. */
+export function normaliseStateListOptions(options: ListRecordsByStateOptions): {
+	states: string[];
+	dueBy: number;
+	after: RecordCursor;
+	limit: number;
+} {
+	if (options === null || typeof options !== 'object') {
+		throw new TypeError('WhatsAuto store: listRecordsByState options must be an object');
+	}
+	const { states, dueBy, after, limit = DEFAULT_RECORD_LIST_LIMIT } = options;
+	if (!Array.isArray(states) || states.length === 0 || states.length > MAX_LISTED_STATES) {
+		throw new TypeError(`WhatsAuto store: listRecordsByState states must be 1 to ${MAX_LISTED_STATES} states`);
+	}
+	for (const state of states) assertState(state);
+	if (dueBy !== undefined) assertDate('listRecordsByState dueBy', dueBy);
+	if (after !== undefined) {
+		if (after === null || typeof after !== 'object' || !Number.isSafeInteger(after.dueAt)) {
+			throw new TypeError('WhatsAuto store: listRecordsByState after must be the cursor of a previous page');
+		}
+		assertKey('listRecordsByState after.key', after.key);
+	}
+	if (typeof limit !== 'number' || !Number.isInteger(limit) || limit <= 0) {
+		throw new TypeError('WhatsAuto store: listRecordsByState limit must be a positive integer');
+	}
+	return {
+		states: [...new Set(states)],
+		// A due date beyond the sentinel cannot be stored, so NO_DUE_DATE - 1 keeps undated records out.
+		dueBy: dueBy === undefined ? NO_DUE_DATE : Math.min(dueBy.getTime(), NO_DUE_DATE - 1),
+		after: after === undefined ? { dueAt: Number.MIN_SAFE_INTEGER, key: '' } : { dueAt: after.dueAt, key: after.key },
+		limit: Math.min(limit, MAX_RECORD_LIST_LIMIT),
+	};
+}
+
+/** The page of `listRecordsByState` that `rows` (fetched with `limit`) make, with the cursor after it when full. */
+export function recordPageOf<T>(rows: Array<RecordRow & { sort_due: number | string | bigint }>, limit: number) {
+	const records = rows.map((row) => toStoredRecord<T>(row));
+	const last = rows[rows.length - 1];
+	return rows.length < limit || !last ? { records } : { records, next: { dueAt: Number(last.sort_due), key: last.key } };
 }
 
 /** A `records` row as either driver returns it (PostgreSQL BIGINTs arrive as strings). */

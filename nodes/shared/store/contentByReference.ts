@@ -38,6 +38,8 @@ export interface StoredMedia {
 export interface ContentKeys {
 	contentKey: Buffer;
 	pseudonymise: (value: string) => string;
+	/** Keys the audit log's hash chain (appendAudit, verifyAuditChain). */
+	auditKey: Buffer;
 }
 
 /** The part of a message that may stay in n8n: ids, sender, timestamps, type, and a media summary. */

@@ -7,6 +7,9 @@
  */
 import { AUDIT_GENESIS_HASH } from './audit';
 
+/** The scope of privacy request records (SCOPES.privacyRequest), indexed by migration 4. Stored data: never changes. */
+const PRIVACY_REQUEST_SCOPE = 'privacy-request';
+
 export interface Migration {
 	version: number;
 	name: string;
@@ -144,6 +147,80 @@ export const MIGRATIONS: readonly Migration[] = [
 			`INSERT INTO {schema}.audit_head (id, seq, hash) VALUES (1, 0, '${AUDIT_GENESIS_HASH}') ON CONFLICT (id) DO NOTHING`,
 		],
 	},
+	{
+		version: 4,
+		name: 'record state and due date',
+		// Records can be found by a state and ordered by a due date, through an index: the deadline monitor
+		// (List Open) reads the open privacy requests without reading every record kept. The privacy desk sets
+		// both on the requests it writes; here the requests already stored are indexed from their JSON value
+		// (`state`, and `dueAt` as an ISO 8601 UTC timestamp, to the millisecond).
+		sqlite: [
+			"ALTER TABLE records ADD COLUMN state TEXT NOT NULL DEFAULT ''",
+			'ALTER TABLE records ADD COLUMN due_at INTEGER',
+			`UPDATE records SET
+				state = COALESCE(CAST(json_extract(value, '$.state') AS TEXT), ''),
+				due_at = CASE WHEN json_extract(value, '$.dueAt') GLOB
+					'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'
+					THEN CAST(strftime('%s', json_extract(value, '$.dueAt')) AS INTEGER) * 1000
+						+ CAST(substr(json_extract(value, '$.dueAt'), 21, 3) AS INTEGER)
+					END
+			WHERE scope = '${PRIVACY_REQUEST_SCOPE}' AND json_valid(value) AND json_type(value) = 'object'`,
+			'CREATE INDEX IF NOT EXISTS records_scope_state_due_idx ON records (scope, state, due_at, key)',
+		],
+		postgres: [
+			"ALTER TABLE {schema}.records ADD COLUMN IF NOT EXISTS state TEXT NOT NULL DEFAULT ''",
+			'ALTER TABLE {schema}.records ADD COLUMN IF NOT EXISTS due_at BIGINT',
+			`UPDATE {schema}.records SET
+				state = COALESCE(value::json ->> 'state', ''),
+				due_at = CASE WHEN value::json ->> 'dueAt' ~ '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$'
+					THEN round(extract(epoch FROM (value::json ->> 'dueAt')::timestamptz) * 1000)::bigint
+					END
+			WHERE scope = '${PRIVACY_REQUEST_SCOPE}' AND json_typeof(value::json) = 'object'`,
+			'CREATE INDEX IF NOT EXISTS records_scope_state_due_idx ON {schema}.records (scope, state, due_at, key)',
+		],
+	},
+	{
+		version: 5,
+		name: 'keyed audit log with subjects apart',
+		// The audit log is keyed (HMAC-SHA256 with a key derived from the store secret) and no longer holds its
+		// subjects: each entry's pseudonym lives in `audit_subjects` with a random salt, which erasure deletes; the
+		// entry keeps only a salted commitment (`subject_commit`), useless once the salt is gone. The entries
+		// already there keep their unkeyed SHA-256 hashes: everything before `audit_head.keyed_from` is verified
+		// that way, and the first keyed append seals each of them (`seal`, an HMAC over all but the subject) so
+		// they still verify once erasure took their subject. `audit_head.mac` seals the head with the key.
+		sqlite: [
+			`CREATE TABLE IF NOT EXISTS audit_subjects (
+				seq INTEGER NOT NULL PRIMARY KEY,
+				contact_key TEXT NOT NULL,
+				salt TEXT NOT NULL DEFAULT ''
+			)`,
+			'CREATE INDEX IF NOT EXISTS audit_subjects_contact_key_idx ON audit_subjects (contact_key, seq)',
+			"INSERT INTO audit_subjects (seq, contact_key) SELECT seq, subject FROM audit_log WHERE subject <> ''",
+			"UPDATE audit_log SET subject = '' WHERE subject <> ''",
+			'DROP INDEX IF EXISTS audit_log_subject_idx',
+			"ALTER TABLE audit_log ADD COLUMN subject_commit TEXT NOT NULL DEFAULT ''",
+			'ALTER TABLE audit_log ADD COLUMN seal TEXT',
+			'ALTER TABLE audit_head ADD COLUMN keyed_from INTEGER NOT NULL DEFAULT 1',
+			'ALTER TABLE audit_head ADD COLUMN mac TEXT',
+			'UPDATE audit_head SET keyed_from = seq + 1',
+		],
+		postgres: [
+			`CREATE TABLE IF NOT EXISTS {schema}.audit_subjects (
+				seq BIGINT NOT NULL PRIMARY KEY,
+				contact_key TEXT NOT NULL,
+				salt TEXT NOT NULL DEFAULT ''
+			)`,
+			'CREATE INDEX IF NOT EXISTS audit_subjects_contact_key_idx ON {schema}.audit_subjects (contact_key, seq)',
+			"INSERT INTO {schema}.audit_subjects (seq, contact_key) SELECT seq, subject FROM {schema}.audit_log WHERE subject <> ''",
+			"UPDATE {schema}.audit_log SET subject = '' WHERE subject <> ''",
+			'DROP INDEX IF EXISTS {schema}.audit_log_subject_idx',
+			"ALTER TABLE {schema}.audit_log ADD COLUMN IF NOT EXISTS subject_commit TEXT NOT NULL DEFAULT ''",
+			'ALTER TABLE {schema}.audit_log ADD COLUMN IF NOT EXISTS seal TEXT',
+			'ALTER TABLE {schema}.audit_head ADD COLUMN IF NOT EXISTS keyed_from BIGINT NOT NULL DEFAULT 1',
+			'ALTER TABLE {schema}.audit_head ADD COLUMN IF NOT EXISTS mac TEXT',
+			'UPDATE {schema}.audit_head SET keyed_from = seq + 1',
+		],
+	},
 ];
 
 /**
@@ -154,9 +231,10 @@ export const EXPIRING_TABLES: readonly string[] = ['claims', 'content', 'records
 
 /**
  * Tables with a `contact_key` column (keyed pseudonym); `eraseContact` deletes a person's rows from them.
- * Never the audit log: it holds only pseudonyms, and the record that an erasure happened must survive it.
+ * `audit_subjects` links audit entries to their person: erasure unlinks them, the entries themselves stay
+ * (the record that an erasure happened must survive it).
  */
-export const CONTACT_TABLES: readonly string[] = ['content', 'records'];
+export const CONTACT_TABLES: readonly string[] = ['content', 'records', 'audit_subjects'];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

@@ -2,22 +2,33 @@ import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 
 import {
+	assertAuditKey,
 	AUDIT_COLUMNS,
+	AUDIT_FROM,
+	AUDIT_INSERT_COLUMNS,
+	AUDIT_VERIFY_COLUMNS,
 	chainAuditEntry,
 	AuditChainVerifier,
 	type AuditHeadRow,
 	type AuditRow,
+	type AuditVerifyRow,
+	needsSeals,
+	nextHeadMac,
 	normaliseAuditListOptions,
 	prepareAuditEntry,
 	toAuditEntry,
+	UnkeyedSealer,
 } from './audit';
 import {
 	assertContentEntry,
 	assertKey,
 	CLOSED_MESSAGE,
+	NO_DUE_DATE,
 	normaliseListOptions,
+	normaliseStateListOptions,
 	normaliseTtl,
 	prepareRecord,
+	recordPageOf,
 	type RecordRow,
 	toBuffer,
 	contentEntryOf,
@@ -32,9 +43,11 @@ import type {
 	AuditEntryInput,
 	ContentEntry,
 	ListAuditOptions,
+	ListRecordsByStateOptions,
 	ListRecordsOptions,
 	PostgresStoreConfig,
 	RecordInput,
+	RecordPage,
 	StoreBackend,
 	StoreOpenOptions,
 	StoredRecord,
@@ -60,6 +73,11 @@ const CLOCK_MS = '(floor(extract(epoch from clock_timestamp()) * 1000))::bigint'
 
 /** How many audit rows verifyAuditChain reads per query. */
 const AUDIT_VERIFY_PAGE = 1000;
+
+/** {@link AUDIT_FROM} with its tables in the quoted schema `s`. */
+function schemaFrom(s: string): string {
+	return AUDIT_FROM.replace('audit_log a', `${s}.audit_log a`).replace('audit_subjects s', `${s}.audit_subjects s`);
+}
 
 /** `name` as a safely quoted PostgreSQL identifier; rejects names PostgreSQL could not hold. */
 export function quoteIdent(name: string): string {
@@ -96,11 +114,15 @@ export class PostgresStore implements WhatsAutoStore {
 		deleteRecord: string;
 		listRecords: string;
 		listContactRecords: string;
+		listByState: string;
 		auditTable: string;
 		auditLockHead: string;
 		auditNext: string;
 		auditInsert: string;
 		auditMoveHead: string;
+		auditInsertSubject: string;
+		auditUnkeyedPage: string;
+		auditSeal: string;
 		auditHead: string;
 		auditPage: string;
 		auditList: (requestId: boolean, subject: boolean) => string;
@@ -130,10 +152,10 @@ export class PostgresStore implements WhatsAutoStore {
 			listContent: `SELECT ref, contact_key, data, expires_at FROM ${s}.content
 				WHERE contact_key = $1 AND expires_at > ${NOW_MS} ORDER BY expires_at, ref LIMIT 1000`,
 			// excluded.created_at is now: a record replaced after it expired counts as new.
-			putRecord: `INSERT INTO ${s}.records AS r (${recordColumns})
-				VALUES ($1, $2, $3, $4, ${NOW_MS}, $5::bigint)
+			putRecord: `INSERT INTO ${s}.records AS r (${recordColumns}, state, due_at)
+				VALUES ($1, $2, $3, $4, ${NOW_MS}, $5::bigint, $6, $7::bigint)
 				ON CONFLICT (scope, key) DO UPDATE SET contact_key = excluded.contact_key, value = excluded.value,
-				expires_at = excluded.expires_at,
+				expires_at = excluded.expires_at, state = excluded.state, due_at = excluded.due_at,
 				created_at = CASE WHEN r.expires_at > excluded.created_at THEN r.created_at ELSE excluded.created_at END`,
 			getRecord: `SELECT ${recordColumns} FROM ${s}.records
 				WHERE scope = $1 AND key = $2 AND expires_at > ${NOW_MS}`,
@@ -143,24 +165,34 @@ export class PostgresStore implements WhatsAutoStore {
 			listContactRecords: `SELECT ${recordColumns} FROM ${s}.records
 				WHERE scope = $1 AND contact_key = $2 AND expires_at > ${NOW_MS}
 				ORDER BY created_at DESC, key ASC LIMIT $3`,
+			// Records in some states, soonest due first (undated last), after a cursor: the index on (scope, state,
+			// due_at, key) finds them, however many records in other states the scope holds.
+			listByState: `SELECT ${recordColumns}, COALESCE(due_at, ${NO_DUE_DATE}) AS sort_due FROM ${s}.records
+				WHERE scope = $1 AND state = ANY($2::text[]) AND expires_at > ${NOW_MS}
+				AND COALESCE(due_at, ${NO_DUE_DATE}) <= $3::bigint AND (COALESCE(due_at, ${NO_DUE_DATE}), key) > ($4::bigint, $5)
+				ORDER BY sort_due, key LIMIT $6`,
 			// Row lock on the one head row: appends from every worker queue here, and each reads the head as
 			// the previous append committed it (READ COMMITTED re-reads a locked row once it is released).
 			auditTable: `${s}.audit_log`,
-			auditLockHead: `SELECT seq, hash FROM ${s}.audit_head WHERE id = 1 FOR UPDATE`,
+			auditLockHead: `SELECT seq, hash, keyed_from, mac FROM ${s}.audit_head WHERE id = 1 FOR UPDATE`,
 			auditNext: `SELECT nextval(pg_get_serial_sequence($1, 'seq')) AS seq, ${CLOCK_MS} AS at`,
-			auditInsert: `INSERT INTO ${s}.audit_log (${AUDIT_COLUMNS})
+			auditInsert: `INSERT INTO ${s}.audit_log (${AUDIT_INSERT_COLUMNS})
 				VALUES ($1::bigint, $2::bigint, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			auditMoveHead: `UPDATE ${s}.audit_head SET seq = $1::bigint, hash = $2 WHERE id = 1`,
-			auditHead: `SELECT seq, hash FROM ${s}.audit_head WHERE id = 1`,
-			auditPage: `SELECT ${AUDIT_COLUMNS} FROM ${s}.audit_log WHERE seq > $1::bigint ORDER BY seq LIMIT ${AUDIT_VERIFY_PAGE}`,
+			auditInsertSubject: `INSERT INTO ${s}.audit_subjects (seq, contact_key, salt) VALUES ($1::bigint, $2, $3)`,
+			auditMoveHead: `UPDATE ${s}.audit_head SET seq = $1::bigint, hash = $2, mac = $3 WHERE id = 1`,
+			auditUnkeyedPage: `SELECT ${AUDIT_VERIFY_COLUMNS} FROM ${schemaFrom(s)}
+				WHERE a.seq > $1::bigint AND a.seq < $2::bigint ORDER BY a.seq LIMIT ${AUDIT_VERIFY_PAGE}`,
+			auditSeal: `UPDATE ${s}.audit_log SET seal = $1 WHERE seq = $2::bigint`,
+			auditHead: `SELECT seq, hash, keyed_from, mac FROM ${s}.audit_head WHERE id = 1`,
+			auditPage: `SELECT ${AUDIT_VERIFY_COLUMNS} FROM ${schemaFrom(s)} WHERE a.seq > $1::bigint ORDER BY a.seq LIMIT ${AUDIT_VERIFY_PAGE}`,
 			auditList: (requestId, subject) => {
 				let n = 1;
 				const where = [
-					`seq > $${n++}::bigint`,
-					...(requestId ? [`request_id = $${n++}`] : []),
-					...(subject ? [`subject = $${n++}`] : []),
+					`a.seq > $${n++}::bigint`,
+					...(requestId ? [`a.request_id = $${n++}`] : []),
+					...(subject ? [`s.contact_key = $${n++}`] : []),
 				];
-				return `SELECT ${AUDIT_COLUMNS} FROM ${s}.audit_log WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${n}`;
+				return `SELECT ${AUDIT_COLUMNS} FROM ${schemaFrom(s)} WHERE ${where.join(' AND ')} ORDER BY a.seq LIMIT $${n}`;
 			},
 			version: `SELECT MAX(version) AS version FROM ${s}.${MIGRATIONS_TABLE}`,
 			purge: EXPIRING_TABLES.map((t) => `DELETE FROM ${s}.${t} WHERE expires_at <= ${NOW_MS}`),
@@ -254,7 +286,7 @@ export class PostgresStore implements WhatsAutoStore {
 	async putRecord(record: RecordInput): Promise<void> {
 		this.assertOpen();
 		const r = prepareRecord(record);
-		await this.pool.query(this.sql.putRecord, [r.scope, r.key, r.contactKey, r.json, r.expiresAt]);
+		await this.pool.query(this.sql.putRecord, [r.scope, r.key, r.contactKey, r.json, r.expiresAt, r.state, r.dueAt]);
 	}
 
 	async getRecord<T = unknown>(scope: string, key: string): Promise<StoredRecord<T> | undefined> {
@@ -285,6 +317,21 @@ export class PostgresStore implements WhatsAutoStore {
 		return result.rows.map((row) => toStoredRecord<T>(row));
 	}
 
+	async listRecordsByState<T = unknown>(scope: string, options: ListRecordsByStateOptions): Promise<RecordPage<T>> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		const { states, dueBy, after, limit } = normaliseStateListOptions(options);
+		const result = await this.pool.query<RecordRow & { sort_due: string }>(this.sql.listByState, [
+			scope,
+			states,
+			dueBy,
+			after.dueAt,
+			after.key,
+			limit,
+		]);
+		return recordPageOf<T>(result.rows, limit);
+	}
+
 	async eraseContact(contactKey: string): Promise<number> {
 		this.assertOpen();
 		assertKey('contactKey', contactKey);
@@ -302,19 +349,34 @@ export class PostgresStore implements WhatsAutoStore {
 		return n;
 	}
 
-	async appendAudit(input: AuditEntryInput): Promise<AuditEntry> {
+	async appendAudit(input: AuditEntryInput, key: Buffer): Promise<AuditEntry> {
 		this.assertOpen();
+		assertAuditKey(key);
 		const e = prepareAuditEntry(input);
 		return this.inTransaction(async (client) => {
 			const head = (await client.query<AuditHeadRow>(this.sql.auditLockHead)).rows[0];
 			if (!head) throw new Error('WhatsAuto store: the head of the audit log is missing');
+			if (needsSeals(head)) await this.sealUnkeyed(client, head, key);
 			// Seq and time are taken only once the head is ours, so both follow the order of the chain.
 			const next = (await client.query<{ seq: string; at: string }>(this.sql.auditNext, [this.sql.auditTable])).rows[0];
-			const { entry, values } = chainAuditEntry(e, Number(next.seq), new Date(Number(next.at)), head.hash);
+			const { entry, values, subject } = chainAuditEntry(e, Number(next.seq), new Date(Number(next.at)), head.hash, key);
 			await client.query(this.sql.auditInsert, values);
-			await client.query(this.sql.auditMoveHead, [entry.seq, entry.hash]);
+			if (subject) await client.query(this.sql.auditInsertSubject, subject);
+			await client.query(this.sql.auditMoveHead, [entry.seq, entry.hash, nextHeadMac(key, head, entry.seq, entry.hash)]);
 			return entry;
 		});
+	}
+
+	/** The first keyed append seals the entries written before the log was keyed, if they verify as they are. */
+	private async sealUnkeyed(client: PoolClient, head: AuditHeadRow, key: Buffer): Promise<void> {
+		const sealer = new UnkeyedSealer(head, key);
+		let after = '0';
+		for (;;) {
+			const { rows } = await client.query<AuditVerifyRow>(this.sql.auditUnkeyedPage, [after, head.keyed_from]);
+			if (!rows.every((row) => sealer.add(row)) || rows.length < AUDIT_VERIFY_PAGE) break;
+			after = String(rows[rows.length - 1].seq);
+		}
+		for (const [seal, seq] of sealer.result() ?? []) await client.query(this.sql.auditSeal, [seal, seq]);
 	}
 
 	async listAudit(options?: ListAuditOptions): Promise<AuditEntry[]> {
@@ -329,15 +391,16 @@ export class PostgresStore implements WhatsAutoStore {
 		return result.rows.map(toAuditEntry);
 	}
 
-	async verifyAuditChain(): Promise<AuditChainVerification> {
+	async verifyAuditChain(key: Buffer): Promise<AuditChainVerification> {
 		this.assertOpen();
+		assertAuditKey(key);
 		// One snapshot for the head and every page, whatever other workers append meanwhile.
 		return this.inTransaction(async (client) => {
 			await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-			const verifier = new AuditChainVerifier((await client.query<AuditHeadRow>(this.sql.auditHead)).rows[0]);
+			const verifier = new AuditChainVerifier((await client.query<AuditHeadRow>(this.sql.auditHead)).rows[0], key);
 			let after = '0';
 			for (;;) {
-				const { rows } = await client.query<AuditRow>(this.sql.auditPage, [after]);
+				const { rows } = await client.query<AuditVerifyRow>(this.sql.auditPage, [after]);
 				for (const row of rows) {
 					if (!verifier.add(row)) return verifier.result();
 				}

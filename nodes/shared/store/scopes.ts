@@ -19,6 +19,11 @@ const BEYOND_META_RETRIES_MS = 8 * DAY_MS;
 /** A verification code and its attempts: the code is valid this long. */
 const VERIFICATION_MS = 10 * MINUTE_MS;
 
+/** An erasure asked for over WhatsApp waits this long for the person's "Delete all my data" tap. */
+const ERASURE_CONFIRMATION_MS = 10 * MINUTE_MS;
+
+const HOUR_MS = 60 * MINUTE_MS;
+
 /** Kept until erased or withdrawn: a far expiry keeps `purgeExpired` away. */
 const LASTING_MS = 100 * 365 * DAY_MS;
 
@@ -105,6 +110,54 @@ export const SCOPES = {
 		table: 'claims',
 		holds: 'One of the three attempts at a verification code.',
 		lifetimeMs: VERIFICATION_MS,
+		contactKeyed: false,
+	},
+	privacyExpiry: {
+		name: 'privacy-expiry',
+		table: 'claims',
+		holds: 'The worker denying one request left unverified past its code and grace, so it is denied (and audited) once.',
+		lifetimeMs: 5 * MINUTE_MS,
+		contactKeyed: false,
+	},
+	/*
+	 * The web form's limits (nodes/shared/privacy/limits.ts): one claim per code sent or wrong code given, in one of
+	 * N slots, each living as long as its window, so every worker counts the same. Keyed by a keyed hash of the
+	 * person's pseudonym (or of the client key) that matches nothing else in the store; kept through an erasure
+	 * for at most a day, so that erasing cannot reset them.
+	 */
+	privacyLimitCodeNumberHour: {
+		name: 'privacy-limit-code-number-hour',
+		table: 'claims',
+		holds: 'One verification code sent to a number in the last hour (Codes per Number per Hour).',
+		lifetimeMs: HOUR_MS,
+		contactKeyed: false,
+	},
+	privacyLimitCodeNumberDay: {
+		name: 'privacy-limit-code-number-day',
+		table: 'claims',
+		holds: 'One verification code sent to a number in the last 24 hours (Codes per Number per Day).',
+		lifetimeMs: DAY_MS,
+		contactKeyed: false,
+	},
+	privacyLimitWrongCodeNumberDay: {
+		name: 'privacy-limit-wrong-code-number-day',
+		table: 'claims',
+		holds: 'One wrong verification code given for a number in the last 24 hours (Wrong Codes per Number per Day).',
+		lifetimeMs: DAY_MS,
+		contactKeyed: false,
+	},
+	privacyLimitCodeClientHour: {
+		name: 'privacy-limit-code-client-hour',
+		table: 'claims',
+		holds: "One verification code sent at a client's request (the form's Client Key) in the last hour (Codes per Client per Hour).",
+		lifetimeMs: HOUR_MS,
+		contactKeyed: false,
+	},
+	privacyErasureConfirmation: {
+		name: 'privacy-erasure-confirmation',
+		table: 'records',
+		holds: 'An erasure asked for over WhatsApp, waiting for the person to tap "Delete all my data" (taken once, atomically).',
+		lifetimeMs: ERASURE_CONFIRMATION_MS,
 		contactKeyed: false,
 	},
 } as const satisfies Record<string, StoreScope>;

@@ -4,22 +4,33 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
+	assertAuditKey,
 	AUDIT_COLUMNS,
+	AUDIT_FROM,
+	AUDIT_INSERT_COLUMNS,
+	AUDIT_VERIFY_COLUMNS,
 	chainAuditEntry,
 	AuditChainVerifier,
 	type AuditHeadRow,
 	type AuditRow,
+	type AuditVerifyRow,
+	needsSeals,
+	nextHeadMac,
 	normaliseAuditListOptions,
 	prepareAuditEntry,
 	toAuditEntry,
+	UnkeyedSealer,
 } from './audit';
 import {
 	assertContentEntry,
 	assertKey,
 	CLOSED_MESSAGE,
+	NO_DUE_DATE,
 	normaliseListOptions,
+	normaliseStateListOptions,
 	normaliseTtl,
 	prepareRecord,
+	recordPageOf,
 	type RecordRow,
 	contentEntryOf,
 	type ContentRow,
@@ -33,8 +44,10 @@ import type {
 	AuditEntryInput,
 	ContentEntry,
 	ListAuditOptions,
+	ListRecordsByStateOptions,
 	ListRecordsOptions,
 	RecordInput,
+	RecordPage,
 	SqliteStoreConfig,
 	StoreBackend,
 	StoreOpenOptions,
@@ -79,6 +92,8 @@ export class SqliteStore implements WhatsAutoStore {
 
 	private readonly listContactRecordsStmt: StatementSync;
 
+	private readonly listByStateStmt: StatementSync;
+
 	private readonly auditHeadStmt: StatementSync;
 
 	private readonly auditNextSeqStmt: StatementSync;
@@ -86,6 +101,12 @@ export class SqliteStore implements WhatsAutoStore {
 	private readonly auditInsertStmt: StatementSync;
 
 	private readonly auditMoveHeadStmt: StatementSync;
+
+	private readonly auditInsertSubjectStmt: StatementSync;
+
+	private readonly auditUnkeyedStmt: StatementSync;
+
+	private readonly auditSealStmt: StatementSync;
 
 	private readonly auditAllStmt: StatementSync;
 
@@ -126,9 +147,10 @@ export class SqliteStore implements WhatsAutoStore {
 		);
 		// excluded.created_at is now: a record replaced after it expired counts as new.
 		this.putRecordStmt = db.prepare(
-			`INSERT INTO records (scope, key, contact_key, value, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+			`INSERT INTO records (scope, key, contact_key, value, created_at, expires_at, state, due_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			 ON CONFLICT (scope, key) DO UPDATE SET contact_key = excluded.contact_key, value = excluded.value,
-			 expires_at = excluded.expires_at,
+			 expires_at = excluded.expires_at, state = excluded.state, due_at = excluded.due_at,
 			 created_at = CASE WHEN records.expires_at > excluded.created_at THEN records.created_at
 			 ELSE excluded.created_at END`,
 		);
@@ -145,7 +167,15 @@ export class SqliteStore implements WhatsAutoStore {
 			`SELECT ${recordColumns} FROM records WHERE scope = ? AND contact_key = ? AND expires_at > ?
 			 ORDER BY created_at DESC, key ASC LIMIT ?`,
 		);
-		this.auditHeadStmt = db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1');
+		// Records in some states, soonest due first (undated last), after a cursor: the index on (scope, state,
+		// due_at, key) finds them, however many records in other states the scope holds.
+		this.listByStateStmt = db.prepare(
+			`SELECT ${recordColumns}, COALESCE(due_at, ${NO_DUE_DATE}) AS sort_due FROM records
+			 WHERE scope = ? AND state IN (SELECT value FROM json_each(?)) AND expires_at > ?
+			 AND COALESCE(due_at, ${NO_DUE_DATE}) <= ? AND (COALESCE(due_at, ${NO_DUE_DATE}), key) > (?, ?)
+			 ORDER BY sort_due, key LIMIT ?`,
+		);
+		this.auditHeadStmt = db.prepare('SELECT seq, hash, keyed_from, mac FROM audit_head WHERE id = 1');
 		// What AUTOINCREMENT would pick next: past every seq ever used, even one since deleted.
 		this.auditNextSeqStmt = db.prepare(
 			`SELECT MAX(n) AS seq FROM (
@@ -154,16 +184,19 @@ export class SqliteStore implements WhatsAutoStore {
 				UNION ALL SELECT seq FROM audit_head WHERE id = 1
 			)`,
 		);
-		this.auditInsertStmt = db.prepare(`INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-		this.auditMoveHeadStmt = db.prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1');
-		this.auditAllStmt = db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY seq`);
+		this.auditInsertStmt = db.prepare(`INSERT INTO audit_log (${AUDIT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+		this.auditInsertSubjectStmt = db.prepare('INSERT INTO audit_subjects (seq, contact_key, salt) VALUES (?, ?, ?)');
+		this.auditMoveHeadStmt = db.prepare('UPDATE audit_head SET seq = ?, hash = ?, mac = ? WHERE id = 1');
+		this.auditAllStmt = db.prepare(`SELECT ${AUDIT_VERIFY_COLUMNS} FROM ${AUDIT_FROM} ORDER BY a.seq`);
+		this.auditUnkeyedStmt = db.prepare(`SELECT ${AUDIT_VERIFY_COLUMNS} FROM ${AUDIT_FROM} WHERE a.seq < ? ORDER BY a.seq`);
+		this.auditSealStmt = db.prepare('UPDATE audit_log SET seal = ? WHERE seq = ?');
 		const auditList = (filter: string) =>
-			db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq > ?${filter} ORDER BY seq LIMIT ?`);
+			db.prepare(`SELECT ${AUDIT_COLUMNS} FROM ${AUDIT_FROM} WHERE a.seq > ?${filter} ORDER BY a.seq LIMIT ?`);
 		this.auditListStmts = {
 			'': auditList(''),
-			r: auditList(' AND request_id = ?'),
-			s: auditList(' AND subject = ?'),
-			rs: auditList(' AND request_id = ? AND subject = ?'),
+			r: auditList(' AND a.request_id = ?'),
+			s: auditList(' AND s.contact_key = ?'),
+			rs: auditList(' AND a.request_id = ? AND s.contact_key = ?'),
 		};
 		this.versionStmt = db.prepare(`SELECT MAX(version) AS version FROM ${MIGRATIONS_TABLE}`);
 		this.purgeStmts = EXPIRING_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE expires_at <= ?`));
@@ -251,7 +284,7 @@ export class SqliteStore implements WhatsAutoStore {
 	async putRecord(record: RecordInput): Promise<void> {
 		this.assertOpen();
 		const r = prepareRecord(record);
-		this.putRecordStmt.run(r.scope, r.key, r.contactKey, r.json, Date.now(), r.expiresAt);
+		this.putRecordStmt.run(r.scope, r.key, r.contactKey, r.json, Date.now(), r.expiresAt, r.state, r.dueAt);
 	}
 
 	async getRecord<T = unknown>(scope: string, key: string): Promise<StoredRecord<T> | undefined> {
@@ -282,6 +315,14 @@ export class SqliteStore implements WhatsAutoStore {
 		return rows.map((row) => toStoredRecord<T>(row));
 	}
 
+	async listRecordsByState<T = unknown>(scope: string, options: ListRecordsByStateOptions): Promise<RecordPage<T>> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		const { states, dueBy, after, limit } = normaliseStateListOptions(options);
+		const rows = this.listByStateStmt.all(scope, JSON.stringify(states), Date.now(), dueBy, after.dueAt, after.key, limit);
+		return recordPageOf<T>(rows as unknown as Array<RecordRow & { sort_due: number }>, limit);
+	}
+
 	async eraseContact(contactKey: string): Promise<number> {
 		this.assertOpen();
 		assertKey('contactKey', contactKey);
@@ -301,19 +342,31 @@ export class SqliteStore implements WhatsAutoStore {
 		);
 	}
 
-	async appendAudit(input: AuditEntryInput): Promise<AuditEntry> {
+	async appendAudit(input: AuditEntryInput, key: Buffer): Promise<AuditEntry> {
 		this.assertOpen();
+		assertAuditKey(key);
 		const e = prepareAuditEntry(input);
 		// BEGIN IMMEDIATE takes the write lock first: every process appends after the last entry committed.
 		return this.inTransaction(() => {
 			const head = this.auditHeadStmt.get() as AuditHeadRow | undefined;
 			if (!head) throw new Error('WhatsAuto store: the head of the audit log is missing');
+			if (needsSeals(head)) this.sealUnkeyed(head, key);
 			const next = this.auditNextSeqStmt.get() as { seq: number | null };
-			const { entry, values } = chainAuditEntry(e, toCount(next.seq) + 1, new Date(Date.now()), head.hash);
+			const { entry, values, subject } = chainAuditEntry(e, toCount(next.seq) + 1, new Date(Date.now()), head.hash, key);
 			this.auditInsertStmt.run(...values);
-			this.auditMoveHeadStmt.run(entry.seq, entry.hash);
+			if (subject) this.auditInsertSubjectStmt.run(...subject);
+			this.auditMoveHeadStmt.run(entry.seq, entry.hash, nextHeadMac(key, head, entry.seq, entry.hash));
 			return entry;
 		});
+	}
+
+	/** The first keyed append seals the entries written before the log was keyed, if they verify as they are. */
+	private sealUnkeyed(head: AuditHeadRow, key: Buffer): void {
+		const sealer = new UnkeyedSealer(head, key);
+		for (const row of this.auditUnkeyedStmt.iterate(Number(head.keyed_from)) as Iterable<AuditVerifyRow>) {
+			if (!sealer.add(row)) break;
+		}
+		for (const [seal, seq] of sealer.result() ?? []) this.auditSealStmt.run(seal, seq);
 	}
 
 	async listAudit(options?: ListAuditOptions): Promise<AuditEntry[]> {
@@ -325,13 +378,14 @@ export class SqliteStore implements WhatsAutoStore {
 		return rows.map(toAuditEntry);
 	}
 
-	async verifyAuditChain(): Promise<AuditChainVerification> {
+	async verifyAuditChain(key: Buffer): Promise<AuditChainVerification> {
 		this.assertOpen();
+		assertAuditKey(key);
 		// One read transaction: the head and every row from the same snapshot, whatever other processes append.
 		this.db.exec('BEGIN');
 		try {
-			const verifier = new AuditChainVerifier(this.auditHeadStmt.get() as AuditHeadRow | undefined);
-			for (const row of this.auditAllStmt.iterate() as Iterable<AuditRow>) {
+			const verifier = new AuditChainVerifier(this.auditHeadStmt.get() as AuditHeadRow | undefined, key);
+			for (const row of this.auditAllStmt.iterate() as Iterable<AuditVerifyRow>) {
 				if (!verifier.add(row)) break;
 			}
 			this.db.exec('COMMIT');

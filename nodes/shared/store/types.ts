@@ -29,8 +29,8 @@ export interface WhatsAutoStore {
 
 	/**
 	 * Stores a small JSON record under (`scope`, `key`) until `expiresAt`, replacing any record already there
-	 * (value, contact key and expiry). `createdAt` is set when the record is first stored and kept by later
-	 * puts while it is unexpired. The value goes through JSON (`JSON.stringify`, so e.g. a Date comes back as
+	 * (value, contact key, expiry, and the `state` and `dueAt` it is indexed by). `createdAt` is set when the
+	 * record is first stored and kept by later puts while it is unexpired. The value goes through JSON (`JSON.stringify`, so e.g. a Date comes back as
 	 * a string); undefined, functions, symbols, BigInts and circular values are refused with a TypeError, and
 	 * a value over 64 KiB of JSON (MAX_RECORD_VALUE_BYTES) with a RangeError: records hold metadata, not content.
 	 */
@@ -44,10 +44,18 @@ export interface WhatsAutoStore {
 	 * `limit` of them: 100 by default, never more than 1000 (DEFAULT_ and MAX_RECORD_LIST_LIMIT).
 	 */
 	listRecords<T = unknown>(scope: string, options?: ListRecordsOptions): Promise<StoredRecord<T>[]>;
+	/**
+	 * Unexpired records in `scope` put with one of `states`, soonest `dueAt` first (ties by key; records without
+	 * a due date last), one page at a time: at most `limit` (100 by default, never more than 1000), then `next`,
+	 * the cursor to pass as `after` for the page after it (absent once a page comes back short). Indexed, so
+	 * it costs the same however many records in other states the scope holds.
+	 */
+	listRecordsByState<T = unknown>(scope: string, options: ListRecordsByStateOptions): Promise<RecordPage<T>>;
 
 	/**
 	 * Deletes every row keyed by `contactKey` (a keyed pseudonym) in every contact-keyed table, expired or not:
-	 * erasure must find everything a person left. Returns how many rows went.
+	 * erasure must find everything a person left. That includes the link from audit entries to the person
+	 * (`audit_subjects`): the entries stay, unlinked, and the chain still verifies. Returns how many rows went.
 	 */
 	eraseContact(contactKey: string): Promise<number>;
 
@@ -57,28 +65,34 @@ export interface WhatsAutoStore {
 	/**
 	 * Appends one entry to the audit log of privacy requests: who did what to which request, and when —
 	 * pseudonyms and labels only, never content. The log is append-only and tamper-evident: each entry's
-	 * `hash` is `auditHash` (audit.ts) over its fields and the previous entry's hash (`prevHash`; the first entry
-	 * links to AUDIT_GENESIS_HASH). Appends are serialised across every process sharing the store, so the
-	 * chain never forks. `detail` goes through JSON like a record value (refused with a TypeError when it is
-	 * not a JSON object, a RangeError over 8 KiB: MAX_AUDIT_DETAIL_BYTES) and is stored with its keys sorted.
-	 * `at` is the store clock (the database server's for PostgreSQL). Neither {@link eraseContact} nor
-	 * {@link purgeExpired} touches the log: it must outlive what it accounts for.
+	 * `hash` is `auditHash` (audit.ts), an HMAC-SHA256 under `key` (32 bytes, derived from the store secret),
+	 * over its fields, a salted commitment to its subject and the previous entry's hash (`prevHash`; the first
+	 * entry links to AUDIT_GENESIS_HASH); the log's head is sealed with the same key. The subject itself is kept
+	 * apart (`audit_subjects`), so that {@link eraseContact} can unlink it. Appends are serialised across every
+	 * process sharing the store, so the chain never forks. `detail` goes through JSON like a record value
+	 * (refused with a TypeError when it is not a JSON object, a RangeError over 8 KiB: MAX_AUDIT_DETAIL_BYTES)
+	 * and is stored with its keys sorted. `at` is the store clock (the database server's for PostgreSQL).
+	 * Neither erasure nor {@link purgeExpired} removes an entry: the log must outlive what it accounts for.
 	 */
-	appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
+	appendAudit(entry: AuditEntryInput, key: Buffer): Promise<AuditEntry>;
 	/**
 	 * Audit entries in ascending `seq`, only those of `requestId` and/or `subject` when given, only after
 	 * `afterSeq` when given (for paging: pass the last seq seen), at most `limit`: 1000 by default, never more
-	 * than 10000 (DEFAULT_ and MAX_AUDIT_LIST_LIMIT).
+	 * than 10000 (DEFAULT_ and MAX_AUDIT_LIST_LIMIT). An entry whose subject was erased has subject ''.
 	 */
 	listAudit(options?: ListAuditOptions): Promise<AuditEntry[]>;
 	/**
-	 * Recomputes every hash of the audit log in order, on one consistent snapshot, and checks each entry links
-	 * to the one before and the last matches the log's head. Reports the first broken seq: an altered entry
-	 * breaks at its own seq, a removed one at the seq after it, entries removed from the end at the seq the
-	 * head recorded, and a missing head at 0. Detects tampering by anyone who does not also recompute every
-	 * later hash and the head; anchor the head hash outside the database for more.
+	 * Recomputes every hash of the audit log with `key`, in order, on one consistent snapshot, and checks each
+	 * entry links to the one before, each subject still there matches its entry, and the last entry matches the
+	 * log's head and its key-sealed MAC. Reports the first broken seq: an altered entry breaks at its own seq, a
+	 * removed one at the seq after it, entries removed from the end at the seq the head recorded, and a missing
+	 * head at 0. Without the key nobody can re-hash what they changed. Entries written before schema version 5
+	 * keep their unkeyed SHA-256 hashes (counted as `unkeyedEntries`); the first keyed append seals them into the
+	 * keyed chain. What stays open, for an anchor of the head hash outside the database: replaying an older head
+	 * (with its MAC) together with the log cut back to it, and a log rewritten whole as if it had never been
+	 * keyed (its every entry would then count as unkeyed).
 	 */
-	verifyAuditChain(): Promise<AuditChainVerification>;
+	verifyAuditChain(key: Buffer): Promise<AuditChainVerification>;
 
 	/** Highest schema migration applied. */
 	schemaVersion(): Promise<number>;
@@ -104,6 +118,10 @@ export interface RecordInput {
 	/** Any JSON-serialisable value of at most 64 KiB as JSON (MAX_RECORD_VALUE_BYTES). */
 	value: unknown;
 	expiresAt: Date;
+	/** A state to find the record by ({@link WhatsAutoStore.listRecordsByState}): at most 128 characters. */
+	state?: string;
+	/** When the record falls due: orders {@link WhatsAutoStore.listRecordsByState}. */
+	dueAt?: Date;
 }
 
 /** A record as read back from the store. */
@@ -117,6 +135,32 @@ export interface StoredRecord<T = unknown> {
 	/** When the record was first stored (store clock: the database server's for PostgreSQL). */
 	createdAt: Date;
 	expiresAt: Date;
+}
+
+/** Where a page of {@link WhatsAutoStore.listRecordsByState} ended: pass it back as `after`. */
+export interface RecordCursor {
+	/** The due date of the last record listed, in epoch ms (Number.MAX_SAFE_INTEGER for none). */
+	dueAt: number;
+	/** The key of the last record listed. */
+	key: string;
+}
+
+export interface ListRecordsByStateOptions {
+	/** The states to list: 1 to 32 of them. */
+	states: readonly string[];
+	/** Only records due by then (inclusive); records without a due date are then left out. */
+	dueBy?: Date;
+	/** The page after this cursor (a previous page's `next`). */
+	after?: RecordCursor;
+	/** How many records at most: a positive integer, default 100, capped at 1000. */
+	limit?: number;
+}
+
+/** One page of {@link WhatsAutoStore.listRecordsByState}. */
+export interface RecordPage<T = unknown> {
+	records: StoredRecord<T>[];
+	/** Present when the page is full: more records may follow after it. */
+	next?: RecordCursor;
 }
 
 export interface ListRecordsOptions {
@@ -134,6 +178,7 @@ export type AuditAction =
 	| 'received'
 	| 'transition'
 	| 'code_sent'
+	| 'confirmation_requested'
 	| 'identity_verified'
 	| 'verification_failed'
 	| 'deadline_extended'
@@ -172,7 +217,10 @@ export interface AuditEntry extends Required<Omit<AuditEntryInput, 'detail' | 'f
 	detail: Record<string, unknown>;
 	/** Hash of the entry before (AUDIT_GENESIS_HASH for the first): 64 lowercase hex digits. */
 	prevHash: string;
-	/** auditHash(prevHash, entry): 64 lowercase hex digits. */
+	/**
+	 * auditHash(key, prevHash, entry with its subject commitment): 64 lowercase hex digits (entries written before
+	 * schema version 5: unkeyedAuditHash(prevHash, entry)).
+	 */
 	hash: string;
 }
 
@@ -189,7 +237,12 @@ export interface ListAuditOptions {
 
 /** What {@link WhatsAutoStore.verifyAuditChain} found. */
 export type AuditChainVerification =
-	| { ok: true; entries: number }
+	| {
+			ok: true;
+			entries: number;
+			/** How many of them were written before the log was keyed (schema version 5); absent when none. */
+			unkeyedEntries?: number;
+	  }
 	| { ok: false; brokenAtSeq: number; reason: string };
 
 export interface SqliteStoreConfig {

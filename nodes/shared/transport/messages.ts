@@ -81,6 +81,42 @@ export async function sendText(
 	);
 }
 
+export interface ReplyButton {
+	/** Comes back as `interactive.button_reply.id` when the person taps it: at most 256 characters. */
+	id: string;
+	/** 1 to 20 characters, unique within the message. */
+	title: string;
+}
+
+/**
+ * An interactive message with up to three reply buttons (`type: interactive`, `interactive.type: button`):
+ * the body (≤ 1,024 characters) and the buttons as given, never shortened. A tap arrives as an inbound
+ * `interactive` message whose `button_reply` carries the button's id and title. Returns the wamid.
+ */
+export async function sendButtons(
+	http: HttpRequester,
+	creds: MetaCredentials,
+	recipient: Recipient,
+	message: { body: string; buttons: ReplyButton[]; footer?: string },
+	options: SendOptions = {},
+): Promise<string> {
+	return await send(
+		http,
+		creds,
+		recipient,
+		{
+			type: 'interactive',
+			interactive: {
+				type: 'button',
+				body: { text: message.body },
+				...(message.footer ? { footer: { text: message.footer } } : {}),
+				action: { buttons: message.buttons.map(({ id, title }) => ({ type: 'reply', reply: { id, title } })) },
+			},
+		},
+		options,
+	);
+}
+
 export interface TemplateMessage {
 	name: string;
 	language: string;

@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { stringOr } from '../../../shared/coerce';
 import { resolveContent } from '../../../shared/store/contentByReference';
 import { detectPrivacyCommand, type Detection } from '../../../shared/privacy/commandDetection';
+import { parseEraseButton } from '../../../shared/privacy/confirmation';
 import { storeFor } from '../../../shared/store/access';
 import { forOperation } from '../fields';
 
@@ -16,7 +17,10 @@ export const description: INodeProperties[] = forOperation('detect', [
 	},
 ]);
 
-/** Message types whose text can be a command: typed text, and template buttons such as "Unsubscribe". */
+/**
+ * Message types whose text can be a command: typed text, template buttons such as "Unsubscribe" (marketing
+ * only), reply buttons (among them the answers to an erasure question). Forwarded messages never are.
+ */
 const TEXT_BEARING_MESSAGE_TYPES = new Set(['text', 'button', 'interactive']);
 
 /** What Meta's own stop/resume for marketing means here: an objection to marketing, or its withdrawal. */
@@ -27,12 +31,37 @@ function fromPreferences(json: IDataObject): IDataObject | undefined {
 	return { type: value === 'stop' ? 'object' : 'resume', scope: 'marketing', source: 'user_preferences' };
 }
 
-async function textOf(ctx: IExecuteFunctions, json: IDataObject): Promise<string> {
-	if (typeof json.contentRef !== 'string') return stringOr(json.text);
+/** The message with its content: the item itself, or, kept by reference, as the store holds it (empty once gone). */
+async function messageOf(ctx: IExecuteFunctions, json: IDataObject): Promise<IDataObject> {
+	if (typeof json.contentRef !== 'string') return json;
 	const access = await storeFor(ctx);
-	if (!access.keys) return '';
+	if (!access.keys) return {};
 	const resolved = await resolveContent(access.store, access.keys, json);
-	return stringOr(resolved?.message.text);
+	return (resolved?.message ?? {}) as IDataObject;
+}
+
+/** Forwarded (or forwarded many times): someone else's words, never the person's own command. */
+function isForwarded(json: IDataObject): boolean {
+	const context = (json.context ?? {}) as IDataObject;
+	return context.forwarded === true || context.frequentlyForwarded === true || context.frequently_forwarded === true;
+}
+
+/** A tap on one of the buttons under an erasure question: the id names the answer and the request. */
+function erasureAnswerOf(message: IDataObject): IDataObject | undefined {
+	if (message.type !== 'interactive') return undefined;
+	const reply = ((message.interactive ?? {}) as IDataObject).buttonReply as IDataObject | undefined;
+	const found = parseEraseButton(reply?.id);
+	return found && { type: 'delete', confirmation: found.answer, requestId: found.requestId, scope: 'all', source: 'button' };
+}
+
+/**
+ * A template's quick-reply button ("Stop promotions" under a marketing message, `type: button`): the label, or
+ * failing that the payload the business set. An objection or its withdrawal there concerns marketing only.
+ */
+function templateButtonCommand(message: IDataObject): Detection {
+	const button = (message.button ?? {}) as IDataObject;
+	const byText = detectPrivacyCommand(stringOr(button.text) || stringOr(message.text));
+	return byText.isCommand ? byText : detectPrivacyCommand(stringOr(button.payload));
 }
 
 /**
@@ -53,7 +82,18 @@ export async function execute(ctx: IExecuteFunctions): Promise<INodeExecutionDat
 			continue;
 		}
 		const isMessage = json.kind === 'message' || (json.kind === undefined && typeof json.messageId === 'string');
-		const detection: Detection = isMessage && TEXT_BEARING_MESSAGE_TYPES.has(String(json.type)) ? detectPrivacyCommand(await textOf(ctx, json)) : { isCommand: false, confidence: 'phrase' };
+		if (!isMessage || !TEXT_BEARING_MESSAGE_TYPES.has(String(json.type)) || isForwarded(json)) {
+			other.push({ ...items[itemIndex], pairedItem });
+			continue;
+		}
+		const message = await messageOf(ctx, json);
+		const answer = erasureAnswerOf(message);
+		if (answer) {
+			privacy.push({ json: { ...json, privacy: answer }, pairedItem });
+			continue;
+		}
+		const fromTemplate = json.type === 'button';
+		const detection: Detection = fromTemplate ? templateButtonCommand(message) : detectPrivacyCommand(stringOr(message.text));
 		if (!detection.isCommand) {
 			other.push({ ...items[itemIndex], pairedItem });
 			continue;
@@ -64,7 +104,9 @@ export async function execute(ctx: IExecuteFunctions): Promise<INodeExecutionDat
 			const { value: _value, ...correction } = found.correction;
 			found.correction = correction;
 		}
-		privacy.push({ json: { ...json, privacy: { ...found, scope: 'all', source: 'message' } as IDataObject }, pairedItem });
+		const marketingOnly = fromTemplate && (found.type === 'object' || found.type === 'resume');
+		const scope = marketingOnly ? 'marketing' : 'all';
+		privacy.push({ json: { ...json, privacy: { ...found, scope, source: fromTemplate ? 'template_button' : 'message' } as IDataObject }, pairedItem });
 	}
 	return [privacy, other];
 }

@@ -2,12 +2,16 @@ import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INod
 
 import { forgetContent, resolveContent } from '../../../shared/store/contentByReference';
 import { detectPrivacyCommand } from '../../../shared/privacy/commandDetection';
+import { answerErasure, askToConfirmErasure, expireUnanswered, type ErasureAnswer } from '../../../shared/privacy/confirmation';
 import type { PrivacyServices } from '../../../shared/privacy/fulfil';
 import { CODE_TTL_MS, issueCode } from '../../../shared/privacy/identity';
+import { reserveCode } from '../../../shared/privacy/limits';
 import type { Channel, PrivacyRequest, RequestType } from '../../../shared/privacy/lifecycle';
 import { privacyMessage, resolveLanguage } from '../../../shared/privacy/messages';
 import { sendTemplate, sendText } from '../../../shared/transport/messages';
 import {
+	clientKeyField,
+	codeLimitsField,
 	contactField,
 	contactParameter,
 	correctedLanguageField,
@@ -16,11 +20,14 @@ import {
 	deliveryField,
 	deliveryParameter,
 	forOperation,
+	limitsParameter,
 	param,
 	sendConfirmationField,
 	sendConfirmationParameter,
 } from '../fields';
 import { fulfilledItem, requestOutput } from '../output';
+
+const OUTSIDE_WHATSAPP = { show: { channel: ['form', 'email'] } };
 
 export const description: INodeProperties[] = forOperation('execute', [
 	{
@@ -97,6 +104,8 @@ export const description: INodeProperties[] = forOperation('execute', [
 		default: 'en_US',
 		displayOptions: { show: { channel: ['form', 'email'] } },
 	},
+	{ ...clientKeyField, displayOptions: OUTSIDE_WHATSAPP },
+	{ ...codeLimitsField, displayOptions: OUTSIDE_WHATSAPP },
 ]);
 
 const RIGHTS: readonly RequestType[] = ['access', 'correct', 'delete', 'object', 'resume'];
@@ -153,6 +162,41 @@ async function forgetAnswered(svc: PrivacyServices, json: IDataObject): Promise<
 	if (typeof json.contentRef === 'string') await forgetContent(svc.desk.store, json.contentRef);
 }
 
+/**
+ * The person's tap on "Delete all my data" or "Cancel" under an erasure question (Detect found the button's
+ * id): the erasure runs, or the request is denied; a tap from another number, or on a request no longer
+ * waiting, does nothing.
+ */
+async function erasureAnswer(ctx: IExecuteFunctions, svc: PrivacyServices, itemIndex: number, json: IDataObject, contact: string): Promise<INodeExecutionData> {
+	const privacy = json.privacy as IDataObject;
+	const answer: ErasureAnswer = privacy.confirmation === 'confirm' ? 'confirm' : 'cancel';
+	const requestId = String(privacy.requestId ?? '');
+	const outcome = await answerErasure(svc, requestId, contact, answer);
+	await forgetAnswered(svc, json);
+	const pairedItem = { item: itemIndex };
+	switch (outcome.kind) {
+		case 'confirmed':
+			return await fulfilledItem(
+				ctx,
+				svc,
+				outcome.request,
+				{ contact, delivery: 'whatsapp', sendConfirmation: sendConfirmationParameter(ctx, itemIndex), correction: {}, actor: outcome.request.channel },
+				{ confirmed: true },
+				itemIndex,
+			);
+		case 'cancelled':
+		case 'expired':
+			return { json: requestOutput(outcome.request, { confirmed: false, confirmationIds: outcome.messageIds }), pairedItem };
+		case 'unknown_request':
+			return { json: { id: requestId, confirmed: false, reason: outcome.kind }, pairedItem };
+		default:
+			return { json: requestOutput(outcome.request, { confirmed: false, reason: outcome.kind }), pairedItem };
+	}
+}
+
+/** What a request outside WhatsApp answers when a limit is reached: the same for every number, known or not. */
+const rateLimited = (type: RequestType, channel: Channel): IDataObject => ({ type, channel, codeSent: false, reason: 'rate_limited' });
+
 /** Execute: a request of a given type for a contact, from WhatsApp (identity given) or another channel (code first). */
 export async function execute(ctx: IExecuteFunctions, svc: PrivacyServices, itemIndex: number): Promise<INodeExecutionData> {
 	const json = ctx.getInputData()[itemIndex].json;
@@ -161,6 +205,7 @@ export async function execute(ctx: IExecuteFunctions, svc: PrivacyServices, item
 	const type = (chosen === 'detected' ? String(privacy.type ?? '') : chosen) as RequestType | 'status';
 	const contact = contactParameter(ctx, itemIndex);
 	if (!contact) throw new NodeOperationError(ctx.getNode(), 'No contact number: set "Contact" (the WhatsApp number, digits with country code).', { itemIndex });
+	if (typeof privacy.confirmation === 'string') return await erasureAnswer(ctx, svc, itemIndex, json, contact);
 	if (type === 'status') {
 		const status = await statusReply(svc, json, contact);
 		await forgetAnswered(svc, json);
@@ -178,12 +223,24 @@ export async function execute(ctx: IExecuteFunctions, svc: PrivacyServices, item
 		...correctionParameters(ctx, itemIndex),
 	};
 	const actor: Channel = privacy.source === 'user_preferences' ? 'meta_preferences' : channel;
+	// Outside WhatsApp a code goes to the number first: not when its limits (or the client's) are reached.
+	if (channel !== 'whatsapp' && !(await reserveCode(svc.desk, svc.desk.subjectOf(contact), param(ctx, 'clientKey', itemIndex).trim(), limitsParameter(ctx, itemIndex)))) {
+		return { json: rateLimited(type, channel), pairedItem: { item: itemIndex } };
+	}
+	if (channel === 'whatsapp' && type === 'delete') await expireUnanswered(svc.desk, svc.desk.subjectOf(contact));
 	const request = await svc.desk.open(type, actor, contact, {
 		deadline: param(ctx, 'deadline', itemIndex, 'one_month') as 'one_month' | '45_days',
 		language,
 		fields: Object.keys(changes),
 		scope: privacy.scope === 'marketing' ? 'marketing' : 'all',
 	});
+
+	if (channel === 'whatsapp' && type === 'delete') {
+		// An erasure cannot be undone: it runs once the person taps "Delete all my data" (erasureAnswer).
+		const asked = await askToConfirmErasure(svc, request, contact);
+		await forgetAnswered(svc, json);
+		return { json: requestOutput(asked.request, asked.messageId ? { confirmationMessageId: asked.messageId } : {}), pairedItem: { item: itemIndex } };
+	}
 
 	if (channel === 'whatsapp') {
 		const sendConfirmation = sendConfirmationParameter(ctx, itemIndex) && privacy.source !== 'user_preferences';
@@ -203,5 +260,5 @@ export async function execute(ctx: IExecuteFunctions, svc: PrivacyServices, item
 	const code = await issueCode(svc.desk, waiting.id);
 	const codeMessageId = await sendCode(ctx, svc, itemIndex, waiting, contact, code);
 	await svc.desk.note(waiting, 'system', 'code_sent', { expiresInMinutes: CODE_TTL_MS / 60_000 });
-	return { json: requestOutput(waiting, { codeSentTo: maskNumber(contact), codeMessageId }), pairedItem: { item: itemIndex } };
+	return { json: requestOutput(waiting, { codeSent: true, codeSentTo: maskNumber(contact), codeMessageId }), pairedItem: { item: itemIndex } };
 }

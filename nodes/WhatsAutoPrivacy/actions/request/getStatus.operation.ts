@@ -6,10 +6,13 @@ import { requestOutput } from '../output';
 
 export const description: INodeProperties[] = forOperation('getStatus', [requestIdField]);
 
-/** Get Status: the request as it stands, or, once it is gone from the store, its last state in the audit log. */
+/**
+ * Get Status: the request as it stands (one left waiting for its code past the code's lifetime and a day of
+ * grace is denied first, as not verified), or, once it is gone from the store, its last state in the audit log.
+ */
 export async function execute(ctx: IExecuteFunctions, svc: PrivacyServices, itemIndex: number): Promise<INodeExecutionData> {
 	const requestId = requestIdParameter(ctx, itemIndex);
-	const request = await svc.desk.get(requestId);
+	const request = await svc.desk.current(requestId);
 	if (request) return { json: requestOutput(request), pairedItem: { item: itemIndex } };
 	const trail = await svc.desk.store.listAudit({ requestId });
 	if (trail.length === 0) throw new NodeOperationError(ctx.getNode(), `No privacy request ${requestId}.`, { itemIndex });

@@ -15,7 +15,11 @@ export const description: INodeProperties[] = forOperation('listOpen', [
 	},
 ]);
 
-/** List Open: once for all input items, the open requests due soonest first. */
+/**
+ * List Open: once for all input items, every open request, due soonest first — read from the store's index of
+ * request states and due dates, LIST_OPEN_PAGE_SIZE (500) at a time, so none is missed however many closed
+ * requests the store keeps. Requests left waiting for their code past its lifetime and a day are denied first.
+ */
 export async function execute(ctx: IExecuteFunctions, svc: PrivacyServices): Promise<INodeExecutionData[]> {
 	const withinDays = ctx.getNodeParameter('withinDays', 0, 7) as number;
 	const open = await svc.desk.listOpen(withinDays > 0 ? withinDays : undefined);

@@ -1,7 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { PrivacyServices } from '../../../shared/privacy/fulfil';
-import { checkCode } from '../../../shared/privacy/identity';
+import { checkCode, discardCode } from '../../../shared/privacy/identity';
+import { takeGuess } from '../../../shared/privacy/limits';
 import {
 	contactField,
 	contactParameter,
@@ -11,6 +12,8 @@ import {
 	deliveryField,
 	deliveryParameter,
 	forOperation,
+	guessLimitsField,
+	limitsParameter,
 	param,
 	requestIdField,
 	requestIdParameter,
@@ -33,15 +36,36 @@ export const description: INodeProperties[] = forOperation('verify', [
 	correctedLanguageField,
 	deliveryField,
 	sendConfirmationField,
+	guessLimitsField,
 ]);
 
-/** Verify: the code from the form; on success the request runs to its end, on the third failure it is denied. */
+/** Why a verification ended without running the request, as the request's denial states it. */
+const DENIAL: Record<string, string> = {
+	contact_mismatch: 'The number does not match the request.',
+	expired: 'The verification code expired.',
+	too_many_attempts: 'Too many wrong verification codes.',
+	rate_limited: 'Too many wrong verification codes for this number today.',
+	no_code: 'No verification code was entered in time.',
+};
+
+/**
+ * Verify: the code from the form; on success the request runs to its end, on the third failure it is denied.
+ * Without a code (the form's code page timed out) the request is closed: denied. A number whose wrong codes for
+ * the day are used up gets no comparison at all: denied, `rate_limited`.
+ */
 export async function execute(ctx: IExecuteFunctions, svc: PrivacyServices, itemIndex: number): Promise<INodeExecutionData> {
 	const requestId = requestIdParameter(ctx, itemIndex);
 	const contact = contactParameter(ctx, itemIndex);
 	const request = await requestOf(ctx, svc, requestId, itemIndex);
 	if (request.state !== 'awaiting_identity') return { json: requestOutput(request, { verified: false, reason: 'not_awaiting_identity' }), pairedItem: { item: itemIndex } };
-	const check = await checkCode(svc.desk, requestId, param(ctx, 'code', itemIndex));
+	const code = String(param(ctx, 'code', itemIndex) ?? '').trim();
+	if (code === '') {
+		await discardCode(svc.desk, requestId);
+		const closed = await svc.desk.advance(request, 'denied', 'system', { reason: `Identity could not be verified: ${DENIAL.no_code}` });
+		return { json: requestOutput(closed, { verified: false, reason: 'no_code' }), pairedItem: { item: itemIndex } };
+	}
+	const limits = limitsParameter(ctx, itemIndex);
+	const check = await checkCode(svc.desk, requestId, code, async () => await takeGuess(svc.desk, request.subject, limits));
 	const sameContact = contact !== '' && svc.desk.subjectOf(contact) === request.subject;
 	if (check.ok && sameContact) {
 		await svc.desk.note(request, 'form', 'identity_verified');
@@ -64,7 +88,8 @@ export async function execute(ctx: IExecuteFunctions, svc: PrivacyServices, item
 		await svc.desk.note(request, 'form', 'verification_failed', { attemptsLeft: check.attemptsLeft });
 		return { json: requestOutput(request, { verified: false, reason: 'wrong_code', attemptsLeft: check.attemptsLeft }), pairedItem: { item: itemIndex } };
 	}
-	const reason = !sameContact ? 'The number does not match the request.' : check.ok ? '' : check.reason === 'expired' ? 'The verification code expired.' : 'Too many wrong verification codes.';
+	const why = check.ok ? 'contact_mismatch' : check.reason;
+	const reason = DENIAL[sameContact ? why : 'contact_mismatch'];
 	const denied = await svc.desk.advance(request, 'denied', 'system', { reason: `Identity could not be verified: ${reason}` });
-	return { json: requestOutput(denied, { verified: false, reason: check.ok ? 'contact_mismatch' : check.reason }), pairedItem: { item: itemIndex } };
+	return { json: requestOutput(denied, { verified: false, reason: why }), pairedItem: { item: itemIndex } };
 }

@@ -87,7 +87,8 @@ write_env() {
 	echo "$env_file"
 }
 
-# Role and database (the password goes in on stdin, never on a command line).
+# Role and database (the password goes in on stdin, never on a command line). The role may create databases:
+# devkit/n8n/queue.ts gives each queue-mode stack's n8n a fresh one.
 ensure_role() {
 	local port password
 	port="$(cat "$dir/port")"
@@ -96,7 +97,7 @@ ensure_role() {
 		>/dev/null 2>"$dir/psql.log" <<SQL || { log "creating role/database failed (see $dir/psql.log)"; exit 1; }
 SELECT format('CREATE ROLE %I LOGIN', '$db_user')
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$db_user') \\gexec
-ALTER ROLE $db_user WITH LOGIN PASSWORD '$password';
+ALTER ROLE $db_user WITH LOGIN CREATEDB PASSWORD '$password';
 SELECT format('CREATE DATABASE %I OWNER %I', '$db_name', '$db_user')
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$db_name') \\gexec
 SQL

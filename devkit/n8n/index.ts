@@ -11,3 +11,14 @@ export { normalizeWorkflow, chain, n8nId, type WorkflowJson } from './workflows'
 export { ensureN8n, n8nDir, n8nVersion, nodeBinary, repoRoot } from './paths';
 export { freePort, freePorts } from './ports';
 export { setupOwner, login, type OwnerAccount, type RestSession, type RestResponse } from './rest';
+export {
+	startQueueMode,
+	startRedis,
+	startPostgres,
+	type QueueMode,
+	type QueueModeOptions,
+	type ExecutionRow as QueueExecutionRow,
+	type RedisConnection,
+	type PostgresConnection,
+	type Service,
+} from './queue';

@@ -48,6 +48,20 @@ export interface StartN8nOptions {
 	startTimeoutMs?: number;
 	/** HTTP port for n8n (e.g. 5678 for a local demo). Default: a free port chosen by the OS. */
 	port?: number;
+	/**
+	 * The n8n command the server runs (queue mode: devkit/n8n/queue.ts). Default 'start'. 'webhook' is
+	 * ready at "Webhook listener waiting for requests." and /healthz/readiness on `port`; 'worker' at "n8n worker
+	 * is now ready" and /healthz/readiness on `port`, which must then also be its QUEUE_HEALTH_CHECK_PORT (with
+	 * QUEUE_HEALTH_CHECK_ACTIVE=true in `env`).
+	 */
+	command?: 'start' | 'webhook' | 'worker';
+	/** Extra arguments for the command, e.g. ['--concurrency=2'] for a worker. */
+	commandArgs?: string[];
+	/**
+	 * How to tell that published workflows are activated, for a database other than the SQLite file in the user
+	 * folder (queue.ts reads the same outbox tables from PostgreSQL). Default: the SQLite outbox check below.
+	 */
+	activationCheck?: (ids: string[]) => Promise<{ waiting: string[]; failed: string[] }>;
 }
 
 export interface N8nTimings {
@@ -98,6 +112,12 @@ export interface N8n {
 }
 
 const READY_LINE = 'Editor is now accessible via';
+/** The line each n8n command prints once it serves (n8n 2.41.1: commands/start.js, webhook.js, worker.js). */
+const READY_LINES: Record<NonNullable<StartN8nOptions['command']>, string> = {
+	start: READY_LINE,
+	webhook: 'Webhook listener waiting for requests.',
+	worker: 'n8n worker is now ready',
+};
 
 /**
  * Leader of the n8n process group: runs `n8n start` and, should this (test) process die without
@@ -286,8 +306,10 @@ export async function startN8n(options: StartN8nOptions = {}): Promise<N8n> {
 	async function spawnServer(activeIds: string[], timeoutMs: number) {
 		exited = undefined;
 		const since = output.length;
-		output.push(`\n$ n8n start\n`);
-		child = spawn(node, ['-e', GUARDIAN, n8nBin, 'start'], {
+		const command = options.command ?? 'start';
+		const readyLine = READY_LINES[command];
+		output.push(`\n$ n8n ${[command, ...(options.commandArgs ?? [])].join(' ')}\n`);
+		child = spawn(node, ['-e', GUARDIAN, n8nBin, command, ...(options.commandArgs ?? [])], {
 			env,
 			cwd: userFolder,
 			detached: true, // own process group: stop() signals n8n, its task runner and the guardian together
@@ -322,8 +344,8 @@ export async function startN8n(options: StartN8nOptions = {}): Promise<N8n> {
 			await sleep(200);
 		}
 		// 2. ... which n8n reports before it starts workflows; this line comes after.
-		while (!output.slice(since).join('').includes(READY_LINE)) {
-			check(`"${READY_LINE}"`);
+		while (!output.slice(since).join('').includes(readyLine)) {
+			check(`"${readyLine}"`);
 			await sleep(100);
 		}
 		// 3. n8n 2.x activates published workflows asynchronously (workflow publication service):
@@ -331,7 +353,9 @@ export async function startN8n(options: StartN8nOptions = {}): Promise<N8n> {
 		if (activeIds.length > 0 && env.N8N_USE_WORKFLOW_PUBLICATION_SERVICE !== 'false') {
 			for (;;) {
 				check(`activation of ${activeIds.join(', ')}`);
-				const pending = withDb(true, (db) => activationState(db, activeIds));
+				const pending = options.activationCheck
+					? await options.activationCheck(activeIds)
+					: withDb(true, (db) => activationState(db, activeIds));
 				if (pending.failed.length > 0) {
 					throw new Error(`workflow activation failed: ${pending.failed.join('; ')}\n${tail(logs())}`);
 				}
@@ -463,9 +487,12 @@ export async function startN8n(options: StartN8nOptions = {}): Promise<N8n> {
 			async restart() {
 				if (stopped) throw new Error('restart() after stop()');
 				await stopServer();
-				const active = withDb(true, (db) =>
-					db.all('SELECT id FROM workflow_entity WHERE activeVersionId IS NOT NULL').map((r) => String(r.id)),
-				);
+				const active =
+					options.activationCheck || (options.command ?? 'start') !== 'start'
+						? activeIds
+						: withDb(true, (db) =>
+								db.all('SELECT id FROM workflow_entity WHERE activeVersionId IS NOT NULL').map((r) => String(r.id)),
+							);
 				await spawnServer(active, startTimeout);
 			},
 			stop,

@@ -4,8 +4,11 @@
  * The page sends what the customer types or attaches to POST /api/send; the server turns it into a signed
  * Meta webhook delivery (FakeGraphApi.deliver, media registered with addMedia so n8n can download it) to the
  * WhatsAuto Trigger. What n8n sends back through the fake Graph API (replies, read receipts, "typing…",
- * documents) is streamed to the page over Server-Sent Events (GET /api/events), history first, so a reload
- * shows the whole conversation. GET /media/<id> serves any media the fake holds (downloads of documents the
+ * documents, interactive messages with their reply buttons) is streamed to the page over Server-Sent Events
+ * (GET /api/events), history first, so a reload shows the whole conversation. Tapping a reply button on the page
+ * sends `{ kind: 'button', messageId, buttonId }`: the server finds that button in what the business sent this
+ * customer and delivers what WhatsApp would, an `interactive` `button_reply` (the button's id and title) quoting
+ * the message (`context`). GET /media/<id> serves any media the fake holds (downloads of documents the
  * business sent, previews of what the customer sent).
  *
  * It only answers its own page: every request must name this server in `Host` (localhost, 127.0.0.1 or [::1]
@@ -55,12 +58,15 @@ export type SandboxEvent =
 			seq: number;
 			type: 'customer';
 			id: string;
-			kind: 'text' | 'image' | 'audio' | 'document';
+			kind: 'text' | 'image' | 'audio' | 'document' | 'button';
 			text?: string;
 			filename?: string;
 			mimeType?: string;
 			mediaId?: string;
 			transcript?: string;
+			/** A button reply: the business message whose button was tapped, and the button's id. */
+			replyTo?: string;
+			buttonId?: string;
 			at: string;
 	  }
 	| { seq: number; type: 'delivery'; id: string; status: number; ok: boolean; error?: string; at: string }
@@ -79,8 +85,17 @@ export type SandboxEvent =
 			offline: boolean;
 			inWindow: boolean;
 			replyTo?: string;
+			/** An interactive message's footer and reply buttons (at most 3, as WhatsApp shows them). */
+			footer?: string;
+			buttons?: ReplyButton[];
 			at: string;
 	  };
+
+/** A reply button of an interactive message, as the business sent it. */
+export interface ReplyButton {
+	id: string;
+	title: string;
+}
 
 type NewEvent = SandboxEvent extends infer E ? (E extends SandboxEvent ? Omit<E, 'seq' | 'at'> : never) : never;
 
@@ -95,7 +110,7 @@ export interface Sandbox {
 }
 
 export interface SendInput {
-	kind: 'text' | 'image' | 'audio' | 'document';
+	kind: 'text' | 'image' | 'audio' | 'document' | 'button';
 	text?: string;
 	filename?: string;
 	mimeType?: string;
@@ -103,6 +118,9 @@ export interface SendInput {
 	data?: string;
 	/** Offline only: what the voice note "says" (the fake transcription returns it). */
 	transcript?: string;
+	/** kind 'button': the business message (its id) and the reply button (its id) the customer tapped. */
+	messageId?: string;
+	buttonId?: string;
 }
 
 const MAX_EVENTS = 2000;
@@ -222,6 +240,22 @@ function str(value: unknown): string | undefined {
 	return typeof value === 'string' ? value : undefined;
 }
 
+/** The reply buttons of an interactive `button` message (`action.buttons[].reply`), or none. */
+function replyButtonsOf(record: SentRecord): ReplyButton[] {
+	if (record.type !== 'interactive') return [];
+	const interactive = paramsOf(record) as { type?: unknown; action?: { buttons?: unknown } };
+	if (interactive.type !== 'button' || !Array.isArray(interactive.action?.buttons)) return [];
+	return (interactive.action.buttons as Array<{ reply?: { id?: unknown; title?: unknown } }>)
+		.map((button) => ({ id: str(button?.reply?.id), title: str(button?.reply?.title) }))
+		.filter((button): button is ReplyButton => button.id !== undefined && button.title !== undefined);
+}
+
+/** An interactive message's body and footer text (`body.text`, `footer.text`). */
+function interactiveText(record: SentRecord): { text?: string; footer?: string } {
+	const interactive = paramsOf(record) as { body?: { text?: unknown }; footer?: { text?: unknown } };
+	return { text: str(interactive.body?.text), footer: str(interactive.footer?.text) };
+}
+
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 	const { graph, customer } = options;
 	const log: SandboxEvent[] = [];
@@ -241,7 +275,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 	const toCustomer = (r: SentRecord) => r.waId === customer.waId || String(r.to ?? '').replace(/\D/g, '') === customer.waId;
 	const business = (r: SentRecord) => {
 		const p = paramsOf(r);
-		const text = r.type === 'text' ? str(p.body) : r.type === 'reaction' ? str(p.emoji) : r.type === 'template' ? `[template “${str(p.name) ?? '?'}”]` : undefined;
+		const interactive = r.type === 'interactive' ? interactiveText(r) : {};
+		const buttons = replyButtonsOf(r);
+		const text =
+			r.type === 'text'
+				? str(p.body)
+				: r.type === 'reaction'
+					? str(p.emoji)
+					: r.type === 'template'
+						? `[template “${str(p.name) ?? '?'}”]`
+						: interactive.text;
 		const caption = str(p.caption);
 		const label = text ?? caption ?? '';
 		const context = r.body.context as { message_id?: string } | undefined;
@@ -257,6 +300,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 			offline: label.startsWith('[offline demo responder]'),
 			inWindow: r.inWindow,
 			replyTo: context?.message_id,
+			...(interactive.footer ? { footer: interactive.footer } : {}),
+			...(buttons.length ? { buttons } : {}),
 		});
 	};
 	const readOrTyping = (type: 'read' | 'typing') => (r: ReadRecord) => {
@@ -284,6 +329,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 	const timer = setInterval(poll, 100);
 	timer.unref();
 
+	/** The reply button `buttonId` of the interactive message `messageId` the business sent this customer. */
+	function tappedButton(messageId: unknown, buttonId: unknown): ReplyButton {
+		if (typeof messageId !== 'string' || typeof buttonId !== 'string') throw new BadRequest('Name the message and the button tapped.');
+		const sent = graph.sent.find((r) => r.id === messageId && toCustomer(r));
+		if (!sent) throw new BadRequest('No such message from the business in this chat.');
+		const button = replyButtonsOf(sent).find((b) => b.id === buttonId);
+		if (!button) throw new BadRequest('That message has no such reply button.');
+		return button;
+	}
+
 	async function send(input: SendInput): Promise<{ id: string; status: number }> {
 		const id = wamid(customer.waId);
 		const text = (input.text ?? '').trim();
@@ -291,7 +346,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 		let mediaId: string | undefined;
 		let mimeType: string | undefined;
 		let transcript: string | undefined;
-		if (input.kind === 'text') {
+		let tapped: { replyTo: string; button: ReplyButton } | undefined;
+		if (input.kind === 'button') {
+			// what WhatsApp sends for a tap on a reply button: its id and title, quoting the message it was under
+			const button = tappedButton(input.messageId, input.buttonId);
+			tapped = { replyTo: String(input.messageId), button };
+			message = msg.buttonReply(customer.waId, button, { id, context: { from: graph.account.displayPhoneNumber, id: tapped.replyTo } });
+		} else if (input.kind === 'text') {
 			if (!text) throw new BadRequest('Type a message first.');
 			message = msg.text(customer.waId, text, { id });
 		} else if (input.kind === 'image' || input.kind === 'audio' || input.kind === 'document') {
@@ -324,11 +385,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 			type: 'customer',
 			id,
 			kind: input.kind,
-			text: input.kind === 'audio' ? undefined : text || undefined,
+			text: tapped ? tapped.button.title : input.kind === 'audio' ? undefined : text || undefined,
 			filename: input.kind === 'document' ? input.filename || 'document' : undefined,
 			mimeType,
 			mediaId,
 			transcript,
+			...(tapped ? { replyTo: tapped.replyTo, buttonId: tapped.button.id } : {}),
 		});
 		const [result] = await graph.deliver([message], { names: customer.name });
 		const ok = result.status >= 200 && result.status < 300;

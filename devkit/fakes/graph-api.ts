@@ -34,7 +34,7 @@ import {
 	unknownObjectError,
 	type GraphErrorBody,
 } from './meta-errors';
-import { validateSend, type Params } from './send-validation';
+import { validateSend, type Params, type TemplateSpec } from './send-validation';
 import {
 	conversationObject,
 	envelope,
@@ -88,8 +88,11 @@ export interface FakeGraphApiOptions {
 	pairRateLimit?: false | { burst: number; intervalMs: number };
 	/** Sends per sliding window across all recipients. Default {max: 80, windowMs: 1000}; false = off. */
 	globalRateLimit?: false | { max: number; windowMs: number };
-	/** If given, template sends must name one of these (else 404 132001). */
-	templates?: { name: string; language: string }[];
+	/**
+	 * If given, template sends must name one of these (else 404 132001); an AUTHENTICATION one sent to a
+	 * business-scoped user id is refused with 131062 (they need a phone number).
+	 */
+	templates?: TemplateSpec[];
 	/** Mark-as-read only accepts ids of delivered inbound messages. Default true. */
 	strictReadIds?: boolean;
 	/** Every authenticated call fails with 401 code 190 subcode 463. Toggle with `setTokenExpired()`. */
@@ -111,8 +114,11 @@ export interface RequestRecord {
 }
 export interface SentRecord {
 	id: string;
+	/** `to` as sent, else `recipient` (a business-scoped user id). */
 	to: unknown;
 	waId?: string;
+	/** The business-scoped user id a `recipient` send went to (no `to`). */
+	userId?: string;
 	type: string;
 	body: Params;
 	headers: IncomingHttpHeaders;
@@ -222,6 +228,8 @@ export interface DeliverOptions {
 	headers?: Record<string, string>;
 	/** Profile names for contacts derived from messages: one name or { waId: name }. */
 	names?: Record<string, string> | string;
+	/** Usernames (2026) for contacts derived from messages: { waId or user id: username }. */
+	usernames?: Record<string, string>;
 	/** false = plain JSON.stringify bytes (raw UTF-8) instead of Meta's \u escapes; still validly signed. */
 	metaEscaping?: boolean;
 }
@@ -459,7 +467,7 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 	async deliver(input: DeliverInput, opts: DeliverOptions = {}): Promise<DeliveryResult[]> {
 		const url = opts.url ?? this.target;
 		if (!url) throw new Error('fake graph api: deliver() needs a webhook target (setWebhookTarget or opts.url)');
-		const payload = typeof input === 'string' || Buffer.isBuffer(input) ? undefined : this.toEnvelope(input, opts.names);
+		const payload = typeof input === 'string' || Buffer.isBuffer(input) ? undefined : this.toEnvelope(input, opts.names, opts.usernames);
 		const bytes =
 			payload === undefined
 				? Buffer.from(input as string | Buffer)
@@ -489,9 +497,12 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 				if (change.field !== 'messages') continue;
 				for (const m of (v.messages as WebhookMessage[] | undefined) ?? []) {
 					this.remember(this.inboundIds, m.id);
-					if (m.type === 'system' || !m.from) continue;
+					if (m.type === 'system') continue;
 					const t = Number(m.timestamp) * 1000;
-					if (Number.isFinite(t) && t > (this.lastInbound.get(m.from) ?? -Infinity)) this.lastInbound.set(m.from, t);
+					// The window is the person's: open for their number and their business-scoped user id alike.
+					for (const who of [m.from, typeof m.from_user_id === 'string' ? m.from_user_id : undefined]) {
+						if (who && Number.isFinite(t) && t > (this.lastInbound.get(who) ?? -Infinity)) this.lastInbound.set(who, t);
+					}
 				}
 			}
 	}
@@ -624,7 +635,18 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 
 		const id = wamid(v.waId ?? '0', 'out');
 		this.remember(this.outboundIds, id);
-		const sent: SentRecord = { id, to: p.to ?? p.recipient, waId: v.waId, type: v.type, body: p, headers: c.req.headers, inWindow, version: c.version, at: new Date(now) };
+		const sent: SentRecord = {
+			id,
+			to: p.to ?? p.recipient,
+			waId: v.waId,
+			...(v.userId ? { userId: v.userId } : {}),
+			type: v.type,
+			body: p,
+			headers: c.req.headers,
+			inWindow,
+			version: c.version,
+			at: new Date(now),
+		};
 		this.log.record('sent', sent);
 		this.emitStatusesFor(sent, blocked);
 		return this.ok(c, {
@@ -655,7 +677,14 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 		const cfg = this.options.emitStatuses;
 		if (!this.target || (!blocked && !cfg)) return;
 		const o = typeof cfg === 'object' ? cfg : {};
+		// A send to a business-scoped user id: statuses name it in `recipient_user_id`, without `recipient_id` (reference §1.4).
 		const recipient = sent.waId ?? String(sent.to);
+		const byUserId = sent.waId === undefined && sent.userId !== undefined;
+		const addressed = (st: WebhookStatus): WebhookStatus => {
+			if (!byUserId) return st;
+			const { recipient_id: _omitted, ...rest } = st;
+			return { ...rest, recipient_user_id: sent.userId } as WebhookStatus;
+		};
 		const pricing = sent.type === 'template' ? templatePricing() : SERVICE_PRICING;
 		const conversation = versionMajor(this.options.version ?? DEFAULTS.version) < 24 ? conversationObject(sent.type === 'template' ? 'utility' : 'service') : undefined;
 		const biz = typeof sent.body.biz_opaque_callback_data === 'string' ? sent.body.biz_opaque_callback_data : undefined;
@@ -672,14 +701,15 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 					await this.work.sleep(o.intervalMs ?? 0);
 					if (this.closed || !this.target) return;
 					const at = new Date(this.now());
-					const s =
+					const s = addressed(
 						step === 'failed'
 							? failedStatus(sent.id, recipient, 131047, { timestamp: at, bizOpaqueCallbackData: biz })
 							: status(sent.id, recipient, step, {
 									timestamp: at,
 									bizOpaqueCallbackData: biz,
 									...(step === 'sent' || step === 'delivered' ? { pricing, conversation } : {}),
-								});
+								}),
+					);
 					const payload = envelope(this.account, [statusesChange(this.account, [s])]);
 					const bytes = webhookBytes(payload);
 					const result = await this.post(this.target, bytes, this.signatureHeader(bytes, 'valid'));
@@ -881,11 +911,11 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 
 	// ---------------------------------------------------------------- webhook plumbing
 
-	private toEnvelope(input: Exclude<DeliverInput, Buffer | string>, names?: Record<string, string> | string): WebhookEnvelope {
+	private toEnvelope(input: Exclude<DeliverInput, Buffer | string>, names?: Record<string, string> | string, usernames?: Record<string, string>): WebhookEnvelope {
 		const list = Array.isArray(input) ? input : [input];
 		if (!Array.isArray(input) && 'object' in input) return input as WebhookEnvelope;
 		if (list.length && 'field' in list[0]) return envelope(this.account, list as WebhookChange[]);
-		return envelope(this.account, [messagesChange(this.account, list as WebhookMessage[], { names })]);
+		return envelope(this.account, [messagesChange(this.account, list as WebhookMessage[], { names, usernames })]);
 	}
 
 	private signatureHeader(bytes: Buffer, mode: SignatureMode, payload?: unknown): Record<string, string> {

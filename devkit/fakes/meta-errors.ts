@@ -66,6 +66,12 @@ export const META_ERRORS: Record<number, MetaErrorInfo> = {
 		details: 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.', // crafted
 	},
 	131057: { title: 'Account in maintenance mode', http: 500, details: 'Business Account is in maintenance mode' },
+	// reference §1.4 (2026 BSUIDs): authentication templates (one-tap, zero-tap, copy code) still need a phone number
+	131062: {
+		title: 'Business-scoped User ID (BSUID) recipients are not supported for this message',
+		http: 400,
+		details: 'Business-scoped User ID (BSUID) recipients are not supported for this message.', // crafted
+	},
 	132000: { title: 'Number of parameters does not match the expected number of params', http: 400, details: 'Number of parameters does not match the expected number of params' },
 	132001: { title: 'Template name does not exist in the translation', http: 404, details: 'Template name does not exist in the translation' },
 	133010: { title: 'Account not registered', http: 400, details: 'Phone number not registered on the Whatsapp Business Platform.' },

@@ -50,6 +50,9 @@ function range(value: string | undefined, what: string, max: number, min = 1): v
 		throw invalid(`${what} length invalid. Min length: ${min}, Max length: ${max}`);
 }
 
+/** A business-scoped user id (reference §1.4): country code, a dot, an alphanumeric id (and one more part for a parent id). */
+export const BSUID = /^[A-Z]{2}(?:\.[A-Za-z0-9]+){1,2}$/;
+
 /** Normalise `to`: digits after dropping `+`, spaces, `-`, `()`. Accepts JSON numbers too. */
 export function normaliseRecipient(to: unknown): string | undefined {
 	if (typeof to === 'number' && Number.isSafeInteger(to) && to > 0) return String(to);
@@ -58,9 +61,16 @@ export function normaliseRecipient(to: unknown): string | undefined {
 	return /^\d{5,15}$/.test(digits) ? digits : undefined;
 }
 
+/** An approved template; `category` as Meta files it (AUTHENTICATION templates cannot go to a BSUID: 131062). */
+export interface TemplateSpec {
+	name: string;
+	language: string;
+	category?: 'AUTHENTICATION' | 'MARKETING' | 'UTILITY';
+}
+
 export function validateSend(
 	p: Params,
-	o: { displayPhoneNumber: string; templates?: { name: string; language: string }[] },
+	o: { displayPhoneNumber: string; templates?: TemplateSpec[] },
 ): SendCheck {
 	try {
 		return check(p, o);
@@ -70,7 +80,7 @@ export function validateSend(
 	}
 }
 
-function check(p: Params, o: { displayPhoneNumber: string; templates?: { name: string; language: string }[] }): SendCheck {
+function check(p: Params, o: { displayPhoneNumber: string; templates?: TemplateSpec[] }): SendCheck {
 	// recipient: `to` (phone) wins over `recipient` (2026 business-scoped user id)
 	let input: string, waId: string | undefined, userId: string | undefined;
 	if (p.to !== undefined && p.to !== '') {
@@ -79,7 +89,7 @@ function check(p: Params, o: { displayPhoneNumber: string; templates?: { name: s
 		input = String(p.to);
 		if (waId === o.displayPhoneNumber.replace(/\D/g, ''))
 			throw new Reject(400, graphError(131021, { details: META_ERRORS[131021].details }));
-	} else if (typeof p.recipient === 'string' && /^[A-Z]{2}\.\d+$/.test(p.recipient)) {
+	} else if (typeof p.recipient === 'string' && BSUID.test(p.recipient)) {
 		input = userId = p.recipient;
 	} else throw p100('The parameter to is required.');
 
@@ -121,8 +131,11 @@ function check(p: Params, o: { displayPhoneNumber: string; templates?: { name: s
 		const name = str(body.name, "template['name']", true) as string;
 		const language = isObj(body.language) ? str(body.language.code, "template['language']['code']", true) : undefined;
 		if (!language) throw missing("The parameter template['language'] is required.");
-		if (o.templates && !o.templates.some((t) => t.name === name && t.language === language))
+		const approved = o.templates?.find((t) => t.name === name && t.language === language);
+		if (o.templates && !approved)
 			throw new Reject(404, graphError(132001, { details: `template name (${name}) does not exist in ${language}` }));
+		// One-tap, zero-tap and copy-code authentication templates still need a phone number (reference §1.4).
+		if (userId && approved?.category === 'AUTHENTICATION') throw new Reject(400, graphError(131062));
 	}
 	return { ok: true, type, input, waId, userId };
 }

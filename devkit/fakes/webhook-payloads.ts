@@ -351,15 +351,22 @@ function value(account: Account): WebhookChange['value'] {
 
 export const DEFAULT_PROFILE_NAME = 'Test User';
 
-/** `contacts[]` for the senders of these messages (system messages excluded, as Meta does). */
-export function contactsFor(messages: WebhookMessage[], names: Record<string, string> | string = {}): WebhookContact[] {
+/**
+ * `contacts[]` for the senders of these messages (system messages excluded, as Meta does). `usernames` (keyed by the
+ * sender's `from`, else `from_user_id`) adds `profile.username` (2026).
+ */
+export function contactsFor(
+	messages: WebhookMessage[],
+	names: Record<string, string> | string = {},
+	usernames: Record<string, string> = {},
+): WebhookContact[] {
 	const seen = new Map<string, WebhookContact>();
 	for (const m of messages) {
 		if (m.type === 'system') continue;
 		const key = m.from ?? (m.from_user_id as string | undefined);
 		if (!key || seen.has(key)) continue;
 		const name = typeof names === 'string' ? names : (names[key] ?? DEFAULT_PROFILE_NAME);
-		const c: WebhookContact = { profile: { name } };
+		const c: WebhookContact = { profile: { name, ...(usernames[key] ? { username: usernames[key] } : {}) } };
 		if (m.from) c.wa_id = m.from;
 		if (m.from_user_id) c.user_id = m.from_user_id as string;
 		seen.set(key, c);
@@ -371,9 +378,9 @@ export function contactsFor(messages: WebhookMessage[], names: Record<string, st
 export function messagesChange(
 	account: Account,
 	messages: WebhookMessage[],
-	o: { contacts?: WebhookContact[]; names?: Record<string, string> | string } = {},
+	o: { contacts?: WebhookContact[]; names?: Record<string, string> | string; usernames?: Record<string, string> } = {},
 ): WebhookChange {
-	const contacts = o.contacts ?? contactsFor(messages, o.names);
+	const contacts = o.contacts ?? contactsFor(messages, o.names, o.usernames);
 	return { value: { ...value(account), ...(contacts.length ? { contacts } : {}), messages }, field: 'messages' };
 }
 
@@ -413,21 +420,25 @@ export function valueErrorsChange(account: Account, errors?: WebhookError[]): We
 	return { value: { ...value(account), errors: errs }, field: 'messages' };
 }
 
-/** `field:"user_preferences"` (§2.3): marketing stop/resume made inside WhatsApp. */
+/**
+ * `field:"user_preferences"` (§2.3): marketing stop/resume made inside WhatsApp. `userId` adds the person's
+ * business-scoped user id (2026); with `waId` '' the person is known by it alone (no `wa_id`).
+ */
 export function userPreferencesChange(
 	account: Account,
 	waId: string,
 	pref: 'stop' | 'resume',
-	o: { timestamp?: Timestamp; detail?: string } = {},
+	o: { timestamp?: Timestamp; detail?: string; userId?: string } = {},
 ): WebhookChange {
+	const ids = { ...(waId ? { wa_id: waId } : {}), ...(o.userId ? { user_id: o.userId } : {}) };
 	return {
 		field: 'user_preferences',
 		value: {
 			...value(account),
-			contacts: [{ wa_id: waId }],
+			contacts: [ids],
 			user_preferences: [
 				{
-					wa_id: waId,
+					...ids,
 					category: 'marketing_messages',
 					value: pref,
 					detail: o.detail ?? (pref === 'stop' ? 'User requested to stop marketing messages' : 'User requested to resume marketing messages'),

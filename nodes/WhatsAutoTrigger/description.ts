@@ -122,7 +122,7 @@ export const triggerProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to keep message content and media encrypted in the WhatsAuto store (short time-to-live) and put only a reference in the item, so n8n’s execution data never holds it. Needs a WhatsAuto: Store API credential.',
+					'Whether to keep message content and media encrypted in the WhatsAuto store (short time-to-live) and put only a reference in the item, so n8n’s execution data never holds it. Items then name the person by a pseudonymous contactKey (wa:…) and Meta’s message IDs by a keyed reference (m:…). Needs a WhatsAuto: Store API credential.',
 			},
 			{
 				displayName: 'Content Time-to-Live (Minutes)',
@@ -173,6 +173,14 @@ export const triggerProperties: INodeProperties[] = [
 					{ name: 'Flag', value: 'flag', description: 'Pass messages on with stale: true (old statuses and events are dropped all the same)' },
 				],
 				default: 'drop',
+			},
+			{
+				displayName: 'Show Contact Number',
+				name: 'showContactNumber',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to put the sender’s phone number and business-scoped user ID in clear on items kept by reference (from.waId, from.userId; the recipient on statuses). Off: items carry only the pseudonymous contactKey, and WhatsAuto nodes find the number in the store.',
 			},
 			{
 				displayName: 'Subscribe Business Account on Activation',

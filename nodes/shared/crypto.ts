@@ -9,8 +9,10 @@ import {
 
 /**
  * WhatsAuto's keys all derive from the one secret in the store credential. That secret never reaches the
- * database, so a copy of the database alone reveals no content and no phone number in clear. (Meta's ids
- * of the replies sent, kept in reply records until erasure, encode the recipient's number in base64.)
+ * database, so a copy of the database alone reveals no content and no phone number in clear: people are keyed
+ * by {@link pseudonymise} over their normalised id (nodes/shared/contact.ts), Meta's message ids (a wamid is the
+ * number in base64) are kept only as keyed hashes (contact.ts messageRef, {@link opaqueKey}), and the number items
+ * with pseudonymous ids are answered at is encrypted (store/people.ts).
  */
 
 /** The credential asks for at least 32 random characters. */

@@ -13,6 +13,8 @@ const recordButton = $('record');
 let info = null;
 let attachment = null; // { blob, name, type, kind, recorded }
 const bubbles = new Map(); // customer message id -> ticks element
+const businessTexts = new Map(); // business message id -> its text (quoted by a button reply)
+const replyButtons = new Map(); // business message id -> its reply button elements
 let typingTimer = null;
 
 // ---------------------------------------------------------------- rendering helpers
@@ -97,6 +99,12 @@ function setTicks(id, state) {
 
 function renderCustomer(e) {
 	const bubble = el('div', { class: 'bubble out', dataset: { id: e.id, kind: e.kind }, 'data-testid': 'customer-message' });
+	if (e.kind === 'button' && e.replyTo) {
+		// WhatsApp shows a tapped reply button as a reply quoting the message it was under
+		const quoted = businessTexts.get(e.replyTo) || '';
+		bubble.append(el('div', { class: 'quote' }, quoted.length > 90 ? `${quoted.slice(0, 90)}…` : quoted));
+		markTapped(e.replyTo, e.buttonId);
+	}
 	if (e.kind === 'image' && e.mediaId) bubble.append(el('img', { src: `/media/${e.mediaId}`, alt: 'photo you sent' }));
 	if (e.kind === 'audio' && e.mediaId) {
 		bubble.append(el('div', {}, '🎤 Voice note'));
@@ -139,10 +147,45 @@ function renderBusiness(e) {
 	const body = e.text ?? e.caption;
 	if (body) bubble.append(formatted(body));
 	else if (!e.mediaId) bubble.append(el('span', { class: 'note' }, `[${e.kind} message]`));
+	if (e.footer) bubble.append(el('div', { class: 'footer-note' }, e.footer));
 	if (!e.inWindow) bubble.append(el('div', { class: 'failed-note' }, 'Sent outside the 24-hour window: Meta would not deliver this.'));
 	bubble.append(el('span', { class: 'meta' }, time(e.at)));
-	messages.append(el('div', { class: 'bubble-row in' }, bubble));
+	if (body) businessTexts.set(e.id, body);
+	const buttons = Array.isArray(e.buttons) ? e.buttons : [];
+	if (buttons.length) {
+		// reply buttons under the message, as WhatsApp shows them; a tap sends a button reply (id + title)
+		const elements = buttons.map((button) =>
+			el('button', { type: 'button', class: 'reply-button', dataset: { id: button.id }, 'data-testid': 'reply-button' }, `↩ ${button.title}`),
+		);
+		for (const element of elements) element.addEventListener('click', () => tapButton(e.id, element, elements));
+		replyButtons.set(e.id, elements);
+		const column = el('div', { class: 'with-buttons' }, bubble, el('div', { class: 'reply-buttons', role: 'group', 'aria-label': 'Reply buttons' }, ...elements));
+		messages.append(el('div', { class: 'bubble-row in' }, column));
+	} else {
+		messages.append(el('div', { class: 'bubble-row in' }, bubble));
+	}
 	setTyping(false);
+}
+
+/** A tap on a reply button: the server sends the button reply to n8n; the buttons wait meanwhile. */
+async function tapButton(messageId, tapped, all) {
+	if (tapped.disabled) return;
+	for (const button of all) button.disabled = true;
+	showError('');
+	try {
+		await post({ kind: 'button', messageId, buttonId: tapped.dataset.id });
+	} catch (error) {
+		for (const button of all) button.disabled = false;
+		showError(error.message);
+	}
+}
+
+/** A message's buttons once one was tapped: used up, the tapped one marked. */
+function markTapped(messageId, buttonId) {
+	for (const button of replyButtons.get(messageId) || []) {
+		button.disabled = true;
+		if (button.dataset.id === buttonId) button.classList.add('chosen');
+	}
 }
 
 function onEvent(e) {
@@ -177,6 +220,8 @@ function connect() {
 		// the server replays the whole conversation on every (re)connection
 		for (const row of messages.querySelectorAll('.bubble-row')) row.remove();
 		bubbles.clear();
+		businessTexts.clear();
+		replyButtons.clear();
 		connection.classList.add('ok');
 		connection.title = 'connected';
 	};

@@ -257,6 +257,39 @@ describe('npm start: the local stack and its sandbox page', () => {
 		expect((await res.text()).length).toBeGreaterThan(50);
 	});
 
+	it('"delete my data": the question comes with reply buttons; tapping "Delete all my data" sends the button reply and the erasure is confirmed', async () => {
+		const t = Date.now();
+		await page.click('.command[data-command="delete my data"]');
+		const buttons = page.locator('[data-testid="reply-button"]');
+		await buttons.first().waitFor({ state: 'visible', timeout: REPLY_TIMEOUT });
+		expect(await buttons.allInnerTexts()).toEqual(['↩ Delete all my data', '↩ Cancel']);
+		const question = businessMessages().last();
+		expect(await question.innerText()).toContain('Do you want us to delete all the personal data we hold about you');
+		const asked = sentToCustomer().find((s) => s.type === 'interactive')!;
+		const requestId = /PR-\d{8}-[A-Z2-9]{6}/.exec(JSON.stringify(asked.body))![0];
+		await expect(question.getAttribute('data-id')).resolves.toBe(asked.id);
+
+		const before = await businessMessages().count();
+		await buttons.filter({ hasText: 'Delete all my data' }).click();
+		// the customer's side: the tap as a reply quoting the question, the buttons used up
+		const tapped = page.locator('[data-testid="customer-message"][data-kind="button"]');
+		await tapped.waitFor({ state: 'visible', timeout: 10_000 });
+		expect(await tapped.innerText()).toContain('Delete all my data');
+		expect(await tapped.locator('.quote').innerText()).toContain('Do you want us to delete');
+		await page.locator('.reply-button.chosen').waitFor({ timeout: 10_000 });
+		expect(await Promise.all([0, 1].map((i) => buttons.nth(i).isDisabled()))).toEqual([true, true]);
+		// what reached n8n: a signed interactive button_reply with the button's id and title, quoting the question
+		const tap = stack.sandbox.events().filter((e) => e.type === 'customer').at(-1)!;
+		expect(tap).toMatchObject({ kind: 'button', replyTo: asked.id, buttonId: `whatsauto:erase:confirm:${requestId}`, text: 'Delete all my data' });
+		await expect(tapped.locator('[data-testid="ticks"]').getAttribute('data-state')).resolves.not.toBe('failed');
+
+		// the erasure ran: its confirmation arrives (partly: STOP above keeps its suppression entry)
+		const receipt = await businessReply(before);
+		timings.erasureMs = Date.now() - t;
+		expect(receipt).toContain(`Your erasure request ${requestId} is complete`);
+		expect(sentText(sentToCustomer().at(-1)!)).toContain(requestId);
+	});
+
 	it('shows the auto-responder in the n8n editor to the owner', async () => {
 		const editor = await context.newPage();
 		try {

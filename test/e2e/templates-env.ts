@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { messageRef } from '../../nodes/shared/contact';
 import { deriveKeys, pseudonymise } from '../../nodes/shared/crypto';
 import { startFakeGraphApi, type DeliverInput, type DeliverOptions, type DeliveryResult, type FakeGraphApi, type SentRecord } from '../../devkit/fakes/graph-api';
 import { startFakeOpenAi, type ChatRequestRecord, type FakeOpenAi } from '../../devkit/fakes/openai';
@@ -33,6 +34,12 @@ export const VERIFY_TOKEN = 'templates-e2e-verify-token';
 export const OPENAI_KEY = 'sk-templates-e2e-0000000000000000';
 /** 48 characters, as `openssl rand -hex 24` prints. */
 export const STORE_SECRET = 'f3a9c1d27e5b48a0b6c3d9e1f2a4b5c6d7e8f9a0b1c2d3e4';
+
+/**
+ * The keyed reference the store (and items with pseudonymous ids) keep of a Meta message id: reply records never hold
+ * a wamid, which is the number in base64.
+ */
+export const storeMessageRef = (messageId: string): string => messageRef((value) => pseudonymise(deriveKeys(STORE_SECRET).pseudonymKey, value), messageId);
 
 export const TEMPLATE_FILES = {
 	autoResponder: 'whatsapp-gpt4-auto-responder.json',
@@ -354,10 +361,12 @@ export async function startTemplatesEnv(options: StartOptions = {}): Promise<Tem
 			n8nQuery: (sql, ...params) => withDb(n8nDb, (db) => db.all(sql, ...params)),
 			store,
 			replyOutcome(messageId) {
-				// the key is the pseudonymised `<phone number id>:<message id>` (wamids encode the customer's number)
+				// the key is the pseudonymised `<phone number id>:<message id>` (wamids encode the customer's number); with
+				// content by reference the item names the message by its keyed reference (`m:…`), and so does the key
 				const plain = `${ACCOUNT.phoneNumberId}:${messageId}`;
-				const opaque = pseudonymise(deriveKeys(STORE_SECRET).pseudonymKey, plain);
-				const [row] = store('SELECT value FROM records WHERE scope = ? AND key IN (?, ?)', 'reply', opaque, plain);
+				const byRef = `${ACCOUNT.phoneNumberId}:${storeMessageRef(messageId)}`;
+				const opaque = (value: string) => pseudonymise(deriveKeys(STORE_SECRET).pseudonymKey, value);
+				const [row] = store('SELECT value FROM records WHERE scope = ? AND key IN (?, ?, ?)', 'reply', opaque(plain), opaque(byRef), plain);
 				return row ? (JSON.parse(String(row.value)) as Json) : undefined;
 			},
 			async stop() {

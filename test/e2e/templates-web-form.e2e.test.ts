@@ -247,24 +247,28 @@ describe('template: privacy requests from a web form, in real n8n', () => {
 	});
 
 	it('deadline monitor: lists the open requests due within 7 days, never the person', async () => {
-		// a request received 27 days ago through the form and never verified: due in 4 days
+		// a request received 27 days ago through the form, verified and being worked on: due in 4 days (one still
+		// waiting for its code would have been denied as not verified a day after its code expired)
 		const received = new Date(Date.now() - 27 * 86_400_000);
 		const due = new Date(received);
 		due.setUTCMonth(due.getUTCMonth() + 1);
 		const id = `PR-${received.toISOString().slice(0, 10).replaceAll('-', '')}-DUE4DA`;
 		const wa = customer();
 		const subject = pseudonymise(keys.pseudonymKey, wa);
-		const request = { id, type: 'delete', channel: 'form', state: 'awaiting_identity', subject, receivedAt: received.toISOString(), dueAt: due.toISOString(), results: [] };
+		const request = { id, type: 'delete', channel: 'form', state: 'in_progress', subject, receivedAt: received.toISOString(), dueAt: due.toISOString(), results: [] };
 		const db = openDb(env.storePath, { readOnly: false, fallbackNode: nodeBinary() });
 		try {
+			// as the desk writes it: indexed by its state and due date, which List Open reads
 			db.run(
-				'INSERT INTO records (scope, key, contact_key, value, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+				'INSERT INTO records (scope, key, contact_key, value, created_at, expires_at, state, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
 				'privacy-request',
 				id,
 				subject,
 				JSON.stringify(request),
 				received.getTime(),
 				Date.now() + 365 * 86_400_000,
+				'in_progress',
+				due.getTime(),
 			);
 		} finally {
 			db.close();
@@ -275,7 +279,7 @@ describe('template: privacy requests from a web form, in real n8n', () => {
 			data: { resultData: { runData: Record<string, Array<{ data: { main: Array<Array<{ json: Json }>> } }>> } };
 		};
 		const listed = run.data.resultData.runData['Notify the Team'][0].data.main[0].map((i) => i.json);
-		expect(listed).toEqual([expect.objectContaining({ id, type: 'delete', state: 'awaiting_identity', overdue: false, daysLeft: expect.any(Number) })]);
+		expect(listed).toEqual([expect.objectContaining({ id, type: 'delete', state: 'in_progress', overdue: false, daysLeft: expect.any(Number) })]);
 		expect(listed[0].daysLeft).toBeLessThanOrEqual(4);
 		expect(JSON.stringify(listed)).not.toContain(wa);
 		expect(JSON.stringify(listed)).not.toContain(subject);

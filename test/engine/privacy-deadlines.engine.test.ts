@@ -3,11 +3,13 @@
  * request, however many closed ones the store keeps (request records live 25 months), fetching them page by
  * page, soonest due first; and a request still waiting for its code once the code's lifetime and a day of
  * grace have passed is denied ("not verified") — by List Open, Get Status or the background purge — with its
- * transition in the audit log, exactly once.
+ * transition in the audit log, exactly once; so is an erasure question (awaiting_confirmation) nobody answered
+ * within its 10 minutes, and a tap arriving while another worker denies it does nothing.
  */
 import { itemsOf, startPrivacyRig, type PrivacyRig, type StoreHandle } from './privacy-harness';
 
-import { PrivacyDesk, LIST_OPEN_PAGE_SIZE, UNVERIFIED_GRACE_MS } from '../../nodes/shared/privacy/desk';
+import { CONFIRMATION_TTL_MS, EXPIRED_REASON } from '../../nodes/shared/privacy/confirmation';
+import { PrivacyDesk, LIST_OPEN_PAGE_SIZE, UNVERIFIED_GRACE_MS, UNVERIFIED_REASON } from '../../nodes/shared/privacy/desk';
 import { CODE_TTL_MS } from '../../nodes/shared/privacy/identity';
 import type { PrivacyRequest, RequestState } from '../../nodes/shared/privacy/lifecycle';
 import type { WhatsAutoStore } from '../../nodes/shared/store';
@@ -124,10 +126,10 @@ describe.each<[Backend]>([['sqlite'], ['postgres']])('deadlines on %s', (backend
 
 		const status = await rig.runPrivacy(itemsOf({ requestId: stale.id }, { requestId: recent.id }), { operation: 'getStatus' }, { store });
 		expect(status.error).toBeUndefined();
-		expect(status.out[0]).toMatchObject({ id: stale.id, state: 'denied', reason: 'Identity could not be verified: no code was entered in time (not verified).', completedAt: expect.any(String) });
+		expect(status.out[0]).toMatchObject({ id: stale.id, state: 'denied', reason: 'Identity could not be verified: No verification code was entered in time.', completedAt: expect.any(String) });
 		expect(status.out[1]).toMatchObject({ id: recent.id, state: 'awaiting_identity' });
 		expect(await expiryTrail(raw, stale.id)).toEqual([
-			expect.objectContaining({ actor: 'system', action: 'transition', fromState: 'awaiting_identity', toState: 'denied', detail: { reason: expect.stringContaining('not verified') } }),
+			expect.objectContaining({ actor: 'system', action: 'transition', fromState: 'awaiting_identity', toState: 'denied', detail: { reason: UNVERIFIED_REASON } }),
 		]);
 		// looking again changes nothing
 		const again = await rig.runPrivacy(itemsOf({ requestId: stale.id }), { operation: 'getStatus' }, { store });
@@ -163,10 +165,84 @@ describe.each<[Backend]>([['sqlite'], ['postgres']])('deadlines on %s', (backend
 		const recent = await waitingSince(store, 60_000);
 		await purgeNow(raw, rig.keysOf(store));
 		const desk = await rig.deskOf(store);
-		expect(await desk.get(stale.id)).toMatchObject({ state: 'denied', reason: expect.stringContaining('not verified') });
+		expect(await desk.get(stale.id)).toMatchObject({ state: 'denied', reason: UNVERIFIED_REASON });
 		expect(await expiryTrail(raw, stale.id)).toHaveLength(1);
 		expect((await desk.get(recent.id))?.state).toBe('awaiting_identity');
 		// without the store secret the purge only deletes what expired
 		await purgeNow(raw, undefined);
+	});
+
+	/**
+	 * An erasure asked for over WhatsApp `ago` ms back and left at its question (awaiting_confirmation), as
+	 * askToConfirmErasure leaves it: with its pending confirmation, unless `purged` (the store's purge took it).
+	 */
+	const askedSince = async (store: StoreHandle, ago: number, purged = false) => {
+		const desk = await rig.deskOf(store, () => new Date(Date.now() - ago));
+		const waiting = await desk.advance(await desk.open('delete', 'whatsapp', WA), 'awaiting_confirmation', 'whatsapp');
+		const expiresAt = new Date(desk.now().getTime() + CONFIRMATION_TTL_MS);
+		if (!purged) await desk.store.putRecord({ scope: 'privacy-erasure-confirmation', key: waiting.id, value: { expiresAt: expiresAt.toISOString() }, expiresAt });
+		return waiting;
+	};
+	/** The person taps "Delete all my data" under the question of `requestId` (Detect's output for the tap). */
+	const tapConfirm = async (store: StoreHandle, requestId: string) => {
+		const run = await rig.runPrivacy(itemsOf({ from: { waId: WA }, privacy: { type: 'delete', confirmation: 'confirm', requestId } }), { operation: 'execute' }, { store });
+		expect(run.error).toBeUndefined();
+		return run.out[0];
+	};
+
+	it('closes erasure questions nobody answered within 10 minutes: List Open and Get Status deny them once, keep the one still in time, and a late tap does nothing', async () => {
+		const store = freshStore();
+		const raw = await rig.storeOf(store);
+		const stale = await askedSince(store, CONFIRMATION_TTL_MS + 60_000);
+		const purged = await askedSince(store, 3 * 60 * 60_000, true);
+		const byStatus = await askedSince(store, CONFIRMATION_TTL_MS + 1000);
+		const inTime = await askedSince(store, 2 * 60_000);
+
+		// two monitors at the same moment: each stale question denied once, the one in time listed
+		const [one, two] = await Promise.all([listOpen(store), listOpen(store)]);
+		expect(one.map((o) => [o.id, o.state])).toEqual([[inTime.id, 'awaiting_confirmation']]);
+		expect(two).toEqual(one);
+		const desk = await rig.deskOf(store);
+		for (const request of [stale, purged, byStatus]) {
+			expect(await desk.get(request.id)).toMatchObject({ state: 'denied', reason: EXPIRED_REASON, completedAt: expect.any(String) });
+			expect(await expiryTrail(raw, request.id)).toEqual([
+				expect.objectContaining({ actor: 'system', action: 'transition', fromState: 'awaiting_confirmation', toState: 'denied', detail: { reason: EXPIRED_REASON } }),
+			]);
+			// nothing left for a tap to take
+			expect(await raw.getRecord('privacy-erasure-confirmation', request.id)).toBeUndefined();
+		}
+		expect(await raw.getRecord('privacy-erasure-confirmation', inTime.id)).toBeDefined();
+
+		// a late tap after the expiry: nothing happens, nothing is sent
+		rig.base.resetFakes();
+		expect(await tapConfirm(store, stale.id)).toMatchObject({ id: stale.id, state: 'denied', confirmed: false, reason: 'not_awaiting_confirmation' });
+		expect(rig.graph.sent).toEqual([]);
+		expect(await expiryTrail(raw, stale.id)).toHaveLength(1);
+
+		// Get Status denies one on its own too
+		const another = await askedSince(store, CONFIRMATION_TTL_MS + 5000);
+		const status = await rig.runPrivacy(itemsOf({ requestId: another.id }, { requestId: inTime.id }), { operation: 'getStatus' }, { store });
+		expect(status.error).toBeUndefined();
+		expect(status.out[0]).toMatchObject({ id: another.id, state: 'denied', reason: EXPIRED_REASON });
+		expect(status.out[1]).toMatchObject({ id: inTime.id, state: 'awaiting_confirmation' });
+		expect(await raw.verifyAuditChain(rig.keysOf(store).auditKey)).toMatchObject({ ok: true });
+	});
+
+	it('denies stale questions in the background purge too, and a tap while another worker denies one does nothing', async () => {
+		const store = freshStore();
+		const raw = await rig.storeOf(store);
+		const stale = await askedSince(store, CONFIRMATION_TTL_MS + 60_000);
+		await purgeNow(raw, rig.keysOf(store));
+		expect((await (await rig.deskOf(store)).get(stale.id))?.state).toBe('denied');
+		expect(await expiryTrail(raw, stale.id)).toHaveLength(1);
+
+		// another worker's expiry holds the request's expiry claim at the moment the late tap arrives
+		const racing = await askedSince(store, CONFIRMATION_TTL_MS + 60_000, true);
+		expect(await raw.claim('privacy-expiry', racing.id, 60_000)).toBe(true);
+		rig.base.resetFakes();
+		expect(await tapConfirm(store, racing.id)).toMatchObject({ id: racing.id, confirmed: false, reason: 'not_awaiting_confirmation' });
+		expect(rig.graph.sent).toEqual([]);
+		expect((await (await rig.deskOf(store)).get(racing.id))?.state).toBe('awaiting_confirmation'); // the other worker's to deny
+		expect(await expiryTrail(raw, racing.id)).toEqual([]);
 	});
 });

@@ -16,6 +16,8 @@ import { DatabaseSync } from 'node:sqlite';
 import type { IDataObject } from 'n8n-workflow';
 
 import { keepByReference } from '../../nodes/shared/store/contentByReference';
+import { messageRef } from '../../nodes/shared/contact';
+import { toContentKeys } from '../../nodes/shared/store/access';
 import { privacyMessage } from '../../nodes/shared/privacy/messages';
 import { quoteIdent } from '../../nodes/shared/store/postgres';
 import type { WhatsAutoStore } from '../../nodes/shared/store';
@@ -127,9 +129,13 @@ async function scan(scanner: Scanner, needles: string[]): Promise<Hit[]> {
 	return hits;
 }
 
+const pseudonymiser = () => toContentKeys({ secretKey: STORE_SECRET })!.pseudonymise;
+
 /** The person's tap on "Delete all my data" in the message the erasure request sent (an interactive button_reply quoting it). */
 function confirmButtonOf(request: IDataObject): WebhookMessage {
-	const prompt = rig.graph.sent.find((sent) => sent.id === request.confirmationMessageId)!;
+	// the output names the question by a keyed reference of its wamid (the items' ids are pseudonymous: content by reference)
+	const shown = (id: string) => [id, messageRef(pseudonymiser(), id)];
+	const prompt = rig.graph.sent.find((sent) => shown(sent.id).includes(String(request.confirmationMessageId)))!;
 	const [confirm] = (prompt.body.interactive as { action: { buttons: Array<{ reply: { id: string; title: string } }> } }).action.buttons;
 	expect(confirm.reply.id).toBe(`whatsauto:erase:confirm:${String(request.id)}`);
 	return msg.buttonReply(WA, confirm.reply, { context: { from: ACCOUNT.displayPhoneNumber, id: prompt.id } });

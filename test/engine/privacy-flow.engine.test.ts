@@ -118,7 +118,9 @@ describe('Detect', () => {
 		expect(flow.output(DETECT_NODE, 1)).toHaveLength(1);
 		// an erasure over WhatsApp waits for the person's "Delete all my data" button (privacy-hardening.engine.test.ts)
 		expect(flow.output(EXECUTE_NODE)[0].json).toMatchObject({ type: 'delete', state: 'awaiting_confirmation' });
-		expect(flow.output(REPLY_NODE)[0].json).toMatchObject({ to: OTHER, status: 'replied' });
+		// content by reference: the output names the person by their pseudonymous contact key; the reply went to their number
+		expect(flow.output(REPLY_NODE)[0].json).toMatchObject({ to: `wa:${rig.keysOf(store).pseudonymise(OTHER)}`, status: 'replied' });
+		expect(rig.graph.sent.filter((s) => s.type === 'text').map((s) => s.waId)).toEqual([OTHER]);
 		expect(JSON.stringify(flow.run.data)).not.toContain('erase all my personal data');
 		expect(JSON.stringify(flow.run.data)).not.toContain('price of the fern');
 	});
@@ -201,12 +203,12 @@ describe('STOP and START with the Auto-Reply node', () => {
 		const store = freshStore();
 		const flow = await deliver(store, [msg.text(WA, 'stop'), msg.text(OTHER, 'Do you deliver on Saturdays?')]);
 		expect(flow.output(EXECUTE_NODE).map((item) => item.json.type)).toEqual(['object']);
-		expect(flow.output(REPLY_NODE).map((item) => [item.json.to, item.json.status])).toEqual([[OTHER, 'replied']]);
+		expect(flow.output(REPLY_NODE).map((item) => [item.json.to, item.json.status])).toEqual([[`wa:${rig.keysOf(store).pseudonymise(OTHER)}`, 'replied']]);
 		rig.base.resetFakes();
 		const both = await deliver(store, [msg.text(WA, 'Any news?'), msg.text(OTHER, 'Any news?')]);
 		expect(both.output(REPLY_NODE).map((item) => [item.json.to, item.json.status, item.json.reason ?? null])).toEqual([
-			[WA, 'skipped', 'objected'],
-			[OTHER, 'replied', null],
+			[`wa:${rig.keysOf(store).pseudonymise(WA)}`, 'skipped', 'objected'],
+			[`wa:${rig.keysOf(store).pseudonymise(OTHER)}`, 'replied', null],
 		]);
 		expect(rig.graph.sent.map((sent) => sent.to)).toEqual([OTHER]);
 	});

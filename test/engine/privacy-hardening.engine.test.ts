@@ -20,6 +20,7 @@ import type { IDataObject, INodeParameters, INodeProperties } from 'n8n-workflow
 import { auditPaths } from './privacy-harness';
 import { WhatsAutoPrivacy } from '../../nodes/WhatsAutoPrivacy/WhatsAutoPrivacy.node';
 import { DEFAULT_LIMITS } from '../../nodes/shared/privacy/limits';
+import { messageRef } from '../../nodes/shared/contact';
 import { ERASE_BUTTONS, privacyMessage } from '../../nodes/shared/privacy/messages';
 import { msg, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
 import { ACCOUNT, REPLY_NODE, sentTexts, STORE_SECRET, WA } from './reply-harness';
@@ -304,7 +305,8 @@ describe('erasure over WhatsApp waits for the "Delete all my data" button', () =
 		expect(rig.graph.sent.map((s) => s.type)).toEqual(['interactive']);
 		const buttons = buttonsSent();
 		expect(buttons.id).toBe(request.id);
-		expect(buttons.messageId).toBe(request.confirmationMessageId);
+		// the output names Meta's message by a keyed reference (the item's ids are pseudonymous: content by reference)
+		expect(messageRef(rig.keysOf(store).pseudonymise, buttons.messageId)).toBe(request.confirmationMessageId);
 		expect([buttons.confirm.title, buttons.cancel.title]).toEqual([ERASE_BUTTONS.es.confirm, ERASE_BUTTONS.es.cancel]);
 		expect(buttons.body).toBe(privacyMessage('erase_confirm', 'es', { requestId: buttons.id, minutes: 10 }));
 		// nothing erased

@@ -163,7 +163,8 @@ describe('Execute: access', () => {
 		// reply history: the Auto-Reply outcome, metadata only
 		const replies = exported.replyHistory as IDataObject[];
 		expect(replies).toHaveLength(1);
-		expect(replies[0]).toMatchObject({ status: 'replied', graphMessageIds: [expect.stringMatching(/^wamid\./)], recordedAt: expect.any(String) });
+		// reply records keep Meta's message ids as keyed references only (a wamid is the number in base64)
+		expect(replies[0]).toMatchObject({ status: 'replied', graphMessageIds: [expect.stringMatching(/^m:[0-9a-f]{64}$/)], recordedAt: expect.any(String) });
 		// request history, this request included
 		const requests = exported.privacyRequests as IDataObject[];
 		expect(requests.map((r) => r.id)).toEqual(expect.arrayContaining([ids.correct, ids.marketing, requestId]));
@@ -265,11 +266,11 @@ describe('Execute: correction, deadlines and failures', () => {
 	it('explains what is missing: a contact, a request type, a store secret; continue-on-fail goes on with the next item', async () => {
 		const store = freshStore();
 		const noContact = await run(store, [{}], { operation: 'execute', requestType: 'access' });
-		expect(noContact.error?.message).toMatch(/^No contact number: set "Contact"/);
+		expect(noContact.error?.message).toMatch(/^No contact: set "Contact"/);
 		const noType = await run(store, [{ waId: WA, privacy: { type: 'summon' } }], { operation: 'execute' });
 		expect(noType.error?.message).toBe('Unknown request type "summon". Connect the privacy output of Detect or choose a type.');
 		const both = await run(store, [{}, { waId: WA }], { operation: 'execute', requestType: 'object' }, { continueOnFail: true });
-		expect(both.out).toEqual([{ error: expect.stringMatching(/^No contact number/) }, expect.objectContaining({ type: 'object', state: 'completed' })]);
+		expect(both.out).toEqual([{ error: expect.stringMatching(/^No contact: set "Contact"/) }, expect.objectContaining({ type: 'object', state: 'completed' })]);
 		expect(both.outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 
 		const keyless = rig.addStore('requests-keyless', { backend: 'sqlite', sqlitePath: `${rig.base.storeFolder}/keyless.sqlite` });

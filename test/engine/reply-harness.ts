@@ -41,6 +41,8 @@ import {
 import { WhatsAutoReply } from '../../nodes/WhatsAutoReply/WhatsAutoReply.node';
 import { WhatsAutoTrigger } from '../../nodes/WhatsAutoTrigger/WhatsAutoTrigger.node';
 import { closeAllStores, openStore, type WhatsAutoStore } from '../../nodes/shared/store';
+import { toContentKeys } from '../../nodes/shared/store/access';
+import type { ContentKeys } from '../../nodes/shared/store/contentByReference';
 import { isInboundMessage, isStatusUpdate, parseDelivery } from '../../nodes/shared/whatsapp';
 import { startFakeGraphApi, type FakeGraphApi, type FakeGraphApiOptions } from '../../devkit/fakes/graph-api';
 import { signWebhook, webhookBytes } from '../../devkit/fakes/meta-json';
@@ -159,6 +161,11 @@ export class ReplyRig {
 		await new Promise<void>((resolve) => this.sink!.listen(0, '127.0.0.1', () => resolve()));
 		this.sinkUrl = `http://127.0.0.1:${(this.sink.address() as AddressInfo).port}/webhook`;
 		return this.sinkUrl;
+	}
+
+	/** The keys the default store credential derives (pseudonyms, content, audit). */
+	storeKeys(): ContentKeys {
+		return toContentKeys(this.storeCredential)!;
 	}
 
 	/** The store the node uses (the same cached instance: same SQLite file). */

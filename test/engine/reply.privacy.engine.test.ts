@@ -22,6 +22,7 @@ import type { INodeExecutionData } from 'n8n-workflow';
 
 import { sampleAudio, samplePdf, samplePng, sha256 } from '../../devkit/fakes/openai';
 import { msg, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
+import { messageRef } from '../../nodes/shared/contact';
 
 jest.setTimeout(30_000);
 
@@ -257,7 +258,9 @@ describe('exactly once', () => {
 		const first = await rig.runReply(items);
 		const second = await rig.runReply(items);
 		expect(first.out[0]).toMatchObject({ status: 'replied', skipped: false });
-		expect(second.out[0]).toMatchObject({ skipped: true, reason: 'duplicate', graphMessageIds: first.out[0].graphMessageIds });
+		// the reply record keeps the ids sent as keyed references only (a wamid is the number in base64)
+		const refs = (first.out[0].graphMessageIds as string[]).map((id) => messageRef(rig.storeKeys().pseudonymise, id));
+		expect(second.out[0]).toMatchObject({ skipped: true, reason: 'duplicate', graphMessageIds: refs });
 		expect(rig.graph.sent).toHaveLength(1);
 		expect(rig.graph.readReceipts).toHaveLength(1);
 		expect(rig.ai.chatRequests).toHaveLength(1);
@@ -308,13 +311,17 @@ describe('content by reference (trigger → reply, same store credential)', () =
 		expect(result.error).toBeUndefined();
 		expect(result.order).toEqual([TRIGGER_NODE, REPLY_NODE]);
 		const [item] = triggerItems(result);
-		expect(item.json).toMatchObject({ messageId: message.id, type: 'text', contentRef: expect.any(String) });
+		// the item names the message by a keyed reference, and its sender by a pseudonymous contact key
+		const ref = messageRef(rig.storeKeys().pseudonymise, message.id);
+		expect(item.json).toMatchObject({ messageId: ref, contactKey: `wa:${rig.storeKeys().pseudonymise(WA)}`, type: 'text', contentRef: expect.any(String) });
 		expect(item.json).not.toHaveProperty('text');
 		expect(JSON.stringify(result.run.data)).not.toContain(text); // not in n8n's execution data either
 
 		expect(customerBlocks(userText(rig.ai.chatRequests[0])).inside).toEqual([`\n${text}\n`]);
 		expect(sentTexts(rig.graph)).toEqual([MODEL_ANSWER]);
-		expect(result.out[0]).toMatchObject({ messageId: message.id, status: 'replied' });
+		expect(result.out[0]).toMatchObject({ messageId: ref, status: 'replied' });
+		expect(rig.graph.sent[0].waId).toBe(WA);
+		expect(rig.graph.readReceipts.map((r) => r.messageId)).toEqual([message.id]);
 
 		const store = await rig.store();
 		expect(await store.getContent(item.json.contentRef as string)).toBeUndefined();

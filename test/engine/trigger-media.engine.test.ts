@@ -141,7 +141,10 @@ describe('trigger media and content handling (engine + fake Graph API)', () => {
 		const [text, document] = call.result.workflowData![0];
 		const serialised = JSON.stringify(call.result.workflowData);
 		expect(serialised).not.toMatch(/4111|factura|secret invoice|invoice\.pdf/);
-		expect(text.json).toMatchObject({ type: 'text', contactKey: CUSTOMER, contentRef: expect.any(String) });
+		// who wrote stays out of the item too: a pseudonymous contact key, a keyed message reference, no sender
+		expect(text.json).toMatchObject({ type: 'text', contactKey: `wa:${toContentKeys(STORE)!.pseudonymise(CUSTOMER)}`, messageId: expect.stringMatching(/^m:/), contentRef: expect.any(String) });
+		expect(text.json).not.toHaveProperty('from');
+		expect(serialised).not.toContain(CUSTOMER);
 		expect(text.json).not.toHaveProperty('text');
 		expect(document.binary).toBeUndefined();
 		expect(document.json.media).toEqual({ mimeType: 'application/pdf' });

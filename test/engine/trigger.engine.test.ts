@@ -14,6 +14,7 @@ import type { ICredentialDataDecryptedObject, INode, INodeExecutionData, INodePa
 
 import { WhatsAutoTrigger } from '../../nodes/WhatsAutoTrigger/WhatsAutoTrigger.node';
 import { closeAllStores } from '../../nodes/shared/store';
+import { toContentKeys } from '../../nodes/shared/store/access';
 import { signWebhook, webhookBytes } from '../../devkit/fakes/meta-json';
 import {
 	envelope,
@@ -306,7 +307,8 @@ describe('WhatsAuto Trigger in the n8n engine', () => {
 			const built = triggerWorkflow({ events: ['standby'], options: { contentByReference: true } }, true);
 			const { run } = await execute(built, await post(built, envelope(account, [standbyChange(account, [inbound])])));
 			const [item] = itemsOf(run, 'On Event')!;
-			expect(item.json).toMatchObject({ kind: 'standby', contactKey: '16505551234', contentRef: expect.any(String) });
+			expect(item.json).toMatchObject({ kind: 'standby', contactKey: `wa:${toContentKeys(STORE)!.pseudonymise('16505551234')}`, contentRef: expect.any(String) });
+			expect(JSON.stringify(item.json)).not.toContain('16505551234');
 			expect(item.json).not.toHaveProperty('messages');
 			expect(JSON.stringify(item.json)).not.toContain('4471');
 		});

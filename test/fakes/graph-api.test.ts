@@ -430,6 +430,58 @@ describe('24-hour window, statuses and rate limits', () => {
 
 // ---------------------------------------------------------------- other endpoints
 
+describe('business-scoped user ids (reference §1.4, 2026)', () => {
+	const BSUID = 'US.13491208655302741918';
+
+	it('opens the window for a person writing with their user id only, answers a `recipient` send with user_id, statuses name recipient_user_id', async () => {
+		const graph = await start({ window131047: 'sync', emitStatuses: { read: false } });
+		const rx = await receiver();
+		graph.setWebhookTarget(rx.url);
+		await graph.deliver(msg.text('', 'hi', { omitFrom: true, fromUserId: BSUID, timestamp: new Date(graph.now()) }), { usernames: { [BSUID]: 'sheena.n' } });
+		const inbound = JSON.parse((await rx.next()).raw.toString()) as WebhookEnvelope;
+		const value = inbound.entry[0].changes[0].value;
+		expect(value.contacts).toEqual([{ profile: { name: 'Test User', username: 'sheena.n' }, user_id: BSUID }]);
+		expect((value.messages as Record<string, unknown>[])[0]).not.toHaveProperty('from');
+
+		const r = await send(graph, { recipient: BSUID, type: 'text', text: { body: 'hello' } });
+		expect(r.status).toBe(200);
+		expect(r.json.contacts).toEqual([{ input: BSUID, user_id: BSUID }]);
+		expect(graph.sent[0]).toMatchObject({ to: BSUID, userId: BSUID, type: 'text', inWindow: true });
+		expect(graph.sent[0].waId).toBeUndefined();
+		const [sent, delivered] = [await rx.next(), await rx.next()].map((h) => ((JSON.parse(h.raw.toString()) as WebhookEnvelope).entry[0].changes[0].value.statuses as Record<string, unknown>[])[0]);
+		expect(sent).toMatchObject({ id: r.json.messages[0].id, status: 'sent', recipient_user_id: BSUID });
+		expect(sent).not.toHaveProperty('recipient_id');
+		expect(delivered).toMatchObject({ status: 'delivered', recipient_user_id: BSUID });
+
+		// `to` wins over `recipient`; a recipient that is no user id is no recipient at all.
+		graph.setLastInbound(CUSTOMER, new Date(graph.now()));
+		expect((await send(graph, { to: CUSTOMER, recipient: BSUID, type: 'text', text: { body: 'x' } })).json.contacts).toEqual([{ input: CUSTOMER, wa_id: CUSTOMER }]);
+		expect((await send(graph, { recipient: '16505551234', type: 'text', text: { body: 'x' } })).json.error).toMatchObject({ code: 100 });
+	});
+
+	it('refuses an authentication template to a user id with 131062, and takes it to a number', async () => {
+		const templates = [
+			{ name: 'verification_code', language: 'en_US', category: 'AUTHENTICATION' as const },
+			{ name: 'order_update', language: 'en_US', category: 'UTILITY' as const },
+		];
+		const graph = await start({ templates });
+		const template = (name: string) => ({ type: 'template', template: { name, language: { code: 'en_US' } } });
+		const refused = await send(graph, { recipient: BSUID, ...template('verification_code') });
+		expect(refused.status).toBe(400);
+		expect(refused.json.error).toMatchObject({ code: 131062, message: expect.stringContaining('(#131062)') });
+		expect((await send(graph, { recipient: BSUID, ...template('order_update') })).status).toBe(200);
+		expect((await send(graph, { to: CUSTOMER, ...template('verification_code') })).status).toBe(200);
+		expect(graph.sent.map((s) => s.userId ?? s.waId)).toEqual([BSUID, CUSTOMER]);
+	});
+
+	it('builds user_preferences for a person known by user id only', () => {
+		const change = userPreferencesChange({ phoneNumberId: PNID, displayPhoneNumber: '15550783881', businessAccountId: WABA }, '', 'stop', { userId: BSUID });
+		expect(change.value.contacts).toEqual([{ user_id: BSUID }]);
+		expect((change.value.user_preferences as Record<string, unknown>[])[0]).toMatchObject({ user_id: BSUID, value: 'stop' });
+		expect((change.value.user_preferences as Record<string, unknown>[])[0]).not.toHaveProperty('wa_id');
+	});
+});
+
 describe('phone number and WABA subscription', () => {
 	it('serves GET /{pnid} with field selection', async () => {
 		const graph = await start();

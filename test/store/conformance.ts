@@ -169,15 +169,40 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
 			});
 
-			it('is at version 5, keyed audit log with subjects apart', async () => {
-				expect(await store.schemaVersion()).toBe(5);
+			it('is at version 6, audit entries re-filed under a new id', async () => {
+				expect(await store.schemaVersion()).toBe(6);
 				expect((await options.migrationRows()).map((r) => [Number(r.version), r.name])).toEqual([
 					[1, 'claims and content'],
 					[2, 'records'],
 					[3, 'audit log'],
 					[4, 'record state and due date'],
 					[5, 'keyed audit log with subjects apart'],
+					[6, 'audit entries re-filed under a new id'],
 				]);
+			});
+
+			it('upgrades a version-4 database and moves its person to a new id before any keyed entry: the old entries still verify', async () => {
+				const seed = upgradeSeed();
+				const before = seed.record.contactKey;
+				const after = unique('new-contact');
+				await options.upgrade.createAtVersion(4, seed);
+				const upgraded = await options.upgrade.open(4);
+				try {
+					expect(await upgraded.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 3, unkeyedEntries: 3 });
+					// content, record and two requests by contact key, two audit entries re-filed
+					expect(await upgraded.rekeyContact(before, after, AUDIT_KEY)).toBe(1 + 1 + 2 + 2);
+					expect(await upgraded.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 3, unkeyedEntries: 3 });
+					expect((await upgraded.listAudit({ subject: after })).map((e) => e.seq)).toEqual([1, 3]);
+					expect(await options.upgrade.scan(4, [before])).toEqual([]);
+					const next = await upgraded.appendAudit({ requestId: seed.requests[0].key, subject: after, actor: 'system', action: 'received' }, AUDIT_KEY);
+					expect(next.prevHash).toBe(seed.audit.head.hash);
+					expect(await upgraded.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 4, unkeyedEntries: 3 });
+					expect(await upgraded.eraseContact(after)).toBe(1 + 1 + 2 + 3);
+					expect(await options.upgrade.scan(4, [after])).toEqual([]);
+					expect(await upgraded.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 4, unkeyedEntries: 3 });
+				} finally {
+					await upgraded.close();
+				}
 			});
 
 			it('upgrades a version-1 database to the latest version, keeping its data', async () => {
@@ -354,9 +379,9 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 
 			it('lets an expired claim be taken again, once', async () => {
 				const key = unique('msg');
-				expect(await store.claim('message', key, 150)).toBe(true);
-				expect(await store.claim('message', key, 150)).toBe(false);
-				await sleep(300);
+				expect(await store.claim('message', key, 1000)).toBe(true);
+				expect(await store.claim('message', key, 1000)).toBe(false);
+				await sleep(1200);
 				expect(await store.claim('message', key, 60000)).toBe(true);
 				expect(await store.claim('message', key, 60000)).toBe(false);
 			});
@@ -482,13 +507,13 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 			});
 
 			it('never returns an expired entry, even before purge', async () => {
-				const soon = entry({ ttlMs: 150 });
+				const soon = entry({ ttlMs: 1000 });
 				const past = entry({ ttlMs: -1000 });
 				await store.putContent(soon);
 				await store.putContent(past);
 				expect(await store.getContent(past.ref)).toBeUndefined();
 				expect(await store.getContent(soon.ref)).toBeDefined();
-				await sleep(300);
+				await sleep(1200);
 				expect(await store.getContent(soon.ref)).toBeUndefined();
 			});
 
@@ -613,10 +638,11 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 			});
 
 			it('treats a put over an expired record as new', async () => {
-				const first = record({ ttlMs: 100 });
+				// Long enough to read back on a loaded machine, short enough to wait out.
+				const first = record({ ttlMs: 1000 });
 				await store.putRecord(first);
 				const created = (await store.getRecord(first.scope, first.key))!.createdAt;
-				await sleep(250);
+				await sleep(1200);
 				expect(await store.getRecord(first.scope, first.key)).toBeUndefined();
 				await store.putRecord(record({ key: first.key, value: 'again' }));
 				const got = await store.getRecord(first.scope, first.key);
@@ -626,14 +652,14 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 
 			it('never returns or lists an expired record, even before purge', async () => {
 				const scope = unique('expiry');
-				const soon = record({ scope, ttlMs: 150 });
+				const soon = record({ scope, ttlMs: 1000 });
 				const past = record({ scope, ttlMs: -1000 });
 				await store.putRecord(soon);
 				await store.putRecord(past);
 				expect(await store.getRecord(scope, past.key)).toBeUndefined();
 				expect(await store.getRecord(scope, soon.key)).toBeDefined();
 				expect(keys(await store.listRecords(scope))).toEqual([soon.key]);
-				await sleep(300);
+				await sleep(1200);
 				expect(await store.getRecord(scope, soon.key)).toBeUndefined();
 				expect(await store.listRecords(scope)).toEqual([]);
 			});
@@ -1365,6 +1391,115 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				expect(await db.scan([bob])).not.toEqual([]);
 			});
 
+			describe('a person moving to a new id (rekeyContact)', () => {
+				const later = () => new Date(Date.now() + 60_000);
+
+				/** Everything a person leaves: content, a contact-keyed record, the person-keyed ones, audit entries. */
+				async function person(log: WhatsAutoStore, who: string) {
+					const ref = unique('ref');
+					await log.putContent({ ref, contactKey: who, data: Buffer.from('ciphertext'), expiresAt: later() });
+					const reply = unique('reply');
+					await log.putRecord({ scope: 'reply', key: reply, contactKey: who, value: { status: 'replied' }, expiresAt: later() });
+					await log.putRecord({ scope: 'suppression', key: who, value: { ai: true, marketing: true, since: 'then' }, expiresAt: later() });
+					await log.putRecord({ scope: 'profile', key: who, contactKey: who, value: { name: 'Ana' }, expiresAt: later() });
+					const requestId = unique('PR');
+					await log.putRecord({ scope: 'privacy-request', key: requestId, contactKey: who, value: { id: requestId, subject: who, state: 'completed' }, state: 'completed', expiresAt: later() });
+					const received = await log.appendAudit(input({ requestId, subject: who }), AUDIT_KEY);
+					const done = await log.appendAudit(input({ requestId, subject: who, action: 'transition', fromState: 'received', toState: 'completed' }), AUDIT_KEY);
+					return { ref, reply, requestId, entries: [received, done] };
+				}
+
+				it('moves content, records, person-keyed records and audit entries in one go; the chain verifies; erasure under the new id takes it all', async () => {
+					const { db, log } = await freshLog();
+					const old = unique('old');
+					const now = unique('new');
+					const other = unique('other');
+					const kept = await person(log, old);
+					const bystander = await person(log, other);
+					const alias = unique('alias');
+					await log.putRecord({ scope: 'contact-alias', key: alias, contactKey: old, value: {}, expiresAt: later() });
+
+					// content, reply, request, suppression (key), profile (key and contact key), alias (contact key), two audit entries
+					expect(await log.rekeyContact(old, now, AUDIT_KEY)).toBe(8);
+					expect(await db.scan([old])).toEqual([]);
+					expect((await log.getContent(kept.ref))?.contactKey).toBe(now);
+					expect(await log.getRecord('reply', kept.reply)).toMatchObject({ contactKey: now });
+					expect(await log.getRecord('suppression', now)).toMatchObject({ contactKey: '', value: { ai: true } });
+					expect(await log.getRecord('profile', now)).toMatchObject({ contactKey: now, value: { name: 'Ana' } });
+					expect(await log.getRecord('contact-alias', alias)).toMatchObject({ contactKey: now });
+					// A request names its person in its value too.
+					expect(await log.getRecord('privacy-request', kept.requestId)).toMatchObject({ contactKey: now, value: { subject: now, state: 'completed' } });
+					expect((await log.listRecordsByState('privacy-request', { states: ['completed'] })).records.map((r) => r.key)).toContain(kept.requestId);
+					expect(await log.listAudit({ subject: now })).toEqual(kept.entries.map((e) => ({ ...e, subject: now })));
+					expect(await log.listAudit({ subject: other })).toEqual(bystander.entries);
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 4 });
+
+					// A retry (Meta redelivers the change) finds nothing left to move.
+					expect(await log.rekeyContact(old, now, AUDIT_KEY)).toBe(0);
+					expect(await log.rekeyContact(now, now, AUDIT_KEY)).toBe(0);
+
+					// Erasure under the new id reaches what was written under the old one; STOP stays, as always.
+					expect(await log.eraseContact(now)).toBe(1 + 1 + 1 + 1 + 1 + 2);
+					expect(await db.scan([now])).toEqual(['records.key']);
+					expect(await log.getRecord('suppression', now)).toBeDefined();
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 4 });
+					expect((await log.getRecord('reply', bystander.reply))?.contactKey).toBe(other);
+				});
+
+				it('keeps what the new id already holds and drops the old one; an expired record under the new id makes way', async () => {
+					const old = unique('old');
+					const now = unique('new');
+					await store.putRecord({ scope: 'suppression', key: old, value: { ai: true }, expiresAt: later() });
+					await store.putRecord({ scope: 'suppression', key: now, value: { ai: false, marketing: true }, expiresAt: later() });
+					await store.putRecord({ scope: 'profile', key: old, contactKey: old, value: { name: 'Old' }, expiresAt: later() });
+					await store.putRecord({ scope: 'profile', key: now, contactKey: now, value: { name: 'Gone' }, expiresAt: new Date(Date.now() - 1000) });
+					expect(await store.rekeyContact(old, now, AUDIT_KEY)).toBe(1);
+					expect((await store.getRecord('suppression', now))?.value).toEqual({ ai: false, marketing: true });
+					expect(await store.getRecord('suppression', old)).toBeUndefined();
+					expect((await store.getRecord('profile', now))?.value).toEqual({ name: 'Old' });
+					expect(await store.getRecord('profile', old)).toBeUndefined();
+				});
+
+				it('leaves records of other scopes keyed like the person alone (only their contact key moves)', async () => {
+					const old = unique('old');
+					const now = unique('new');
+					await store.putRecord({ scope: 'reply', key: old, contactKey: old, value: 1, expiresAt: later() });
+					await store.putRecord({ scope: 'privacy-erasure-confirmation', key: old, value: 2, expiresAt: later() });
+					expect(await store.rekeyContact(old, now, AUDIT_KEY)).toBe(1);
+					expect(await store.getRecord('reply', old)).toMatchObject({ contactKey: now });
+					expect(await store.getRecord('privacy-erasure-confirmation', old)).toMatchObject({ contactKey: '', value: 2 });
+				});
+
+				it('detects an entry moved to another person without the key, or with a MAC copied from another entry', async () => {
+					const { db, log } = await freshLog();
+					const [alice, bob, carol] = [unique('alice'), unique('bob'), unique('carol')];
+					const a = await person(log, alice);
+					await person(log, bob);
+					expect(await log.rekeyContact(bob, carol, AUDIT_KEY)).toBeGreaterThan(0);
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 4 });
+
+					// Someone with SQL access files Alice's first entry under Carol.
+					const seq = a.entries[0].seq;
+					expect(await db.tamper('UPDATE audit_subjects SET contact_key = ? WHERE seq = ?', carol, seq)).toBe(1);
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toMatchObject({ ok: false, brokenAtSeq: seq, reason: expect.stringMatching(/moved to another person/) });
+					// … and borrows the MAC that vouches for one of Bob's entries now filed under Carol.
+					const [{ refiled }] = await db.rows("SELECT refiled FROM audit_subjects WHERE refiled IS NOT NULL AND contact_key = ? LIMIT 1", carol);
+					expect(await db.tamper('UPDATE audit_subjects SET refiled = ? WHERE seq = ?', String(refiled), seq)).toBe(1);
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toMatchObject({ ok: false, brokenAtSeq: seq, reason: expect.stringMatching(/moved to another person/) });
+					// Put back, it verifies again; a move with another key does not.
+					expect(await db.tamper('UPDATE audit_subjects SET contact_key = ?, refiled = NULL WHERE seq = ?', alice, seq)).toBe(1);
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toEqual({ ok: true, entries: 4 });
+					await log.rekeyContact(alice, unique('dave'), OTHER_AUDIT_KEY);
+					expect(await log.verifyAuditChain(AUDIT_KEY)).toMatchObject({ ok: false, brokenAtSeq: seq });
+				});
+
+				it('refuses keys it will not hold', async () => {
+					await expect(store.rekeyContact('', 'b', AUDIT_KEY)).rejects.toThrow(TypeError);
+					await expect(store.rekeyContact('a', 'x'.repeat(1025), AUDIT_KEY)).rejects.toThrow(TypeError);
+					await expect(store.rekeyContact('a', 'b', Buffer.alloc(3))).rejects.toThrow(/audit key/);
+				});
+			});
+
 			it('refuses entries it will not hold, clearly', async () => {
 				const long = 'x'.repeat(129);
 				const bad: Array<[unknown, RegExp]> = [
@@ -1443,6 +1578,7 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				await expect(own.listAudit()).rejects.toThrow(/closed/);
 				await expect(own.verifyAuditChain(AUDIT_KEY)).rejects.toThrow(/closed/);
 				await expect(own.schemaVersion()).rejects.toThrow(/closed/);
+				await expect(own.rekeyContact('a', 'b', AUDIT_KEY)).rejects.toThrow(/closed/);
 			});
 		});
 	});

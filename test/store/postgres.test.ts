@@ -35,6 +35,7 @@ const schemas = {
 	v1: `whatsauto_test_${runId}_v1`,
 	v2: `whatsauto_test_${runId}_v2`,
 	v3: `whatsauto_test_${runId}_v3`,
+	v4: `whatsauto_test_${runId}_v4`,
 	odd: `whatsauto test "${runId}"; drop`,
 };
 
@@ -44,7 +45,7 @@ let startedHere = false;
 const dir = makeTempDir('whatsauto-pg-test-');
 
 const configFor = (schema: string): PostgresStoreConfig => ({ ...base, schema });
-const oldSchema = (version: number) => [schemas.v1, schemas.v2, schemas.v3][version - 1];
+const oldSchema = (version: number) => [schemas.v1, schemas.v2, schemas.v3, schemas.v4][version - 1];
 /** Schemas freshDatabase made, dropped with the rest. */
 const freshSchemas: string[] = [];
 

@@ -79,6 +79,24 @@ describe('content by reference', () => {
 		expect(await resolveContent(store, keys, item)).toBeUndefined();
 	});
 
+	it('gives the item pseudonymous ids: no number, name or Meta message id; the content keeps them', async () => {
+		const quoted = { ...message, context: { messageId: 'wamid.QUOTED', from: '15550783881', forwarded: true } };
+		const item = await keepByReference(store, keys, quoted, 60_000);
+		const pseudonym = keys.pseudonymise('16505551234');
+		expect(item).toMatchObject({ kind: 'message', type: 'image', contactKey: `wa:${pseudonym}`, messageId: expect.stringMatching(/^m:[0-9a-f]{64}$/), context: { forwarded: true } });
+		expect(item).not.toHaveProperty('from');
+		expect(JSON.stringify(item)).not.toMatch(/16505551234|José|wamid\.|15550783881"\}/);
+		const resolved = await resolveContent(store, keys, item);
+		expect(resolved!.message).toMatchObject({ messageId: 'wamid.IMG', contactKey: '16505551234', from: { waId: '16505551234', name: 'José' }, context: { messageId: 'wamid.QUOTED' } });
+
+		// Show Contact Number: the ids come back on the item (never the name); off, ids stay as they were.
+		const shown = await keepByReference(store, keys, message, 60_000, undefined, { show: { from: { waId: '16505551234' } } });
+		expect(shown).toMatchObject({ contactKey: `wa:${pseudonym}`, from: { waId: '16505551234' } });
+		expect(JSON.stringify(shown)).not.toContain('José');
+		const clear = await keepByReference(store, keys, message, 60_000, undefined, { pseudonymous: false });
+		expect(clear).toMatchObject({ messageId: 'wamid.IMG', contactKey: '16505551234', from: { waId: '16505551234' } });
+	});
+
 	it('cannot be read with another secret', async () => {
 		const item = await keepByReference(store, keys, message, 60_000);
 		const otherKeys = toContentKeys({ secretKey: 'another-secret-that-is-long-enough-987654321' })!;

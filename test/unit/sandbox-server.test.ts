@@ -204,6 +204,55 @@ describe('sandbox server', () => {
 		expect(res.headers['content-disposition']).toBe(`attachment; filename="r_sum_ _1_.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%3C1%3E.pdf`);
 	});
 
+	it('shows the reply buttons the business sends, and turns a tap into the button_reply WhatsApp would deliver (id + title, quoting the message)', async () => {
+		// the customer writes first (the 24-hour window), then the business asks with two reply buttons
+		expect((await sendJson({ kind: 'text', text: 'delete my data' })).status).toBe(200);
+		const buttons = [
+			{ type: 'reply', reply: { id: 'whatsauto:erase:confirm:PR-20261206-ABCDEF', title: 'Delete all my data' } },
+			{ type: 'reply', reply: { id: 'whatsauto:erase:cancel:PR-20261206-ABCDEF', title: 'Cancel' } },
+		];
+		const post = (to: string) =>
+			fetch(`${graph.baseUrl}/v23.0/${ACCOUNT.phoneNumberId}/messages`, {
+				method: 'POST',
+				headers: { Authorization: `Bearer ${ACCOUNT.accessToken}`, 'Content-Type': 'application/json' },
+				body: JSON.stringify({ messaging_product: 'whatsapp', to, type: 'interactive', interactive: { type: 'button', body: { text: 'Delete everything?' }, footer: { text: 'Request PR-20261206-ABCDEF' }, action: { buttons } } }),
+			});
+		const asked = (await (await post(CUSTOMER.waId)).json()) as { messages: Array<{ id: string }> };
+		const messageId = asked.messages[0].id;
+		const elsewhere = (await (await post('447700900999')).json()) as { messages: Array<{ id: string }> };
+		let shown: Record<string, unknown> | undefined;
+		for (let i = 0; i < 50 && !shown; i++) {
+			shown = sandbox.events().find((e) => e.type === 'business' && e.id === messageId) as Record<string, unknown> | undefined;
+			if (!shown) await new Promise((resolve) => setTimeout(resolve, 50));
+		}
+		expect(shown).toMatchObject({ kind: 'interactive', text: 'Delete everything?', footer: 'Request PR-20261206-ABCDEF', buttons: buttons.map((b) => b.reply) });
+		deliveries.length = 0;
+
+		// buttons it never sent, or sent to someone else, cannot be tapped; the Origin and JSON checks hold
+		const refused = [
+			{ kind: 'button', messageId, buttonId: 'whatsauto:erase:confirm:PR-20261206-ZZZZZZ' },
+			{ kind: 'button', messageId: 'wamid.nothing', buttonId: buttons[0].reply.id },
+			{ kind: 'button', messageId: elsewhere.messages[0].id, buttonId: buttons[0].reply.id },
+			{ kind: 'button', messageId },
+		];
+		for (const body of refused) expect((await sendJson(body)).status).toBe(400);
+		expect((await sendJson({ kind: 'button', messageId, buttonId: buttons[0].reply.id }, { Origin: 'https://evil.example' })).status).toBe(403);
+		expect(deliveries).toEqual([]);
+
+		const tap = await sendJson({ kind: 'button', messageId, buttonId: buttons[0].reply.id });
+		expect(tap.status).toBe(200);
+		expect(deliveries).toHaveLength(1);
+		const delivered = JSON.parse(deliveries[0]) as { entry: Array<{ changes: Array<{ value: { messages: Array<Record<string, unknown>> } }> }> };
+		expect(delivered.entry[0].changes[0].value.messages[0]).toMatchObject({
+			from: CUSTOMER.waId,
+			id: tap.json().id,
+			type: 'interactive',
+			interactive: { type: 'button_reply', button_reply: buttons[0].reply },
+			context: { from: ACCOUNT.displayPhoneNumber, id: messageId },
+		});
+		expect(sandbox.events().find((e) => e.type === 'customer' && e.id === tap.json().id)).toMatchObject({ kind: 'button', text: 'Delete all my data', replyTo: messageId, buttonId: buttons[0].reply.id });
+	});
+
 	it('ids come from a cryptographic source: no Math.random in the sandbox or the payload fakes', () => {
 		const files = [
 			...readdirSync(join(repoRoot, 'sandbox')).filter((f) => f.endsWith('.ts')).map((f) => join(repoRoot, 'sandbox', f)),

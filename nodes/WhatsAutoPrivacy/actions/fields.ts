@@ -23,8 +23,9 @@ export const contactField: INodeProperties = {
 	displayName: 'Contact',
 	name: 'contact',
 	type: 'string',
-	default: '={{ $json.from?.waId ?? $json.waId ?? $json.phone ?? "" }}',
-	description: 'WhatsApp number of the person, digits with country code',
+	default: '={{ $json.contactKey ?? $json.from?.waId ?? $json.from?.userId ?? $json.waId ?? $json.userId ?? $json.phone ?? "" }}',
+	description:
+		'The person: their WhatsApp number with country code (+, spaces and dashes allowed), their business-scoped user ID (e.g. US.13491208655302741918, for people known by a username), or the contactKey of a WhatsAuto Trigger item (wa:…, content by reference)',
 };
 
 export const requestIdField: INodeProperties = {
@@ -147,8 +148,11 @@ export const clientKeyField: INodeProperties = {
 export const param = (ctx: IExecuteFunctions, name: string, itemIndex: number, fallback: unknown = '') =>
 	ctx.getNodeParameter(name, itemIndex, fallback) as string;
 
-/** The Contact field as digits only. */
-export const contactParameter = (ctx: IExecuteFunctions, itemIndex: number) => param(ctx, 'contact', itemIndex).replace(/[^\d]/g, '');
+/**
+ * The Contact field as given (trimmed): a number, a business-scoped user id or a contact reference, normalised by
+ * `personOf` (store/people.ts) like everywhere else — a user id is never turned into digits.
+ */
+export const contactParameter = (ctx: IExecuteFunctions, itemIndex: number) => String(param(ctx, 'contact', itemIndex) ?? '').trim();
 
 export const requestIdParameter = (ctx: IExecuteFunctions, itemIndex: number) => param(ctx, 'requestId', itemIndex).trim();
 

@@ -27,13 +27,15 @@ export async function fulfilledItem(
 	options: Omit<FulfilOptions<IBinaryData>, 'handOver'>,
 	extra: IDataObject,
 	itemIndex: number,
+	/** How the output shows Meta's message ids (keyed references for an item with pseudonymous ids). */
+	showId: (messageId: string) => string = (messageId) => messageId,
 ): Promise<INodeExecutionData> {
 	const done = await fulfil(svc, request, {
 		...options,
 		handOver: async (exported, finished) => await ctx.helpers.prepareBinaryData(exported, `${finished.id}-personal-data.json`, 'application/json'),
 	});
 	return {
-		json: requestOutput(done.request, { ...extra, confirmationIds: done.confirmationIds }),
+		json: requestOutput(done.request, { ...extra, confirmationIds: done.confirmationIds.map(showId) }),
 		...(done.handedOver ? { binary: { data: done.handedOver } } : {}),
 		pairedItem: { item: itemIndex },
 	};

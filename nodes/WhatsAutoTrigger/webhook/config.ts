@@ -10,6 +10,8 @@ export interface TriggerConfig {
 	events: ReadonlySet<string>;
 	anyPhoneNumber: boolean;
 	contentByReference: boolean;
+	/** With content by reference: put the sender's number / user id back on the item (Show Contact Number). */
+	showContactNumber: boolean;
 	contentTtlMs: number;
 	downloadMedia: boolean;
 	includeRaw: boolean;
@@ -37,6 +39,7 @@ export function toTriggerConfig(parameters: IDataObject): TriggerConfig {
 		events: new Set(list(parameters.events)),
 		anyPhoneNumber: options.anyPhoneNumber === true,
 		contentByReference: options.contentByReference === true,
+		showContactNumber: options.showContactNumber === true,
 		contentTtlMs: (num(options.contentTtlMinutes, DEFAULT_CONTENT_TTL_MINUTES) || DEFAULT_CONTENT_TTL_MINUTES) * MINUTE,
 		downloadMedia: options.downloadMedia === true,
 		includeRaw: options.includeRaw === true,

@@ -1,11 +1,14 @@
 import type { IDataObject, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
 
-import { keepByReference, type Message, type StoredMedia } from '../../shared/store/contentByReference';
+import { contactRef, isBusinessScopedUserId, messageRef } from '../../shared/contact';
+import { keepByReference, type ContentKeys, type Message, type StoredMedia } from '../../shared/store/contentByReference';
 import { storeFor } from '../../shared/store/access';
+import { canonicalOf, rememberContact, type Sender } from '../../shared/store/people';
+import type { WhatsAutoStore } from '../../shared/store/types';
 import type { HttpRequester } from '../../shared/transport/graphApi';
 import { downloadMedia, MediaDownloadError } from '../../shared/transport/media';
 import type { MetaCredentials } from '../../shared/transport/metaCredentials';
-import { mediaOf, type InboundMessage, type MessageEchoUpdate, type StandbyUpdate } from '../../shared/whatsapp';
+import { mediaOf, type InboundMessage, type MessageEchoUpdate, type StandbyUpdate, type WebhookUpdate } from '../../shared/whatsapp';
 import { extensionFor } from '../../shared/whatsapp/mime';
 import { mediaLimit, type TriggerConfig } from './config';
 import type { RoutedUpdate } from './route';
@@ -52,11 +55,92 @@ async function fetchMedia(
 	}
 }
 
-/** The item with its content (and media) moved into the store, encrypted; metadata and `contentRef` stay. */
-async function byReference(ctx: IWebhookFunctions, config: TriggerConfig, message: Message, media?: StoredMedia): Promise<INodeExecutionData> {
+/** The ids an update names its person by (none for errors and other fields). */
+function personIdsOf(update: WebhookUpdate): Sender {
+	const ids = (waId?: string, userId?: string): Sender => ({ ...(waId ? { waId } : {}), ...(userId ? { userId } : {}) });
+	switch (update.kind) {
+		case 'message':
+			return ids(update.from.waId, update.from.userId);
+		case 'status':
+			return update.recipientType === 'group' ? {} : ids(update.recipientId, update.recipientUserId);
+		case 'user_preferences':
+			return ids(update.waId, update.userId);
+		case 'message_echo':
+			return ids(update.to, update.toUserId);
+		case 'standby':
+			return isBusinessScopedUserId(update.contactKey) ? ids(undefined, update.contactKey) : ids(update.contactKey);
+		default:
+			return {};
+	}
+}
+
+/**
+ * The person an update is about, as the store keys them: the canonical pseudonym (people.ts), and the ids to
+ * remember for answering them. An identity change is about the person as they are now (their data moved there
+ * before Meta was answered: receive.ts).
+ */
+async function personOfUpdate(store: WhatsAutoStore, keys: ContentKeys, update: WebhookUpdate): Promise<{ subject: string; ids: Sender }> {
+	if (update.kind === 'message' && update.type === 'system' && update.identityChange) {
+		const { kind, current } = update.identityChange;
+		const ids: Sender = kind === 'phone' ? { waId: current } : { userId: current };
+		return { subject: (await canonicalOf(store, keys, ids)) ?? '', ids };
+	}
+	const ids = personIdsOf(update);
+	return { subject: (await canonicalOf(store, keys, ids)) ?? '', ids };
+}
+
+/** What Show Contact Number puts back on a pseudonymous item: the ids it removed, never a name. */
+function shownIds(update: WebhookUpdate, config: TriggerConfig): Message | undefined {
+	if (!config.showContactNumber) return undefined;
+	const ids = personIdsOf(update);
+	switch (update.kind) {
+		case 'message':
+			return { from: ids };
+		case 'message_echo':
+			return { ...(ids.waId ? { to: ids.waId } : {}), ...(ids.userId ? { toUserId: ids.userId } : {}) };
+		case 'status':
+			return { ...(update.recipientId ? { recipientId: update.recipientId } : {}), ...(update.recipientUserId ? { recipientUserId: update.recipientUserId } : {}) };
+		case 'user_preferences':
+			return { waId: update.waId, ...(update.userId ? { userId: update.userId } : {}) };
+		default:
+			return undefined;
+	}
+}
+
+async function keyedStore(ctx: IWebhookFunctions): Promise<{ store: WhatsAutoStore; keys: ContentKeys }> {
 	const { store, keys } = await storeFor(ctx);
 	if (!keys) throw new Error('Content by reference needs a WhatsAuto: Store API credential with a secret key.');
-	return { json: (await keepByReference(store, keys, message, config.contentTtlMs, media)) as IDataObject };
+	return { store, keys };
+}
+
+/**
+ * The item with its content (and media) moved into the store, encrypted; metadata and `contentRef` stay, with
+ * pseudonymous ids: `contactKey: "wa:…"`, `messageId: "m:…"`. A message's sender is remembered (encrypted, for the
+ * customer-service window) so WhatsAuto nodes can answer the item.
+ */
+async function byReference(ctx: IWebhookFunctions, config: TriggerConfig, update: WebhookUpdate, message: Message, media?: StoredMedia): Promise<INodeExecutionData> {
+	const { store, keys } = await keyedStore(ctx);
+	const person = await personOfUpdate(store, keys, update);
+	if (update.kind === 'message' && person.subject) await rememberContact(store, keys, person.subject, person.ids);
+	const json = await keepByReference(store, keys, message, config.contentTtlMs, media, { subject: person.subject, show: shownIds(update, config) });
+	return { json: json as IDataObject };
+}
+
+/**
+ * Ids of a status or preference event that name the person or a Meta message (their content is nothing else), and
+ * its raw payload (which holds them too; such events keep nothing in the store to put it in).
+ */
+const EVENT_IDS = ['messageId', 'recipientId', 'recipientUserId', 'recipientParentUserId', 'recipientParticipantId', 'recipientIdentityKeyHash', 'waId', 'userId', 'raw'];
+
+/** A status or preference event with pseudonymous ids (content by reference): nothing of it goes to the store. */
+async function pseudonymousEvent(ctx: IWebhookFunctions, config: TriggerConfig, update: WebhookUpdate): Promise<INodeExecutionData> {
+	const { store, keys } = await keyedStore(ctx);
+	const { subject } = await personOfUpdate(store, keys, update);
+	const json: Message = {};
+	for (const [key, value] of Object.entries(update)) if (!EVENT_IDS.includes(key)) json[key] = value;
+	if ('messageId' in update && typeof update.messageId === 'string') json.messageId = messageRef(keys.pseudonymise, update.messageId);
+	if (subject) json.contactKey = contactRef(subject);
+	return { json: { ...json, ...shownIds(update, config) } as IDataObject };
 }
 
 async function messageItem(
@@ -72,7 +156,7 @@ async function messageItem(
 	const media = fetched && 'data' in fetched ? fetched : undefined;
 	if (fetched && 'error' in fetched) json.mediaError = fetched.error;
 
-	if (config.contentByReference) return await byReference(ctx, config, json, media);
+	if (config.contentByReference) return await byReference(ctx, config, message, json, media);
 	if (!media) return { json: json as IDataObject };
 	const binary = await ctx.helpers.prepareBinaryData(media.data, media.fileName, media.mimeType);
 	return { json: json as IDataObject, binary: { data: binary } };
@@ -81,7 +165,7 @@ async function messageItem(
 /** Echoes and standby updates carry what people wrote: kept by reference like messages when asked. */
 async function echoItem(ctx: IWebhookFunctions, config: TriggerConfig, echo: MessageEchoUpdate | StandbyUpdate): Promise<INodeExecutionData> {
 	if (!config.contentByReference) return { json: echo as unknown as IDataObject };
-	return await byReference(ctx, config, echo as unknown as Message);
+	return await byReference(ctx, config, echo, echo as unknown as Message);
 }
 
 /** Items for the execution; a message whose media or content step fails still goes out, with an error field. */
@@ -97,10 +181,14 @@ export async function toItems(
 			try {
 				if (update.kind === 'message') return { output: entry.output, item: await messageItem(ctx, config, creds, entry) };
 				if (update.kind === 'message_echo' || update.kind === 'standby') return { output: entry.output, item: await echoItem(ctx, config, update) };
+				if (config.contentByReference && (update.kind === 'status' || update.kind === 'user_preferences')) {
+					return { output: entry.output, item: await pseudonymousEvent(ctx, config, update) };
+				}
 				return { output: entry.output, item: { json: update as unknown as IDataObject } };
 			} catch (error) {
 				ctx.logger.error(`WhatsAuto Trigger could not prepare a ${update.kind}: ${(error as Error).message}`);
-				const id = 'messageId' in update ? { messageId: update.messageId } : {};
+				// Not even an error item shows Meta's message id when ids are pseudonymous.
+				const id = 'messageId' in update && !config.contentByReference ? { messageId: update.messageId } : {};
 				const json = { kind: update.kind, phoneNumberId: update.phoneNumberId, ...id, error: (error as Error).message };
 				return { output: entry.output, item: { json } };
 			}

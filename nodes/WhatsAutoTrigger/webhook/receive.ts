@@ -5,7 +5,10 @@ import { opaqueKey } from '../../shared/crypto';
 import { META_CREDENTIAL, toMetaCredentials, type MetaCredentials } from '../../shared/transport/metaCredentials';
 import { purgeOccasionally, storeFor } from '../../shared/store/access';
 import { SCOPES } from '../../shared/store/scopes';
-import { DeliveryRejectedError, parseDelivery } from '../../shared/whatsapp';
+import { DeliveryRejectedError, parseDelivery, type WebhookUpdate } from '../../shared/whatsapp';
+import type { ContentKeys } from '../../shared/store/contentByReference';
+import { followIdentityChange, linkUserId } from '../../shared/store/people';
+import type { WhatsAutoStore } from '../../shared/store/types';
 import { readConfig } from './readConfig';
 import { answerHandshake, type HandshakeQuery } from './handshake';
 import { verifySignature } from './signature';
@@ -65,15 +68,39 @@ interface Claim {
 	key: string;
 }
 
-/** Only store work in here: whatever throws in this function is a store failure (answered 500). */
+/**
+ * Only store work in here: whatever throws in this function is a store failure (answered 500). With the store
+ * credential's keys, who is who follows each new message before Meta is answered (people.ts): a number change or
+ * user id change moves the person's data to the new id, a message naming both number and user id links them. If
+ * that fails, the claims are given back so Meta's retry does it all again (both steps are idempotent).
+ */
 async function claimNew(ctx: IWebhookFunctions, claims: Claim[]): Promise<RoutedUpdate[]> {
 	const { store, keys } = await storeFor(ctx);
 	purgeOccasionally(store, (error) => ctx.logger.warn(`WhatsAuto store purge failed: ${error.message}`), Date.now(), keys);
-	const fresh: RoutedUpdate[] = [];
-	for (const { entry, key } of claims) {
-		if (await store.claim(SCOPES.inbound.name, key, SCOPES.inbound.lifetimeMs)) fresh.push(entry);
+	const fresh: Claim[] = [];
+	for (const claim of claims) {
+		if (await store.claim(SCOPES.inbound.name, claim.key, SCOPES.inbound.lifetimeMs)) fresh.push(claim);
 	}
-	return fresh;
+	if (keys) {
+		try {
+			for (const { entry } of fresh) await followPerson(store, keys, entry.update);
+		} catch (error) {
+			for (const { key } of fresh) await store.releaseClaim(SCOPES.inbound.name, key).catch(() => undefined);
+			throw error;
+		}
+	}
+	return fresh.map(({ entry }) => entry);
+}
+
+/** What a new message says about who its sender is: an identity change, or a number and user id together. */
+async function followPerson(store: WhatsAutoStore, keys: ContentKeys, update: WebhookUpdate): Promise<void> {
+	if (update.kind !== 'message') return;
+	// A system message names the sender as they were (the old number): it links nothing.
+	if (update.type === 'system') {
+		if (update.identityChange) await followIdentityChange(store, keys, update.identityChange);
+		return;
+	}
+	if (update.from.waId && update.from.userId) await linkUserId(store, keys, update.from.waId, update.from.userId);
 }
 
 /** Why a verified body is refused (400); never quotes the body (a SyntaxError's message would). */

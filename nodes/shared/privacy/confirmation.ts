@@ -3,17 +3,19 @@
  * `awaiting_confirmation` behind an interactive message with two reply buttons ("Delete all my data" /
  * "Cancel", in the person's language) whose ids name the request. Only a tap on the confirm button, from
  * the number the request is about, within 10 minutes, runs it (a typed "yes" is just a message); Cancel or
- * a late tap denies it. The pending confirmation is a record taken (deleted) by exactly one tap, whichever
- * worker receives it.
+ * a late tap denies it, and so does the desk's expiry once the 10 minutes are up (List Open, Get Status and the
+ * store's purge: PrivacyDesk.expireUnverified), so no stale question stays open. The pending confirmation is a
+ * record taken (deleted) by exactly one tap, whichever worker receives it.
  */
 import { expiryOf, MINUTE_MS, SCOPES } from '../store/scopes';
 import { sendButtons, sendText } from '../transport/messages';
+import type { Person } from '../store/people';
 import type { PrivacyDesk } from './desk';
 import type { PrivacyServices } from './fulfil';
 import type { PrivacyRequest } from './lifecycle';
 import { ERASE_BUTTONS, privacyMessage, resolveLanguage } from './messages';
 
-const { privacyErasureConfirmation: PENDING } = SCOPES;
+const { privacyErasureConfirmation: PENDING, privacyExpiry: EXPIRY } = SCOPES;
 
 /** How long the question waits for the tap. */
 export const CONFIRMATION_TTL_MS = PENDING.lifetimeMs;
@@ -47,7 +49,7 @@ export const EXPIRED_REASON = `Not confirmed within ${MINUTES} minutes: nothing 
 export async function askToConfirmErasure(
 	svc: PrivacyServices,
 	request: PrivacyRequest,
-	contact: string,
+	person: Person,
 ): Promise<{ request: PrivacyRequest; messageId?: string }> {
 	const { desk } = svc;
 	const waiting = await desk.advance(request, 'awaiting_confirmation', request.channel);
@@ -61,7 +63,7 @@ export async function askToConfirmErasure(
 	const language = resolveLanguage(request.language);
 	let messageId: string;
 	try {
-		messageId = await sendButtons(svc.http, svc.meta, { waId: contact }, {
+		messageId = await sendButtons(svc.http, svc.meta, person.recipient, {
 			body: privacyMessage('erase_confirm', language, { requestId: request.id, minutes: MINUTES }),
 			buttons: [
 				{ id: eraseButtonId('confirm', request.id), title: ERASE_BUTTONS[language].confirm },
@@ -86,13 +88,13 @@ export type ErasureAnswerOutcome =
 	| { kind: 'not_awaiting_confirmation' | 'contact_mismatch'; request: PrivacyRequest }
 	| { kind: 'unknown_request' };
 
-/** A tap on one of the two buttons, by `contact` (the sender of the button reply). */
-export async function answerErasure(svc: PrivacyServices, requestId: string, contact: string, answer: ErasureAnswer): Promise<ErasureAnswerOutcome> {
+/** A tap on one of the two buttons, by `person` (the sender of the button reply, whichever of their ids it came with). */
+export async function answerErasure(svc: PrivacyServices, requestId: string, person: Person, answer: ErasureAnswer): Promise<ErasureAnswerOutcome> {
 	const { desk } = svc;
 	const request = await desk.get(requestId);
 	if (!request) return { kind: 'unknown_request' };
 	if (request.state !== 'awaiting_confirmation') return { kind: 'not_awaiting_confirmation', request };
-	if (!contact || desk.subjectOf(contact) !== request.subject) return { kind: 'contact_mismatch', request };
+	if (!person.subject || person.subject !== request.subject) return { kind: 'contact_mismatch', request };
 
 	const pending = (await desk.store.getRecord<PendingConfirmation>(PENDING.name, requestId))?.value;
 	// The desk's clock decides, as it did when the question was sent: the store's own expiry uses another clock.
@@ -100,26 +102,29 @@ export async function answerErasure(svc: PrivacyServices, requestId: string, con
 	// Exactly one tap takes the pending confirmation, on whichever worker; a purged one is simply late.
 	const taken = await desk.store.deleteRecord(PENDING.name, requestId);
 	if (!taken && pending !== undefined) return { kind: 'not_awaiting_confirmation', request: (await desk.get(requestId)) ?? request };
+	// Whoever moves a waiting request holds its expiry claim: the desk may be denying this one as unanswered right now
+	// (PrivacyDesk.expireUnverified, on another worker), and then this tap does nothing.
+	if (!(await desk.store.claim(EXPIRY.name, requestId, EXPIRY.lifetimeMs))) {
+		return { kind: 'not_awaiting_confirmation', request: (await desk.get(requestId)) ?? request };
+	}
 	if (inTime && answer === 'confirm') return { kind: 'confirmed', request };
 
 	const kind = inTime ? 'cancelled' : 'expired';
 	const denied = await desk.advance(request, 'denied', inTime ? request.channel : 'system', { reason: inTime ? CANCELLED_REASON : EXPIRED_REASON });
 	const language = resolveLanguage(request.language);
 	const text = privacyMessage(inTime ? 'erase_cancelled' : 'erase_expired', language, { requestId, minutes: MINUTES });
-	const messageIds = [await sendText(svc.http, svc.meta, { waId: contact }, text)];
+	const messageIds = [await sendText(svc.http, svc.meta, person.recipient, text)];
 	await desk.note(denied, 'system', 'confirmed', { messages: messageIds.length });
 	return { kind, request: denied, messageIds };
 }
 
 /**
- * Erasure questions of this person left unanswered past their time: denied (expired), so they do not stay open
- * for ever. Run when the person asks for erasure again.
+ * Erasure questions of this person left unanswered past their time: denied (expired, EXPIRED_REASON), once, as
+ * List Open, Get Status and the purge do for everyone (PrivacyDesk.expireUnverified). Run when the person asks for
+ * erasure again.
  */
 export async function expireUnanswered(desk: PrivacyDesk, subject: string): Promise<void> {
-	const now = desk.now().getTime();
 	for (const request of await desk.history(subject)) {
-		if (request.state !== 'awaiting_confirmation' || Date.parse(request.receivedAt) + CONFIRMATION_TTL_MS > now) continue;
-		if (!(await desk.store.deleteRecord(PENDING.name, request.id)) && (await desk.get(request.id))?.state !== 'awaiting_confirmation') continue;
-		await desk.advance(request, 'denied', 'system', { reason: EXPIRED_REASON });
+		if (request.state === 'awaiting_confirmation') await desk.current(request.id);
 	}
 }

@@ -1,6 +1,8 @@
+import { contactForm, parseContactInput } from '../contact';
 import type { ContentKeys } from '../store/contentByReference';
 import { DAY_MS, expiryOf, SCOPES } from '../store/scopes';
 import type { AuditAction, AuditChainVerification, AuditEntryInput, RecordCursor, WhatsAutoStore } from '../store/types';
+import { CONFIRMATION_TTL_MS, EXPIRED_REASON } from './confirmation';
 import {
 	dueDate,
 	newRequestId,
@@ -20,6 +22,7 @@ const {
 	profile: PROFILES,
 	privacyVerification: CODES,
 	privacyExpiry: EXPIRY,
+	privacyErasureConfirmation: PENDING,
 } = SCOPES;
 
 /** How many request records List Open reads per page (it reads page after page until every open one is in). */
@@ -31,8 +34,14 @@ export const LIST_OPEN_PAGE_SIZE = 500;
  */
 export const UNVERIFIED_GRACE_MS = DAY_MS;
 
-/** Why such a request was denied. */
-export const UNVERIFIED_REASON = 'Identity could not be verified: no code was entered in time (not verified).';
+/**
+ * Why a request waiting for its code was denied because no code came: by Verify without a code (the form's code
+ * page timed out) and by the expiry alike.
+ */
+export const UNVERIFIED_REASON = 'Identity could not be verified: No verification code was entered in time.';
+
+/** The states {@link PrivacyDesk.expireUnverified} closes requests in once they waited too long. */
+const WAITING_STATES: readonly RequestState[] = ['awaiting_identity', 'awaiting_confirmation'];
 
 export interface Suppression {
 	ai: boolean;
@@ -69,8 +78,14 @@ export class PrivacyDesk {
 		private readonly clock: () => Date = () => new Date(),
 	) {}
 
+	/**
+	 * The pseudonym of a number, user id or contact reference (`wa:…`) in its normal form (nodes/shared/contact.ts).
+	 * A user id's own pseudonym: the person it is an alias of is found by `personOf` (store/people.ts).
+	 */
 	subjectOf(contact: string): string {
-		return this.keys.pseudonymise(contact.replace(/^\+/, '').replace(/[\s()-]/g, ''));
+		const parsed = parseContactInput(contact);
+		if (parsed?.kind === 'ref') return parsed.pseudonym;
+		return this.keys.pseudonymise(parsed ? contactForm(parsed) : contact.replace(/^\+/, '').replace(/[\s()-]/g, ''));
 	}
 
 	async open(type: RequestType, channel: Channel, contact: string, options: OpenOptions = {}): Promise<PrivacyRequest> {
@@ -178,8 +193,9 @@ export class PrivacyDesk {
 
 	/**
 	 * Every open request, the ones due soonest first (ties by id); `withinDays` limits to those due by then
-	 * (overdue ones included). Requests left waiting for their code past its lifetime and the grace are denied
-	 * first ({@link expireUnverified}). Reads the store page by page (LIST_OPEN_PAGE_SIZE), through its index of
+	 * (overdue ones included). Requests left waiting for their code past its lifetime and the grace, and erasure
+	 * questions left unanswered past their time, are denied first ({@link expireUnverified}), so none is listed.
+	 * Reads the store page by page (LIST_OPEN_PAGE_SIZE), through its index of
 	 * states and due dates: however many closed requests the store keeps, none open is missed.
 	 */
 	async listOpen(withinDays?: number): Promise<PrivacyRequest[]> {
@@ -188,7 +204,7 @@ export class PrivacyDesk {
 		const open: PrivacyRequest[] = [];
 		for await (const request of this.inStates(OPEN_STATES, dueBy)) {
 			// Another worker may be denying it at this moment: it is no longer open.
-			if (!TERMINAL_STATES.has(request.state) && !this.unverifiedTooLong(request)) open.push(request);
+			if (!TERMINAL_STATES.has(request.state) && !this.waitedTooLong(request)) open.push(request);
 		}
 		return open;
 	}
@@ -203,33 +219,61 @@ export class PrivacyDesk {
 	}
 
 	/**
-	 * Denies, as not verified, every request left waiting for its code too long (see {@link unverifiedTooLong}):
-	 * a transition by 'system' in the audit log, once, whichever worker gets there first. Run by List Open, Get
-	 * Status (for its request) and the store's background purge. Resolves to how many it denied.
+	 * Whether the erasure question (awaiting_confirmation) is still unanswered once its time is up
+	 * (CONFIRMATION_TTL_MS, 10 minutes, counted from when the request was received: the question goes out at once).
+	 */
+	unconfirmedTooLong(request: PrivacyRequest): boolean {
+		const since = Date.parse(request.receivedAt);
+		return request.state === 'awaiting_confirmation' && this.clock().getTime() >= since + CONFIRMATION_TTL_MS;
+	}
+
+	/** {@link unverifiedTooLong} or {@link unconfirmedTooLong}: the request is to be denied. */
+	private waitedTooLong(request: PrivacyRequest): boolean {
+		return this.unverifiedTooLong(request) || this.unconfirmedTooLong(request);
+	}
+
+	/**
+	 * Denies every request left waiting too long: as not verified (UNVERIFIED_REASON) one still waiting for its code
+	 * (see {@link unverifiedTooLong}), as not confirmed (EXPIRED_REASON) an erasure question nobody answered (see
+	 * {@link unconfirmedTooLong}). A transition by 'system' in the audit log, once, whichever worker gets there
+	 * first. Run by List Open, Get Status (for its request) and the store's background purge. Resolves to how many
+	 * it denied.
 	 */
 	async expireUnverified(): Promise<number> {
 		const stale: PrivacyRequest[] = [];
-		for await (const request of this.inStates(['awaiting_identity'])) if (this.unverifiedTooLong(request)) stale.push(request);
+		for await (const request of this.inStates(WAITING_STATES)) if (this.waitedTooLong(request)) stale.push(request);
 		let denied = 0;
 		for (const request of stale) if (await this.expire(request)) denied++;
 		return denied;
 	}
 
-	/** The request as it stands now: one left waiting for its code too long is denied first. */
+	/** The request as it stands now: one left waiting (for its code, or for the erasure tap) too long is denied first. */
 	async current(id: string): Promise<PrivacyRequest | undefined> {
 		const request = await this.get(id);
-		if (!request || !this.unverifiedTooLong(request)) return request;
+		if (!request || !this.waitedTooLong(request)) return request;
 		return (await this.expire(request)) ?? (await this.get(id)) ?? request;
 	}
 
-	/** Denies one request left unverified; the denied request, or undefined when someone else did or it moved on. */
+	/**
+	 * Denies one request left waiting too long; the denied request, or undefined when someone else did or it moved
+	 * on. Whoever denies a request for waiting holds its `privacy-expiry` claim: this worker's expiry, another's, or
+	 * a late tap on the erasure question (answerErasure) — so it is denied once.
+	 */
 	private async expire(request: PrivacyRequest): Promise<PrivacyRequest | undefined> {
-		// A code still pending (one sent again since) keeps the request open until it expires in its turn.
-		if (await this.store.getRecord(CODES.name, request.id)) return undefined;
+		// A code still pending (one sent again since) keeps the request open until it expires in its turn; an
+		// erasure question is open as long as its pending confirmation says (by this desk's clock).
+		if (request.state === 'awaiting_identity' && (await this.store.getRecord(CODES.name, request.id))) return undefined;
+		if (request.state === 'awaiting_confirmation') {
+			const pending = (await this.store.getRecord<{ expiresAt?: string }>(PENDING.name, request.id))?.value;
+			if (pending && Date.parse(String(pending.expiresAt)) > this.clock().getTime()) return undefined;
+		}
 		if (!(await this.store.claim(EXPIRY.name, request.id, EXPIRY.lifetimeMs))) return undefined;
 		const now = await this.get(request.id);
-		if (!now || !this.unverifiedTooLong(now)) return undefined;
-		return await this.advance(now, 'denied', 'system', { reason: UNVERIFIED_REASON });
+		if (!now || !this.waitedTooLong(now)) return undefined;
+		if (now.state === 'awaiting_identity') return await this.advance(now, 'denied', 'system', { reason: UNVERIFIED_REASON });
+		// A tap from now on finds no question to take.
+		await this.store.deleteRecord(PENDING.name, now.id);
+		return await this.advance(now, 'denied', 'system', { reason: EXPIRED_REASON });
 	}
 
 	async history(subject: string): Promise<PrivacyRequest[]> {

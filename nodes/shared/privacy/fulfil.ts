@@ -4,7 +4,8 @@
  * (the Privacy Request node) passes the services and, for an export it delivers itself, a `handOver`.
  */
 import type { HttpRequester } from '../transport/graphApi';
-import { sendDocument, sendText, uploadMedia } from '../transport/messages';
+import { reachable, type Person } from '../store/people';
+import { sendDocument, sendText, uploadMedia, type Recipient } from '../transport/messages';
 import type { MetaCredentials } from '../transport/metaCredentials';
 import type { PrivacyDesk } from './desk';
 import { accessDisclosure, type OperatorInfo } from './disclosure';
@@ -24,7 +25,8 @@ export interface PrivacyServices {
 export type Delivery = 'whatsapp' | 'binary' | 'both';
 
 export interface FulfilOptions<Handed> {
-	contact: string;
+	/** Who the request is about, and where to reach them (store/people.ts personOf). */
+	person: Person;
 	delivery: Delivery;
 	sendConfirmation: boolean;
 	correction: Correction;
@@ -51,7 +53,7 @@ async function perform(
 	const type: RequestType = request.type;
 	switch (type) {
 		case 'access': {
-			const { data, results } = await collectAccess(svc.desk, options.contact, request.id);
+			const { data, results } = await collectAccess(svc.desk, options.person, request.id);
 			const document = { ...data, information: accessDisclosure(svc.operator, resolveLanguage(request.language)) };
 			const summary = accessSummary(resolveLanguage(request.language), {
 				profile: Boolean(data.profile),
@@ -64,13 +66,13 @@ async function perform(
 			return { results, exported: Buffer.from(JSON.stringify(document, null, 2)), summary };
 		}
 		case 'delete':
-			return { results: await erase(svc.desk, options.contact, request) };
+			return { results: await erase(svc.desk, options.person, request) };
 		case 'object':
-			return { results: await object(svc.desk, options.contact, request.scope ?? 'all') };
+			return { results: await object(svc.desk, options.person, request.scope ?? 'all') };
 		case 'resume':
-			return { results: await resume(svc.desk, options.contact, request.scope ?? 'all') };
+			return { results: await resume(svc.desk, options.person, request.scope ?? 'all') };
 		case 'correct':
-			return { results: await correct(svc.desk, options.contact, options.correction) };
+			return { results: await correct(svc.desk, options.person, options.correction) };
 	}
 }
 
@@ -95,16 +97,16 @@ function confirmationKey(request: PrivacyRequest): MessageKey {
 async function deliverExport(
 	svc: PrivacyServices,
 	request: PrivacyRequest,
-	contact: string,
+	recipient: Recipient,
 	exported: Buffer,
 	summary: string,
 ): Promise<string[]> {
+	if (!reachable(recipient)) throw new Error('the number is not known here any more (the contact reference outlived its contact record)');
 	const language = resolveLanguage(request.language);
 	const params = { requestId: request.id, business: svc.operator.controllerName };
 	// WhatsApp takes no application/json documents (131053): the same JSON goes as a plain-text file.
 	const documentName = `${request.id}-personal-data.txt`;
 	const mediaId = await uploadMedia(svc.http, svc.meta, exported, 'text/plain', documentName);
-	const recipient = { waId: contact };
 	return [
 		await sendDocument(svc.http, svc.meta, recipient, { mediaId, fileName: documentName, caption: privacyMessage('access_done', language, params) }),
 		await sendText(svc.http, svc.meta, recipient, privacyMessage('access_summary', language, { ...params, summary })),
@@ -126,7 +128,7 @@ export async function fulfil<Handed>(svc: PrivacyServices, identified: PrivacyRe
 		exported = done.exported;
 		if (exported && options.delivery !== 'binary') {
 			try {
-				confirmationIds.push(...(await deliverExport(svc, request, options.contact, exported, done.summary ?? '')));
+				confirmationIds.push(...(await deliverExport(svc, request, options.person.recipient, exported, done.summary ?? '')));
 				done.results.push({ store: 'whatsapp delivery', outcome: 'done', count: 1 });
 			} catch (error) {
 				done.results.push({ store: 'whatsapp delivery', outcome: 'failed', reason: `The export could not be sent over WhatsApp: ${(error as Error).message}` });
@@ -148,7 +150,8 @@ export async function fulfil<Handed>(svc: PrivacyServices, identified: PrivacyRe
 		handedOver = await options.handOver(exported, request);
 	}
 	const exportSent = confirmationIds.length > 0;
-	if (options.sendConfirmation && !exportSent) {
+	// Without a number (or user id) to send to, the request still ran: only the confirmation cannot go.
+	if (options.sendConfirmation && !exportSent && reachable(options.person.recipient)) {
 		const params: Record<string, string> = {
 			requestId: request.id,
 			business: svc.operator.controllerName,
@@ -157,7 +160,7 @@ export async function fulfil<Handed>(svc: PrivacyServices, identified: PrivacyRe
 			fields: (request.fields ?? Object.keys(options.correction)).join(', '),
 		};
 		const key = confirmationKey(request);
-		confirmationIds.push(await sendText(svc.http, svc.meta, { waId: options.contact }, privacyMessage(key, resolveLanguage(request.language), params)));
+		confirmationIds.push(await sendText(svc.http, svc.meta, options.person.recipient, privacyMessage(key, resolveLanguage(request.language), params)));
 	}
 	if (confirmationIds.length) await svc.desk.note(request, options.actor, 'confirmed', { messages: confirmationIds.length });
 	return { request, handedOver, confirmationIds };

@@ -1,4 +1,5 @@
 import { decrypt } from '../crypto';
+import { aiSuppressed, contactOf, suppressionKeysOf, type Person } from '../store/people';
 import { SCOPES } from '../store/scopes';
 import type { PrivacyDesk, Profile, Suppression } from './desk';
 import { TERMINAL_STATES, type PrivacyRequest, type StoreResult } from './lifecycle';
@@ -7,7 +8,8 @@ export interface AccessExport {
 	format: 'whatsauto-access-export/v1';
 	requestId: string;
 	generatedAt: string;
-	subject: { whatsappId: string; pseudonym: string };
+	/** The number (`whatsappId`) and/or business-scoped user id the person is known by here, and their pseudonym. */
+	subject: { whatsappId?: string; userId?: string; pseudonym: string };
 	profile: Profile | null;
 	processingState: { aiReplies: 'active' | 'objected'; marketing: 'active' | 'objected'; since?: string };
 	conversationMemory: Array<{ expiresAt: string; content: unknown }>;
@@ -16,8 +18,9 @@ export interface AccessExport {
 }
 
 /** Everything the store holds about the person, readable (content decrypted), for an Art. 15 / CCPA export. */
-export async function collectAccess(desk: PrivacyDesk, contact: string, requestId: string): Promise<{ data: AccessExport; results: StoreResult[] }> {
-	const subject = desk.subjectOf(contact);
+export async function collectAccess(desk: PrivacyDesk, person: Person, requestId: string): Promise<{ data: AccessExport; results: StoreResult[] }> {
+	const { subject } = person;
+	const known = { ...(await contactOf(desk.store, desk.keys, subject)), ...person.recipient };
 	const suppression = await desk.suppression(subject);
 	const memory = await desk.store.listContent(subject);
 	const conversationMemory = memory.map((entry) => {
@@ -35,7 +38,7 @@ export async function collectAccess(desk: PrivacyDesk, contact: string, requestI
 		format: 'whatsauto-access-export/v1',
 		requestId,
 		generatedAt: desk.now().toISOString(),
-		subject: { whatsappId: contact, pseudonym: subject },
+		subject: { ...(known.waId ? { whatsappId: known.waId } : {}), ...(known.userId ? { userId: known.userId } : {}), pseudonym: subject },
 		profile: (await desk.profile(subject)) ?? null,
 		processingState: {
 			aiReplies: suppression?.ai ? 'objected' : 'active',
@@ -68,13 +71,14 @@ export async function collectAccess(desk: PrivacyDesk, contact: string, requestI
  * are kept unlinked (no pseudonym) and the suppression entry stays if the person objected, so STOP keeps
  * holding — the one thing kept, and said so.
  */
-export async function erase(desk: PrivacyDesk, contact: string, request: PrivacyRequest): Promise<StoreResult[]> {
-	const subject = desk.subjectOf(contact);
+export async function erase(desk: PrivacyDesk, person: Person, request: PrivacyRequest): Promise<StoreResult[]> {
+	const { subject } = person;
 	for (const earlier of await desk.history(subject)) {
 		if (earlier.id === request.id) continue;
 		if (TERMINAL_STATES.has(earlier.state)) await desk.save({ ...earlier, subject: '' });
 		else await desk.advance(earlier, 'denied', 'system', { reason: `Superseded by erasure request ${request.id}.`, subject: '' });
 	}
+	// Everything under the canonical key: what any of the person's ids left joined it (aliases, identity changes).
 	const removed = await desk.store.eraseContact(subject);
 	const results: StoreResult[] = [{ store: 'content and records', outcome: 'done', count: removed }];
 	const suppression = await desk.suppression(subject);
@@ -88,31 +92,35 @@ export async function erase(desk: PrivacyDesk, contact: string, request: Privacy
 	return results;
 }
 
-export async function object(desk: PrivacyDesk, contact: string, scope: 'all' | 'marketing'): Promise<StoreResult[]> {
-	const subject = desk.subjectOf(contact);
-	const current = await desk.suppression(subject);
+/**
+ * The objection is kept under the person's canonical key and under every alias (their user id, when they are also
+ * known by number): STOP holds whichever id their next message comes with, also once an erasure unlinked them.
+ */
+export async function object(desk: PrivacyDesk, person: Person, scope: 'all' | 'marketing'): Promise<StoreResult[]> {
+	const current = await desk.suppression(person.subject);
 	const next: Suppression = {
 		ai: scope === 'all' ? true : (current?.ai ?? false),
 		marketing: true,
 		since: current?.since ?? desk.now().toISOString(),
 	};
-	await desk.setSuppression(subject, next);
+	for (const key of await suppressionKeysOf(desk.store, person.subject)) await desk.setSuppression(key, next);
 	return [{ store: 'suppression list', outcome: 'done', count: 1 }];
 }
 
-export async function resume(desk: PrivacyDesk, contact: string, scope: 'all' | 'marketing'): Promise<StoreResult[]> {
-	const subject = desk.subjectOf(contact);
-	const current = await desk.suppression(subject);
+export async function resume(desk: PrivacyDesk, person: Person, scope: 'all' | 'marketing'): Promise<StoreResult[]> {
+	const current = await desk.suppression(person.subject);
 	if (!current) return [{ store: 'suppression list', outcome: 'none', count: 0 }];
-	await desk.setSuppression(subject, scope === 'all' ? undefined : { ...current, marketing: false });
+	for (const key of await suppressionKeysOf(desk.store, person.subject)) {
+		await desk.setSuppression(key, scope === 'all' ? undefined : { ...current, marketing: false });
+	}
 	return [{ store: 'suppression list', outcome: 'done', count: 1 }];
 }
 
 /** The profile fields a correction request may change; fields left out stay as they are. */
 export type Correction = Partial<Pick<Profile, 'name' | 'language'>>;
 
-export async function correct(desk: PrivacyDesk, contact: string, changes: Correction): Promise<StoreResult[]> {
-	const subject = desk.subjectOf(contact);
+export async function correct(desk: PrivacyDesk, person: Person, changes: Correction): Promise<StoreResult[]> {
+	const { subject } = person;
 	const fields = Object.entries(changes).filter(([, value]) => typeof value === 'string' && value.trim() !== '');
 	if (fields.length === 0) return [{ store: 'profile', outcome: 'none', count: 0 }];
 	const current = await desk.profile(subject);
@@ -121,7 +129,7 @@ export async function correct(desk: PrivacyDesk, contact: string, changes: Corre
 }
 
 /** Whether AI replies to this person are stopped (the Auto-Reply node stays silent for them). */
-export async function isAiSuppressed(desk: PrivacyDesk, contact: string): Promise<boolean> {
-	return (await desk.suppression(desk.subjectOf(contact)))?.ai === true;
+export async function isAiSuppressed(desk: PrivacyDesk, person: Person): Promise<boolean> {
+	return await aiSuppressed(desk.store, await suppressionKeysOf(desk.store, person.subject));
 }
 

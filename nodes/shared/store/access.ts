@@ -85,8 +85,10 @@ export async function purgeNow(store: WhatsAutoStore, keys: ContentKeys | undefi
 }
 
 /**
- * Runs {@link purgeNow} at most once per interval per store and process, in the background: content kept
- * by reference must not outlive its time-to-live even on an instance that never restarts.
+ * Runs {@link purgeNow} at most once per interval per store and process, in the background, from webhook calls.
+ * Expired rows do not wait for it: every open store purges them on its own timer, about every minute
+ * (PurgeTimer in common.ts; $WHATSAUTO_PURGE_INTERVAL_MS). What this adds is the part that needs the
+ * credential's keys: denying privacy requests left unverified (an audited transition).
  */
 export function purgeOccasionally(
 	store: WhatsAutoStore,

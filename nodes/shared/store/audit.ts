@@ -29,6 +29,7 @@ const KEYED_DOMAIN = 'whatsauto.audit.v2';
 const SUBJECT_DOMAIN = 'whatsauto.audit.subject.v2';
 const SEAL_DOMAIN = 'whatsauto.audit.v1.seal';
 const HEAD_DOMAIN = 'whatsauto.audit.head.v2';
+const REFILE_DOMAIN = 'whatsauto.audit.refile.v1';
 
 /** What {@link unkeyedAuditHash} covers: an entry without its chain fields. */
 export type AuditHashInput = Omit<AuditEntry, 'prevHash' | 'hash'>;
@@ -121,6 +122,16 @@ export function auditSeal(key: Buffer, entry: Omit<AuditHashInput, 'subject'> & 
 		canonicalJson(entry.detail),
 		entry.hash,
 	]);
+}
+
+/**
+ * What vouches for an entry filed under another subject than the one its hash commits to (the person moved to a
+ * new id: `rekeyContact`): HMAC-SHA256 under the audit key over the entry's seq and hash and the subject it is
+ * filed under now. Only the key's holder can move an entry to another person; the original subject is not kept.
+ */
+export function auditRefileMac(key: Buffer, seq: number, hash: string, subject: string): string {
+	assertAuditKey(key);
+	return hmac(key, [REFILE_DOMAIN, seq, hash, subject]);
 }
 
 /** The MAC of the log's head: the last seq and hash, and where keyed entries start. */
@@ -261,9 +272,12 @@ export const AUDIT_FROM = 'audit_log a LEFT JOIN audit_subjects s ON s.seq = a.s
 export const AUDIT_COLUMNS =
 	"a.seq, a.at, a.request_id, COALESCE(s.contact_key, '') AS subject, a.actor, a.action, a.from_state, a.to_state, a.detail, a.prev_hash, a.hash";
 
-/** What verification selects FROM {@link AUDIT_FROM}: the subject as stored (null when none), its salt, the seal. */
+/**
+ * What verification selects FROM {@link AUDIT_FROM}: the subject as stored (null when none), its salt, its
+ * re-filing MAC (null unless it moved to a new id), the seal.
+ */
 export const AUDIT_VERIFY_COLUMNS =
-	'a.seq, a.at, a.request_id, s.contact_key AS subject, s.salt AS salt, a.subject AS log_subject, a.actor, a.action, ' +
+	'a.seq, a.at, a.request_id, s.contact_key AS subject, s.salt AS salt, s.refiled AS refiled, a.subject AS log_subject, a.actor, a.action, ' +
 	'a.from_state, a.to_state, a.detail, a.prev_hash, a.hash, a.subject_commit, a.seal';
 
 /** An audit entry as either driver returns it FROM {@link AUDIT_FROM} (PostgreSQL BIGINTs arrive as strings). */
@@ -286,6 +300,8 @@ export interface AuditVerifyRow extends Omit<AuditRow, 'subject'> {
 	/** The subject in `audit_subjects`, null when it has none (never had, or erased). */
 	subject: string | null;
 	salt: string | null;
+	/** {@link auditRefileMac} when the subject moved to a new id (schema version 6), else null. */
+	refiled: string | null;
 	/** `audit_log.subject`: '' since schema version 5 (subjects live apart). */
 	log_subject: string;
 	subject_commit: string;
@@ -396,6 +412,7 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
 type AuditChainBreak = Extract<AuditChainVerification, { ok: false }>;
 
 const ALTERED = 'entry does not match its hash: it was altered';
+const MOVED = 'entry does not match the subject it is filed under: it was moved to another person';
 
 /**
  * Verifies a chain fed row by row in ascending seq (both backends stream their rows through one of these),
@@ -437,21 +454,24 @@ export class AuditChainVerifier {
 		const entry = entryOf(row);
 		if (!entry) return fail('entry does not hold a JSON object as detail: it was altered');
 		if (row.log_subject) return fail('entry carries a subject in the log itself: it was altered');
+		// Re-filed under a new id of the same person (rekeyContact): the MAC vouches for where it is filed now.
+		const refiled = row.refiled !== null && row.refiled !== undefined;
+		if (refiled && (row.subject === null || row.refiled !== auditRefileMac(this.key, seq, row.hash, row.subject))) return fail(MOVED);
 		if (seq < this.head.keyedFrom) {
-			// Written before the log was keyed: its unkeyed hash, over the subject when it is still there.
-			const matches = unkeyedAuditHash(row.prev_hash, { ...entry, subject: row.subject ?? '' }) === row.hash;
+			// Written before the log was keyed: its unkeyed hash, over the subject when it is still the original one.
+			const original = refiled ? null : row.subject;
+			const matches = unkeyedAuditHash(row.prev_hash, { ...entry, subject: original ?? '' }) === row.hash;
 			if (row.seal !== null) {
 				if (row.seal !== auditSeal(this.key, { ...entry, prevHash: row.prev_hash, hash: row.hash })) return fail(ALTERED);
-				// Not matching without a subject: erasure took it, and the seal vouches for everything else.
-				if (!matches && row.subject !== null) return fail(ALTERED);
+				// Not matching without its original subject: erasure took it (or it was re-filed), and the seal vouches for the rest.
+				if (!matches && original !== null) return fail(ALTERED);
 			} else if (!matches) {
 				return fail(ALTERED);
 			}
 			this.unkeyed++;
 		} else {
-			if (row.subject !== null && (row.subject_commit === '' || subjectCommitment(this.key, row.salt ?? '', row.subject) !== row.subject_commit)) {
-				return fail('entry does not match the subject it is filed under: it was moved to another person');
-			}
+			const committed = row.subject_commit !== '' && subjectCommitment(this.key, row.salt ?? '', row.subject ?? '') === row.subject_commit;
+			if (row.subject !== null && !refiled && !committed) return fail(MOVED);
 			if (auditHash(this.key, row.prev_hash, { ...entry, subjectCommit: row.subject_commit }) !== row.hash) return fail(ALTERED);
 		}
 		if (row.prev_hash !== this.prevHash) {

@@ -234,3 +234,102 @@ export function toCount(value: number | bigint | null | undefined): number {
 	if (value === null || value === undefined) return 0;
 	return Number(value);
 }
+
+/** How often, by default, every process holding an open store purges its expired rows (jittered ±20 %). */
+export const DEFAULT_PURGE_INTERVAL_MS = 60_000;
+/** Environment variable overriding {@link DEFAULT_PURGE_INTERVAL_MS} (milliseconds; 0 turns the timer off). */
+export const PURGE_INTERVAL_ENV = 'WHATSAUTO_PURGE_INTERVAL_MS';
+/** Shortest interval accepted (tests use short ones; anything shorter would only load the database). */
+export const MIN_PURGE_INTERVAL_MS = 50;
+/** Each wait is the interval times a factor drawn from [1 - jitter, 1 + jitter]: processes spread out. */
+const PURGE_JITTER = 0.2;
+
+/** How a store schedules its own purge (in addition to StoreOpenOptions). */
+export interface PurgeScheduleOptions {
+	/** Milliseconds between purges; 0 for none. Default: $WHATSAUTO_PURGE_INTERVAL_MS, else 60 s. */
+	purgeIntervalMs?: number;
+	/** Told about a failed purge (at most once per interval). Default: a warning in n8n's log. */
+	onPurgeError?: (error: Error) => void;
+}
+
+/**
+ * The default {@link PurgeScheduleOptions.onPurgeError}: one warning in n8n's log (the error's message, never a row).
+ * n8n-workflow is loaded only then: loading it patches globals (BigInt's toJSON), which the store itself must not
+ * depend on. Inside n8n it is loaded already, with its logger.
+ */
+export function logPurgeError(error: Error): void {
+	const line = `WhatsAuto store: the scheduled purge of expired rows failed (it runs again next interval): ${error.message}`;
+	import('n8n-workflow').then(
+		({ LoggerProxy }) => LoggerProxy.warn(line),
+		() => process.emitWarning(line),
+	);
+}
+
+/**
+ * The purge interval: the option, else the environment variable, else the default. Anything that is not a
+ * finite number ≥ 0 means the default; 0 means no timer; a positive value is raised to MIN_PURGE_INTERVAL_MS.
+ */
+export function purgeIntervalOf(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
+	const raw = env[PURGE_INTERVAL_ENV];
+	const value = option ?? (raw === undefined || raw.trim() === '' ? DEFAULT_PURGE_INTERVAL_MS : Number(raw));
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return DEFAULT_PURGE_INTERVAL_MS;
+	return value === 0 ? 0 : Math.max(Math.round(value), MIN_PURGE_INTERVAL_MS);
+}
+
+/** The next wait: `intervalMs` jittered by ±20 %. */
+export function jittered(intervalMs: number, random: () => number = Math.random): number {
+	return Math.max(1, Math.round(intervalMs * (1 - PURGE_JITTER + 2 * PURGE_JITTER * random())));
+}
+
+/**
+ * A store's own purge timer: `purge` runs every interval (jittered, so processes sharing a database spread out),
+ * one run at a time — the next wait starts when a run ends, so a slow database never piles runs up. The timer is
+ * unref'd (it never keeps a process alive) and holds no state but itself: in queue mode every process purges, and
+ * that is fine because a purge is idempotent. A failure goes to `onError` (one per run, so at most one per
+ * interval) and never escapes. `stop` ends it for good (the store closing); a run in progress finishes unreported.
+ */
+export class PurgeTimer {
+	private timer: NodeJS.Timeout | undefined;
+
+	private stopped = false;
+
+	constructor(
+		private readonly purge: () => Promise<unknown>,
+		readonly intervalMs: number,
+		private readonly onError: (error: Error) => void,
+	) {
+		if (intervalMs > 0) this.arm();
+	}
+
+	/** Whether a purge is still scheduled. */
+	get running(): boolean {
+		return this.timer !== undefined && !this.stopped;
+	}
+
+	stop(): void {
+		this.stopped = true;
+		if (this.timer) clearTimeout(this.timer);
+		this.timer = undefined;
+	}
+
+	private arm(): void {
+		if (this.stopped) return;
+		this.timer = setTimeout(() => void this.run(), jittered(this.intervalMs));
+		this.timer.unref();
+	}
+
+	private async run(): Promise<void> {
+		try {
+			await this.purge();
+		} catch (error) {
+			if (!this.stopped) {
+				try {
+					this.onError(error instanceof Error ? error : new Error(String(error)));
+				} catch {
+					// a logger that throws must not stop the purge
+				}
+			}
+		}
+		this.arm();
+	}
+}

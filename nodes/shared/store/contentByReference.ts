@@ -1,10 +1,12 @@
+import { contactRef, messageRef } from '../contact';
 import { decrypt, encrypt, randomRef } from '../crypto';
 import type { WhatsAutoStore } from './types';
 
 /**
  * Content by reference: a message's content (text, captions, locations, contacts, replies…) and media
  * go into the store encrypted with a short time-to-live; the n8n item keeps only metadata and `contentRef`,
- * so n8n's execution data never holds what the customer wrote.
+ * so n8n's execution data never holds what the customer wrote. Nor who wrote it: by default the item's ids are
+ * pseudonymous too (`contactKey: "wa:…"`, `messageId: "m:…"`), the number, name and Meta's ids stay with the content.
  */
 const METADATA_KEYS = new Set([
 	'kind',
@@ -61,17 +63,61 @@ export function splitContent(message: Message): { metadata: Message; content: Me
 
 const mediaRefOf = (ref: string) => `${ref}.media`;
 
+/** What an item keeps of `context` when it carries pseudonymous ids: whether it was forwarded (Detect needs that). */
+const CONTEXT_FLAGS = ['forwarded', 'frequentlyForwarded'] as const;
+
+/** Metadata that names the person or a Meta message (a wamid encodes the number): kept with the content instead. */
+const IDENTIFYING_KEYS = ['messageId', 'contactKey', 'from', 'to', 'toUserId', 'context'] as const;
+
+export interface KeepOptions {
+	/**
+	 * The person's canonical pseudonym (store/people.ts): the content's contact key, and the item's contact
+	 * reference. Default: the pseudonym of the message's `contactKey` (or `to`) as it is.
+	 */
+	subject?: string;
+	/**
+	 * The item carries pseudonymous ids: `contactKey: "wa:<pseudonym>"`, `messageId: "m:<keyed hash>"`, no sender
+	 * (number, user id, name) and no quoted message; all of those stay in the store with the content. Default true.
+	 */
+	pseudonymous?: boolean;
+	/** With pseudonymous ids, the clear ids to show anyway (the trigger's Show Contact Number): merged into the item. */
+	show?: Message;
+}
+
+/**
+ * The identifying metadata of an item replaced by pseudonymous ids (see {@link KeepOptions.pseudonymous}); what it
+ * held is returned as `kept`, for the content. `show` is merged in last.
+ */
+export function pseudonymousIds(keys: ContentKeys, metadata: Message, subject: string, show: Message = {}): { item: Message; kept: Message } {
+	const item: Message = {};
+	const kept: Message = {};
+	for (const [key, value] of Object.entries(metadata)) {
+		if ((IDENTIFYING_KEYS as readonly string[]).includes(key)) kept[key] = value;
+		else item[key] = value;
+	}
+	if (typeof metadata.messageId === 'string') item.messageId = messageRef(keys.pseudonymise, metadata.messageId);
+	if (subject) item.contactKey = contactRef(subject);
+	const context = metadata.context as Record<string, unknown> | undefined;
+	const flags = context ? Object.fromEntries(CONTEXT_FLAGS.filter((flag) => context[flag] !== undefined).map((flag) => [flag, context[flag]])) : {};
+	if (Object.keys(flags).length) item.context = flags;
+	return { item: { ...item, ...show }, kept };
+}
+
 export async function keepByReference(
 	store: WhatsAutoStore,
 	keys: ContentKeys,
 	message: Message,
 	ttlMs: number,
 	media?: StoredMedia,
+	options: KeepOptions = {},
 ): Promise<Message> {
-	const { metadata, content } = splitContent(message);
+	const split = splitContent(message);
+	const contactKey = options.subject || keys.pseudonymise(String(message.contactKey ?? message.to ?? ''));
+	const pseudonymous = options.pseudonymous !== false;
+	const { item: metadata, kept } = pseudonymous ? pseudonymousIds(keys, split.metadata, contactKey, options.show) : { item: split.metadata, kept: {} };
+	const content = { ...kept, ...split.content };
 	const ref = randomRef();
 	const expiresAt = new Date(Date.now() + ttlMs);
-	const contactKey = keys.pseudonymise(String(message.contactKey ?? message.to ?? ''));
 	const payload = { content, media: media ? { mimeType: media.mimeType, fileName: media.fileName } : undefined };
 	await store.putContent({
 		ref,

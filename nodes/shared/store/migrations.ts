@@ -221,6 +221,16 @@ export const MIGRATIONS: readonly Migration[] = [
 			'UPDATE {schema}.audit_head SET keyed_from = seq + 1',
 		],
 	},
+	{
+		version: 6,
+		name: 'audit entries re-filed under a new id',
+		// A person who changes their number or business-scoped user id takes their audit entries along
+		// (`rekeyContact`): the entry's hash still commits to the subject it was written for, so the entry filed
+		// under the new pseudonym carries `refiled`, an HMAC under the audit key over its seq, its hash and the
+		// new subject (audit.ts auditRefileMac). Erasure deletes it with the subject.
+		sqlite: ['ALTER TABLE audit_subjects ADD COLUMN refiled TEXT'],
+		postgres: ['ALTER TABLE {schema}.audit_subjects ADD COLUMN IF NOT EXISTS refiled TEXT'],
+	},
 ];
 
 /**
@@ -230,7 +240,8 @@ export const MIGRATIONS: readonly Migration[] = [
 export const EXPIRING_TABLES: readonly string[] = ['claims', 'content', 'records'];
 
 /**
- * Tables with a `contact_key` column (keyed pseudonym); `eraseContact` deletes a person's rows from them.
+ * Tables with a `contact_key` column (keyed pseudonym); `eraseContact` deletes a person's rows from them and
+ * `rekeyContact` moves them to the person's new pseudonym.
  * `audit_subjects` links audit entries to their person: erasure unlinks them, the entries themselves stay
  * (the record that an erasure happened must survive it).
  */

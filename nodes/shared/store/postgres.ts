@@ -7,6 +7,7 @@ import {
 	AUDIT_FROM,
 	AUDIT_INSERT_COLUMNS,
 	AUDIT_VERIFY_COLUMNS,
+	auditRefileMac,
 	chainAuditEntry,
 	AuditChainVerifier,
 	type AuditHeadRow,
@@ -28,6 +29,10 @@ import {
 	normaliseStateListOptions,
 	normaliseTtl,
 	prepareRecord,
+	logPurgeError,
+	purgeIntervalOf,
+	type PurgeScheduleOptions,
+	PurgeTimer,
 	recordPageOf,
 	type RecordRow,
 	toBuffer,
@@ -37,6 +42,7 @@ import {
 	toStoredRecord,
 } from './common';
 import { CONTACT_TABLES, EXPIRING_TABLES, MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './migrations';
+import { PERSON_KEYED_SCOPES } from './scopes';
 import type {
 	AuditChainVerification,
 	AuditEntry,
@@ -73,6 +79,9 @@ const CLOCK_MS = '(floor(extract(epoch from clock_timestamp()) * 1000))::bigint'
 
 /** How many audit rows verifyAuditChain reads per query. */
 const AUDIT_VERIFY_PAGE = 1000;
+
+/** Where `content` is in EXPIRING_TABLES (and so in the purge's statements). */
+const CONTENT_TABLE_INDEX = EXPIRING_TABLES.indexOf('content');
 
 /** {@link AUDIT_FROM} with its tables in the quoted schema `s`. */
 function schemaFrom(s: string): string {
@@ -128,13 +137,19 @@ export class PostgresStore implements WhatsAutoStore {
 		auditList: (requestId: boolean, subject: boolean) => string;
 		version: string;
 		purge: string[];
+		vacuumContent: string;
+		contentDeadRows: string;
 		erase: string[];
 	};
+
+	/** Purges expired rows every minute or so while the store is open (see PurgeTimer). */
+	private readonly purgeTimer: PurgeTimer;
 
 	private constructor(
 		private readonly pool: Pool,
 		readonly schema: string,
 		private readonly onClose?: () => void,
+		purge: PurgeScheduleOptions = {},
 	) {
 		const s = quoteIdent(schema);
 		const recordColumns = 'scope, key, contact_key, value, created_at, expires_at';
@@ -196,14 +211,19 @@ export class PostgresStore implements WhatsAutoStore {
 			},
 			version: `SELECT MAX(version) AS version FROM ${s}.${MIGRATIONS_TABLE}`,
 			purge: EXPIRING_TABLES.map((t) => `DELETE FROM ${s}.${t} WHERE expires_at <= ${NOW_MS}`),
+			// SKIP_LOCKED: when another process is vacuuming it already, this one does not wait.
+			vacuumContent: `VACUUM (SKIP_LOCKED) ${s}.content`,
+			// The statistics' count of dead rows (approximate, a few seconds behind): rows deleted since the last VACUUM.
+			contentDeadRows: 'SELECT COALESCE((SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = to_regclass($1)), 0) AS n',
 			erase: CONTACT_TABLES.map((t) => `DELETE FROM ${s}.${t} WHERE contact_key = $1`),
 		};
+		this.purgeTimer = new PurgeTimer(() => this.purgeExpired(), purgeIntervalOf(purge.purgeIntervalMs), purge.onPurgeError ?? logPurgeError);
 	}
 
 	/** Opens a pool and applies pending migrations, without any caching; see openStore. */
 	static async open(
 		config: PostgresStoreConfig,
-		options: StoreOpenOptions = {},
+		options: StoreOpenOptions & PurgeScheduleOptions = {},
 		migrations: readonly Migration[] = MIGRATIONS,
 	): Promise<PostgresStore> {
 		quoteIdent(config.schema);
@@ -230,7 +250,7 @@ export class PostgresStore implements WhatsAutoStore {
 			await pool.end().catch(() => undefined);
 			throw error;
 		}
-		return new PostgresStore(pool, config.schema, options.onClose);
+		return new PostgresStore(pool, config.schema, options.onClose, options);
 	}
 
 	async claim(scope: string, key: string, ttlMs: number): Promise<boolean> {
@@ -342,11 +362,87 @@ export class PostgresStore implements WhatsAutoStore {
 		});
 	}
 
+	async rekeyContact(from: string, to: string, key: Buffer): Promise<number> {
+		this.assertOpen();
+		assertKey('from', from);
+		assertKey('to', to);
+		assertAuditKey(key);
+		if (from === to) return 0;
+		const s = quoteIdent(this.schema);
+		const scopes = [...PERSON_KEYED_SCOPES];
+		return this.inTransaction(async (client) => {
+			// The head first: appends (and other moves) wait, so the subjects moved here are every one there is.
+			const head = (await client.query<AuditHeadRow>(this.sql.auditLockHead)).rows[0];
+			// Person-keyed records: an expired one under `to` makes way; an unexpired one stays and `from`'s goes.
+			await client.query(`DELETE FROM ${s}.records WHERE scope = ANY($1::text[]) AND key = $2 AND expires_at <= ${NOW_MS}`, [scopes, to]);
+			await client.query(
+				`DELETE FROM ${s}.records r WHERE r.scope = ANY($1::text[]) AND r.key = $2
+				 AND EXISTS (SELECT 1 FROM ${s}.records t WHERE t.scope = r.scope AND t.key = $3)`,
+				[scopes, from, to],
+			);
+			const count = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rowCount ?? 0;
+			let moved = await count(
+				`UPDATE ${s}.records SET key = $1, contact_key = CASE WHEN contact_key = $2 THEN $1 ELSE contact_key END
+				 WHERE scope = ANY($3::text[]) AND key = $2`,
+				[to, from, scopes],
+			);
+			// A value that names its person at the top (`subject`: privacy requests) names the new id.
+			await client.query(
+				`UPDATE ${s}.records SET value = jsonb_set(value::jsonb, '{subject}', to_jsonb($1::text))::text
+				 WHERE contact_key = $2 AND jsonb_typeof(value::jsonb) = 'object' AND value::jsonb ->> 'subject' = $2`,
+				[to, from],
+			);
+			moved += await count(`UPDATE ${s}.records SET contact_key = $1 WHERE contact_key = $2`, [to, from]);
+			moved += await count(`UPDATE ${s}.content SET contact_key = $1 WHERE contact_key = $2`, [to, from]);
+			// Audit entries: re-filed under `to`, each with its MAC; entries from before the log was keyed are sealed first.
+			const { rows } = await client.query<{ seq: string; hash: string | null }>(
+				`SELECT s.seq, a.hash FROM ${s}.audit_subjects s LEFT JOIN ${s}.audit_log a ON a.seq = s.seq WHERE s.contact_key = $1`,
+				[from],
+			);
+			if (rows.length > 0 && head && needsSeals(head)) await this.sealUnkeyed(client, head, key);
+			for (const { seq, hash } of rows) {
+				moved += await count(`UPDATE ${s}.audit_subjects SET contact_key = $1, refiled = $2 WHERE seq = $3::bigint`, [
+					to,
+					auditRefileMac(key, Number(seq), hash ?? '', to),
+					seq,
+				]);
+			}
+			return moved;
+		});
+	}
+
+	/**
+	 * Deletes every expired row. A DELETE only marks a row dead: its bytes stay in the table's pages until VACUUM
+	 * (autovacuum waits for 50 dead rows and 20 % of the table). So whenever the content table has dead rows —
+	 * deleted by this purge, or since (content forgotten once answered, an erasure) — it is vacuumed, with its
+	 * TOAST table, at once: the dead rows are gone from the pages' item lists and indexes, their space is free for
+	 * new rows, and empty pages at the end of the table are cut off the file. (Bytes of a dead row may still sit in
+	 * a page's free space until a new row overwrites them, and in the WAL: AES-256-GCM ciphertext whose key is not
+	 * in the database.)
+	 */
 	async purgeExpired(): Promise<number> {
 		this.assertOpen();
 		let n = 0;
-		for (const statement of this.sql.purge) n += (await this.pool.query(statement)).rowCount ?? 0;
+		let content = 0;
+		for (const [i, statement] of this.sql.purge.entries()) {
+			const deleted = (await this.pool.query(statement)).rowCount ?? 0;
+			if (i === CONTENT_TABLE_INDEX) content = deleted;
+			n += deleted;
+		}
+		if (content > 0 || (await this.contentDeadRows()) > 0) {
+			try {
+				await this.pool.query(this.sql.vacuumContent);
+			} catch (error) {
+				throw new Error(`WhatsAuto store: expired rows were deleted, but VACUUM of the content table failed: ${(error as Error).message}`, { cause: error });
+			}
+		}
 		return n;
+	}
+
+	/** The content table's dead rows, as the statistics count them. */
+	private async contentDeadRows(): Promise<number> {
+		const result = await this.pool.query<{ n: string }>(this.sql.contentDeadRows, [`${quoteIdent(this.schema)}.content`]);
+		return Number(result.rows[0]?.n ?? 0);
 	}
 
 	async appendAudit(input: AuditEntryInput, key: Buffer): Promise<AuditEntry> {
@@ -419,6 +515,7 @@ export class PostgresStore implements WhatsAutoStore {
 	async close(): Promise<void> {
 		if (this.closed) return;
 		this.closed = true;
+		this.purgeTimer.stop();
 		try {
 			await this.pool.end();
 		} finally {

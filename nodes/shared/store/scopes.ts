@@ -24,6 +24,9 @@ const ERASURE_CONFIRMATION_MS = 10 * MINUTE_MS;
 
 const HOUR_MS = 60 * MINUTE_MS;
 
+/** Meta's customer-service window: a free-form reply is possible this long after the person's last message. */
+const CUSTOMER_SERVICE_WINDOW_MS = 24 * HOUR_MS;
+
 /** Kept until erased or withdrawn: a far expiry keeps `purgeExpired` away. */
 const LASTING_MS = 100 * 365 * DAY_MS;
 
@@ -37,6 +40,11 @@ export interface StoreScope {
 	lifetimeMs: number;
 	/** Whether entries carry the contact's key (claims never do). */
 	contactKeyed: boolean;
+	/**
+	 * Whether the record's key is the person's pseudonym itself: when the person moves to a new id
+	 * (`rekeyContact`), the key moves too, not only the contact key.
+	 */
+	keyedByPerson?: true;
 }
 
 export const SCOPES = {
@@ -88,8 +96,10 @@ export const SCOPES = {
 		table: 'records',
 		holds: 'An objection (STOP) to AI replies and/or marketing.',
 		lifetimeMs: LASTING_MS,
-		// Keyed by the pseudonym but without a contact key: erasure leaves it, so STOP keeps holding.
+		// Keyed by the pseudonym but without a contact key: erasure leaves it, so STOP keeps holding. A person known
+		// by a number and a user id has one entry under each (people.ts), so STOP holds whichever id they write with.
 		contactKeyed: false,
+		keyedByPerson: true,
 	},
 	profile: {
 		name: 'profile',
@@ -97,6 +107,7 @@ export const SCOPES = {
 		holds: "The person's name and language as corrected by a privacy request.",
 		lifetimeMs: LASTING_MS,
 		contactKeyed: true,
+		keyedByPerson: true,
 	},
 	privacyVerification: {
 		name: 'privacy-verification',
@@ -160,7 +171,30 @@ export const SCOPES = {
 		lifetimeMs: ERASURE_CONFIRMATION_MS,
 		contactKeyed: false,
 	},
+	contactAlias: {
+		name: 'contact-alias',
+		table: 'records',
+		holds:
+			'A business-scoped user id (its pseudonym is the key) of a person also known by a phone number: the contact key is the canonical pseudonym (the number\'s) everything else is kept under.',
+		lifetimeMs: LASTING_MS,
+		contactKeyed: true,
+		keyedByPerson: true,
+	},
+	contact: {
+		name: 'contact',
+		table: 'records',
+		holds:
+			'The number and/or user id of a person, encrypted, so that WhatsAuto nodes can answer items that carry only the pseudonymous contact key (Content by Reference).',
+		// As long as the person may be answered without a template: the customer-service window of their last message.
+		lifetimeMs: CUSTOMER_SERVICE_WINDOW_MS,
+		contactKeyed: true,
+	},
 } as const satisfies Record<string, StoreScope>;
+
+/** The scopes whose records are keyed by the person's pseudonym itself: `rekeyContact` moves their keys. */
+export const PERSON_KEYED_SCOPES: readonly string[] = Object.values(SCOPES as Record<string, StoreScope>)
+	.filter((scope) => scope.keyedByPerson)
+	.map((scope) => scope.name);
 
 /** When an entry of `scope` written at `now` (epoch ms) expires. */
 export function expiryOf(scope: StoreScope, now: number = Date.now()): Date {

@@ -9,6 +9,7 @@ import {
 	AUDIT_FROM,
 	AUDIT_INSERT_COLUMNS,
 	AUDIT_VERIFY_COLUMNS,
+	auditRefileMac,
 	chainAuditEntry,
 	AuditChainVerifier,
 	type AuditHeadRow,
@@ -30,6 +31,10 @@ import {
 	normaliseStateListOptions,
 	normaliseTtl,
 	prepareRecord,
+	logPurgeError,
+	purgeIntervalOf,
+	type PurgeScheduleOptions,
+	PurgeTimer,
 	recordPageOf,
 	type RecordRow,
 	contentEntryOf,
@@ -38,6 +43,7 @@ import {
 	toStoredRecord,
 } from './common';
 import { CONTACT_TABLES, EXPIRING_TABLES, MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './migrations';
+import { PERSON_KEYED_SCOPES } from './scopes';
 import type {
 	AuditChainVerification,
 	AuditEntry,
@@ -59,6 +65,8 @@ import type {
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 /** Bound on retrying the few steps SQLite may refuse without consulting the busy handler (WAL switch). */
 const OPEN_RETRY_MS = 15000;
+/** Where `content` is in EXPIRING_TABLES (and so in the purge's counts). */
+const CONTENT_TABLE_INDEX = EXPIRING_TABLES.indexOf('content');
 
 /**
  * The store in one SQLite file through Node's built-in `node:sqlite`. WAL mode plus a busy timeout let
@@ -119,10 +127,17 @@ export class SqliteStore implements WhatsAutoStore {
 
 	private readonly eraseStmts: StatementSync[];
 
+	/** Purges expired rows every minute or so while the store is open (see PurgeTimer). */
+	private readonly purgeTimer: PurgeTimer;
+
+	/** Content was deleted (once answered) since the WAL was last emptied: the next purge empties it. */
+	private contentDeleted = false;
+
 	private constructor(
 		private readonly db: DatabaseSync,
 		readonly path: string,
 		private readonly onClose?: () => void,
+		purge: PurgeScheduleOptions = {},
 	) {
 		this.claimStmt = db.prepare(
 			`INSERT INTO claims (scope, key, expires_at) VALUES (?, ?, ?)
@@ -201,12 +216,13 @@ export class SqliteStore implements WhatsAutoStore {
 		this.versionStmt = db.prepare(`SELECT MAX(version) AS version FROM ${MIGRATIONS_TABLE}`);
 		this.purgeStmts = EXPIRING_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE expires_at <= ?`));
 		this.eraseStmts = CONTACT_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE contact_key = ?`));
+		this.purgeTimer = new PurgeTimer(() => this.purgeExpired(), purgeIntervalOf(purge.purgeIntervalMs), purge.onPurgeError ?? logPurgeError);
 	}
 
 	/** Opens (creating file, parent folders and schema as needed) without any caching; see openStore. */
 	static async open(
 		config: SqliteStoreConfig,
-		options: StoreOpenOptions = {},
+		options: StoreOpenOptions & PurgeScheduleOptions = {},
 		migrations: readonly Migration[] = MIGRATIONS,
 	): Promise<SqliteStore> {
 		if (typeof config.path !== 'string' || config.path.length === 0) {
@@ -232,7 +248,7 @@ export class SqliteStore implements WhatsAutoStore {
 			// Deleted rows are overwritten, not merely unlinked: an erased person's data must not stay readable in the file.
 			db.exec('PRAGMA secure_delete = ON');
 			await retryWhileBusy(() => migrateSqlite(db, migrations));
-			return new SqliteStore(db, path, options.onClose);
+			return new SqliteStore(db, path, options.onClose, options);
 		} catch (error) {
 			db.close();
 			throw error;
@@ -278,7 +294,9 @@ export class SqliteStore implements WhatsAutoStore {
 	async deleteContent(ref: string): Promise<boolean> {
 		this.assertOpen();
 		assertKey('ref', ref);
-		return toCount(this.deleteStmt.run(ref).changes) > 0;
+		const deleted = toCount(this.deleteStmt.run(ref).changes) > 0;
+		if (deleted) this.contentDeleted = true;
+		return deleted;
 	}
 
 	async putRecord(record: RecordInput): Promise<void> {
@@ -334,12 +352,60 @@ export class SqliteStore implements WhatsAutoStore {
 		return erased;
 	}
 
+	async rekeyContact(from: string, to: string, key: Buffer): Promise<number> {
+		this.assertOpen();
+		assertKey('from', from);
+		assertKey('to', to);
+		assertAuditKey(key);
+		if (from === to) return 0;
+		const scopes = JSON.stringify(PERSON_KEYED_SCOPES);
+		const inScopes = 'scope IN (SELECT value FROM json_each(?))';
+		const db = this.db;
+		return this.inTransaction(() => {
+			const now = Date.now();
+			// Person-keyed records: an expired one under `to` makes way; an unexpired one stays and `from`'s goes.
+			db.prepare(`DELETE FROM records WHERE ${inScopes} AND key = ? AND expires_at <= ?`).run(scopes, to, now);
+			db.prepare(
+				`DELETE FROM records WHERE ${inScopes} AND key = ? AND EXISTS (SELECT 1 FROM records t WHERE t.scope = records.scope AND t.key = ?)`,
+			).run(scopes, from, to);
+			let moved = toCount(
+				db
+					.prepare(`UPDATE records SET key = ?, contact_key = CASE WHEN contact_key = ? THEN ? ELSE contact_key END WHERE ${inScopes} AND key = ?`)
+					.run(to, from, to, scopes, from).changes,
+			);
+			// A value that names its person at the top (`subject`: privacy requests) names the new id.
+			db.prepare(
+				`UPDATE records SET value = json_set(value, '$.subject', ?) WHERE contact_key = ? AND json_valid(value)
+				 AND json_type(value) = 'object' AND json_extract(value, '$.subject') = ?`,
+			).run(to, from, from);
+			moved += toCount(db.prepare('UPDATE records SET contact_key = ? WHERE contact_key = ?').run(to, from).changes);
+			moved += toCount(db.prepare('UPDATE content SET contact_key = ? WHERE contact_key = ?').run(to, from).changes);
+			// Audit entries: re-filed under `to`, each with its MAC; entries from before the log was keyed are sealed first.
+			const subjects = db
+				.prepare('SELECT s.seq AS seq, a.hash AS hash FROM audit_subjects s LEFT JOIN audit_log a ON a.seq = s.seq WHERE s.contact_key = ?')
+				.all(from) as Array<{ seq: number; hash: string | null }>;
+			if (subjects.length > 0) {
+				const head = this.auditHeadStmt.get() as AuditHeadRow | undefined;
+				if (head && needsSeals(head)) this.sealUnkeyed(head, key);
+				const refile = db.prepare('UPDATE audit_subjects SET contact_key = ?, refiled = ? WHERE seq = ?');
+				for (const { seq, hash } of subjects) moved += toCount(refile.run(to, auditRefileMac(key, Number(seq), hash ?? '', to), seq).changes);
+			}
+			return moved;
+		});
+	}
+
 	async purgeExpired(): Promise<number> {
 		this.assertOpen();
 		const now = Date.now();
-		return this.inTransaction(() =>
-			this.purgeStmts.reduce((n, stmt) => n + toCount(stmt.run(now).changes), 0),
-		);
+		const counts = this.inTransaction(() => this.purgeStmts.map((stmt) => toCount(stmt.run(now).changes)));
+		// secure_delete zeroed the content in the new page images, but the WAL still holds the old ones (and
+		// their ciphertext): fold it into the file and empty it, as an erasure does — also for content this
+		// process deleted since (once answered).
+		if (counts[CONTENT_TABLE_INDEX] > 0 || this.contentDeleted) {
+			this.contentDeleted = false;
+			this.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
+		}
+		return counts.reduce((a, b) => a + b, 0);
 	}
 
 	async appendAudit(input: AuditEntryInput, key: Buffer): Promise<AuditEntry> {
@@ -405,6 +471,7 @@ export class SqliteStore implements WhatsAutoStore {
 	async close(): Promise<void> {
 		if (this.closed) return;
 		this.closed = true;
+		this.purgeTimer.stop();
 		try {
 			this.db.close();
 		} finally {

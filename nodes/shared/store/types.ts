@@ -59,6 +59,21 @@ export interface WhatsAutoStore {
 	 */
 	eraseContact(contactKey: string): Promise<number>;
 
+	/**
+	 * Moves everything kept about a person from the contact key `from` to `to` (both keyed pseudonyms: the person
+	 * changed their number or business-scoped user id), in one transaction: the contact key of every row of every
+	 * contact-keyed table, expired or not (content, records, and `audit_subjects`, the link from audit entries to
+	 * the person), and the key of the records of the person-keyed scopes (`PERSON_KEYED_SCOPES` in scopes.ts: the
+	 * suppression entry, which has no contact key, the profile, aliases); a record value naming its person in a
+	 * top-level `subject` (privacy requests) names `to` instead. Where `to` already has an unexpired record
+	 * of such a scope, it stays and `from`'s is deleted: callers merge first what must be merged. Each audit entry
+	 * moved gets a re-filing MAC under `key` (the audit key, as for {@link appendAudit}), so the chain still
+	 * verifies and nobody without the key can move an entry to another person; entries written before the log was
+	 * keyed are sealed first. Returns how many rows moved: 0 once nothing is left under `from` (a retried move does
+	 * nothing), and 0 when `from` is `to`.
+	 */
+	rekeyContact(from: string, to: string, key: Buffer): Promise<number>;
+
 	/** Deletes every expired row in every table; returns how many rows went. */
 	purgeExpired(): Promise<number>;
 

@@ -8,6 +8,9 @@ import { CODE_TTL_MS, issueCode } from '../../../shared/privacy/identity';
 import { reserveCode } from '../../../shared/privacy/limits';
 import type { Channel, PrivacyRequest, RequestType } from '../../../shared/privacy/lifecycle';
 import { privacyMessage, resolveLanguage } from '../../../shared/privacy/messages';
+import { contactRef, isMessageRef, maskContact, messageRef, pseudonymOfRef } from '../../../shared/contact';
+import { personOf, reachable, type Person } from '../../../shared/store/people';
+import { GraphApiError } from '../../../shared/transport/graphApi';
 import { sendTemplate, sendText } from '../../../shared/transport/messages';
 import {
 	clientKeyField,
@@ -110,38 +113,60 @@ export const description: INodeProperties[] = forOperation('execute', [
 
 const RIGHTS: readonly RequestType[] = ['access', 'correct', 'delete', 'object', 'resume'];
 
-/** Shows the last digits only: enough for the person to recognise, useless to anyone reading the execution. */
-const maskNumber = (contact: string) => `••••${contact.slice(-3)}`;
+export const NO_CONTACT =
+	'No contact: set "Contact" to the WhatsApp number (with country code), the business-scoped user ID (e.g. US.13491208655302741918) or the contactKey of a WhatsAuto Trigger item (wa:…).';
 
-async function sendCode(ctx: IExecuteFunctions, svc: PrivacyServices, itemIndex: number, request: PrivacyRequest, contact: string, code: string) {
+/** Shows the last digits only: enough for the person to recognise, useless to anyone reading the execution. */
+const maskNumber = (contact: string) => maskContact(contact);
+
+/**
+ * The code, in the authentication template when one is named; as a plain message otherwise, and when Meta takes no
+ * authentication template for a business-scoped user id (131062: those templates need a phone number).
+ */
+async function sendCode(ctx: IExecuteFunctions, svc: PrivacyServices, itemIndex: number, request: PrivacyRequest, person: Person, code: string) {
 	const template = param(ctx, 'codeTemplateName', itemIndex).trim();
-	const recipient = { waId: contact };
-	if (template) {
-		return await sendTemplate(svc.http, svc.meta, recipient, {
-			name: template,
-			language: param(ctx, 'codeTemplateLanguage', itemIndex, 'en_US') || 'en_US',
-			bodyParameters: [code],
-			copyCode: code,
+	const { recipient } = person;
+	const text = () =>
+		privacyMessage('verification_code', resolveLanguage(request.language), {
+			business: svc.operator.controllerName,
+			code,
+			minutes: CODE_TTL_MS / 60_000,
 		});
+	if (template) {
+		try {
+			return await sendTemplate(svc.http, svc.meta, recipient, {
+				name: template,
+				language: param(ctx, 'codeTemplateLanguage', itemIndex, 'en_US') || 'en_US',
+				bodyParameters: [code],
+				copyCode: code,
+			});
+		} catch (error) {
+			if (!(error instanceof GraphApiError && error.code === BSUID_NOT_SUPPORTED)) throw error;
+		}
 	}
-	const text = privacyMessage('verification_code', resolveLanguage(request.language), {
-		business: svc.operator.controllerName,
-		code,
-		minutes: CODE_TTL_MS / 60_000,
-	});
-	return await sendText(svc.http, svc.meta, recipient, text);
+	return await sendText(svc.http, svc.meta, recipient, text());
 }
 
-async function statusReply(svc: PrivacyServices, json: IDataObject, contact: string): Promise<IDataObject> {
+/** Meta's "BSUID recipients are not supported for this message" (e.g. authentication templates). */
+const BSUID_NOT_SUPPORTED = 131062;
+
+async function statusReply(svc: PrivacyServices, json: IDataObject, contact: string, person: Person): Promise<IDataObject> {
 	const privacy = (json.privacy ?? {}) as IDataObject;
-	const subject = svc.desk.subjectOf(contact);
+	const { subject } = person;
 	const wanted = typeof privacy.requestId === 'string' ? await svc.desk.get(privacy.requestId) : undefined;
 	const request = wanted?.subject === subject ? wanted : (await svc.desk.history(subject))[0];
 	if (!request) return { status: 'none', contact: maskNumber(contact) };
 	const language = resolveLanguage(typeof privacy.language === 'string' ? privacy.language : request.language);
 	const text = privacyMessage('status', language, { requestId: request.id, state: request.state, dueDate: request.dueAt.slice(0, 10) });
-	const messageId = await sendText(svc.http, svc.meta, { waId: contact }, text);
-	return requestOutput(request, { statusSent: messageId });
+	// A contact reference whose number the store no longer keeps: the status is output, not sent.
+	if (!reachable(person.recipient)) return requestOutput(request, { statusSent: false, reason: 'contact_unknown' });
+	const messageId = await sendText(svc.http, svc.meta, person.recipient, text);
+	return requestOutput(request, { statusSent: shownId(json, svc, messageId) });
+}
+
+/** A Meta message id as the output shows it: a keyed reference when the item's ids are pseudonymous (content by reference). */
+function shownId(json: IDataObject, svc: PrivacyServices, messageId: string): string {
+	return pseudonymOfRef(json.contactKey) || isMessageRef(json.messageId) ? messageRef(svc.desk.keys.pseudonymise, messageId) : messageId;
 }
 
 /**
@@ -167,11 +192,11 @@ async function forgetAnswered(svc: PrivacyServices, json: IDataObject): Promise<
  * id): the erasure runs, or the request is denied; a tap from another number, or on a request no longer
  * waiting, does nothing.
  */
-async function erasureAnswer(ctx: IExecuteFunctions, svc: PrivacyServices, itemIndex: number, json: IDataObject, contact: string): Promise<INodeExecutionData> {
+async function erasureAnswer(ctx: IExecuteFunctions, svc: PrivacyServices, itemIndex: number, json: IDataObject, person: Person): Promise<INodeExecutionData> {
 	const privacy = json.privacy as IDataObject;
 	const answer: ErasureAnswer = privacy.confirmation === 'confirm' ? 'confirm' : 'cancel';
 	const requestId = String(privacy.requestId ?? '');
-	const outcome = await answerErasure(svc, requestId, contact, answer);
+	const outcome = await answerErasure(svc, requestId, person, answer);
 	await forgetAnswered(svc, json);
 	const pairedItem = { item: itemIndex };
 	switch (outcome.kind) {
@@ -180,13 +205,14 @@ async function erasureAnswer(ctx: IExecuteFunctions, svc: PrivacyServices, itemI
 				ctx,
 				svc,
 				outcome.request,
-				{ contact, delivery: 'whatsapp', sendConfirmation: sendConfirmationParameter(ctx, itemIndex), correction: {}, actor: outcome.request.channel },
+				{ person, delivery: 'whatsapp', sendConfirmation: sendConfirmationParameter(ctx, itemIndex), correction: {}, actor: outcome.request.channel },
 				{ confirmed: true },
 				itemIndex,
+				(id) => shownId(json, svc, id),
 			);
 		case 'cancelled':
 		case 'expired':
-			return { json: requestOutput(outcome.request, { confirmed: false, confirmationIds: outcome.messageIds }), pairedItem };
+			return { json: requestOutput(outcome.request, { confirmed: false, confirmationIds: outcome.messageIds.map((id) => shownId(json, svc, id)) }), pairedItem };
 		case 'unknown_request':
 			return { json: { id: requestId, confirmed: false, reason: outcome.kind }, pairedItem };
 		default:
@@ -204,10 +230,11 @@ export async function execute(ctx: IExecuteFunctions, svc: PrivacyServices, item
 	const chosen = param(ctx, 'requestType', itemIndex, 'detected');
 	const type = (chosen === 'detected' ? String(privacy.type ?? '') : chosen) as RequestType | 'status';
 	const contact = contactParameter(ctx, itemIndex);
-	if (!contact) throw new NodeOperationError(ctx.getNode(), 'No contact number: set "Contact" (the WhatsApp number, digits with country code).', { itemIndex });
-	if (typeof privacy.confirmation === 'string') return await erasureAnswer(ctx, svc, itemIndex, json, contact);
+	const person = await personOf(svc.desk.store, svc.desk.keys, contact);
+	if (!person) throw new NodeOperationError(ctx.getNode(), NO_CONTACT, { itemIndex });
+	if (typeof privacy.confirmation === 'string') return await erasureAnswer(ctx, svc, itemIndex, json, person);
 	if (type === 'status') {
-		const status = await statusReply(svc, json, contact);
+		const status = await statusReply(svc, json, contact, person);
 		await forgetAnswered(svc, json);
 		return { json: status, pairedItem: { item: itemIndex } };
 	}
@@ -224,11 +251,12 @@ export async function execute(ctx: IExecuteFunctions, svc: PrivacyServices, item
 	};
 	const actor: Channel = privacy.source === 'user_preferences' ? 'meta_preferences' : channel;
 	// Outside WhatsApp a code goes to the number first: not when its limits (or the client's) are reached.
-	if (channel !== 'whatsapp' && !(await reserveCode(svc.desk, svc.desk.subjectOf(contact), param(ctx, 'clientKey', itemIndex).trim(), limitsParameter(ctx, itemIndex)))) {
+	if (channel !== 'whatsapp' && !(await reserveCode(svc.desk, person.subject, param(ctx, 'clientKey', itemIndex).trim(), limitsParameter(ctx, itemIndex)))) {
 		return { json: rateLimited(type, channel), pairedItem: { item: itemIndex } };
 	}
-	if (channel === 'whatsapp' && type === 'delete') await expireUnanswered(svc.desk, svc.desk.subjectOf(contact));
-	const request = await svc.desk.open(type, actor, contact, {
+	if (channel === 'whatsapp' && type === 'delete') await expireUnanswered(svc.desk, person.subject);
+	// Opened for the person's canonical key (a user id of someone known by number names that number's key).
+	const request = await svc.desk.open(type, actor, contactRef(person.subject), {
 		deadline: param(ctx, 'deadline', itemIndex, 'one_month') as 'one_month' | '45_days',
 		language,
 		fields: Object.keys(changes),
@@ -237,9 +265,9 @@ export async function execute(ctx: IExecuteFunctions, svc: PrivacyServices, item
 
 	if (channel === 'whatsapp' && type === 'delete') {
 		// An erasure cannot be undone: it runs once the person taps "Delete all my data" (erasureAnswer).
-		const asked = await askToConfirmErasure(svc, request, contact);
+		const asked = await askToConfirmErasure(svc, request, person);
 		await forgetAnswered(svc, json);
-		return { json: requestOutput(asked.request, asked.messageId ? { confirmationMessageId: asked.messageId } : {}), pairedItem: { item: itemIndex } };
+		return { json: requestOutput(asked.request, asked.messageId ? { confirmationMessageId: shownId(json, svc, asked.messageId) } : {}), pairedItem: { item: itemIndex } };
 	}
 
 	if (channel === 'whatsapp') {
@@ -248,9 +276,10 @@ export async function execute(ctx: IExecuteFunctions, svc: PrivacyServices, item
 			ctx,
 			svc,
 			request,
-			{ contact, delivery: deliveryParameter(ctx, itemIndex, 'whatsapp'), sendConfirmation, correction: changes, actor },
+			{ person, delivery: deliveryParameter(ctx, itemIndex, 'whatsapp'), sendConfirmation, correction: changes, actor },
 			{},
 			itemIndex,
+			(id) => shownId(json, svc, id),
 		);
 		await forgetAnswered(svc, json);
 		return item;
@@ -258,7 +287,7 @@ export async function execute(ctx: IExecuteFunctions, svc: PrivacyServices, item
 
 	const waiting = await svc.desk.advance(request, 'awaiting_identity', actor);
 	const code = await issueCode(svc.desk, waiting.id);
-	const codeMessageId = await sendCode(ctx, svc, itemIndex, waiting, contact, code);
+	const codeMessageId = await sendCode(ctx, svc, itemIndex, waiting, person, code);
 	await svc.desk.note(waiting, 'system', 'code_sent', { expiresInMinutes: CODE_TTL_MS / 60_000 });
 	return { json: requestOutput(waiting, { codeSent: true, codeSentTo: maskNumber(contact), codeMessageId }), pairedItem: { item: itemIndex } };
 }

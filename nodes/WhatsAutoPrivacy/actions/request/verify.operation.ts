@@ -1,6 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
+import { UNVERIFIED_REASON } from '../../../shared/privacy/desk';
 import type { PrivacyServices } from '../../../shared/privacy/fulfil';
+import { personOf } from '../../../shared/store/people';
 import { checkCode, discardCode } from '../../../shared/privacy/identity';
 import { takeGuess } from '../../../shared/privacy/limits';
 import {
@@ -45,7 +47,6 @@ const DENIAL: Record<string, string> = {
 	expired: 'The verification code expired.',
 	too_many_attempts: 'Too many wrong verification codes.',
 	rate_limited: 'Too many wrong verification codes for this number today.',
-	no_code: 'No verification code was entered in time.',
 };
 
 /**
@@ -61,20 +62,22 @@ export async function execute(ctx: IExecuteFunctions, svc: PrivacyServices, item
 	const code = String(param(ctx, 'code', itemIndex) ?? '').trim();
 	if (code === '') {
 		await discardCode(svc.desk, requestId);
-		const closed = await svc.desk.advance(request, 'denied', 'system', { reason: `Identity could not be verified: ${DENIAL.no_code}` });
+		// the same reason as the desk's expiry of a request nobody verified
+		const closed = await svc.desk.advance(request, 'denied', 'system', { reason: UNVERIFIED_REASON });
 		return { json: requestOutput(closed, { verified: false, reason: 'no_code' }), pairedItem: { item: itemIndex } };
 	}
 	const limits = limitsParameter(ctx, itemIndex);
 	const check = await checkCode(svc.desk, requestId, code, async () => await takeGuess(svc.desk, request.subject, limits));
-	const sameContact = contact !== '' && svc.desk.subjectOf(contact) === request.subject;
-	if (check.ok && sameContact) {
+	const person = contact === '' ? undefined : await personOf(svc.desk.store, svc.desk.keys, contact);
+	const sameContact = person !== undefined && person.subject === request.subject;
+	if (check.ok && person && sameContact) {
 		await svc.desk.note(request, 'form', 'identity_verified');
 		return await fulfilledItem(
 			ctx,
 			svc,
 			request,
 			{
-				contact,
+				person,
 				delivery: deliveryParameter(ctx, itemIndex, 'both'),
 				sendConfirmation: sendConfirmationParameter(ctx, itemIndex),
 				correction: correctionParameters(ctx, itemIndex),

@@ -5,8 +5,8 @@ import { NodeApiError, NodeOperationError, type IDataObject, type IExecuteFuncti
 import { forgetContent, resolveContent } from '../../../shared/store/contentByReference';
 import { stringOr } from '../../../shared/coerce';
 import { opaqueKey } from '../../../shared/crypto';
-import { PrivacyDesk } from '../../../shared/privacy/desk';
-import { isAiSuppressed } from '../../../shared/privacy/rights';
+import { isMessageRef, pseudonymOfRef } from '../../../shared/contact';
+import { aiSuppressed, canonicalOf, contactOf, keysOfSender, reachable, type Sender } from '../../../shared/store/people';
 import { cachedCredentials } from '../../../shared/credentialCache';
 import { storeFor, type StoreAccess } from '../../../shared/store/access';
 import { SCOPES } from '../../../shared/store/scopes';
@@ -59,9 +59,47 @@ function opaqueFor(svc: Services): (value: string) => string {
 	return svc.access.keys ? svc.access.keys.pseudonymise : (value) => opaqueKey(svc.meta.appSecret, value);
 }
 
-function recipientOf(json: IDataObject): Recipient {
-	const from = (json.from ?? {}) as IDataObject;
-	return { waId: stringOr(from.waId, undefined), userId: stringOr(from.userId, undefined) };
+/** The ids an item or message shows for its sender (a pseudonymous item shows none, or those Show Contact Number put back). */
+function senderOf(json: IDataObject | undefined): Sender {
+	const from = (json?.from ?? {}) as IDataObject;
+	const waId = stringOr(from.waId, undefined);
+	const userId = stringOr(from.userId, undefined);
+	return { ...(waId ? { waId } : {}), ...(userId ? { userId } : {}) };
+}
+
+/** Where to send: the number when known (Meta's advice), else the business-scoped user id (`recipient`). */
+function recipientFor(sender: Sender): Recipient {
+	return sender.waId ? { waId: sender.waId } : sender.userId ? { userId: sender.userId } : {};
+}
+
+/** Who an item is about, as the store knows them. */
+interface Who {
+	/** The canonical pseudonym ('' without the store's keys). */
+	subject: string;
+	/** Every key an objection may be kept under: the canonical one, the sender's ids' own, aliases. */
+	suppressionKeys: string[];
+	/** Where to send; empty when only the resolved content will tell (see {@link replyToItem}). */
+	recipient: Recipient;
+	/** The item carries pseudonymous ids (contact reference, message reference): so does the output. */
+	pseudonymous: boolean;
+}
+
+/**
+ * The person behind an item: from its contact reference (`wa:…`, content by reference), whose number the store
+ * keeps, or from the ids it shows, through the same normalisation and aliases as every node (store/people.ts).
+ */
+async function whoIs(json: IDataObject, svc: Services): Promise<Who> {
+	const { store, keys } = svc.access;
+	const shown = senderOf(json);
+	const ref = pseudonymOfRef(json.contactKey);
+	if (ref && keys) {
+		const known = (await contactOf(store, keys, ref)) ?? {};
+		const sender = { ...known, ...shown };
+		return { subject: ref, suppressionKeys: [...new Set([ref, ...(await keysOfSender(store, keys, sender))])], recipient: recipientFor(sender), pseudonymous: true };
+	}
+	if (!keys) return { subject: '', suppressionKeys: [], recipient: recipientFor(shown), pseudonymous: false };
+	const subject = (await canonicalOf(store, keys, shown)) ?? '';
+	return { subject, suppressionKeys: await keysOfSender(store, keys, shown), recipient: recipientFor(shown), pseudonymous: isMessageRef(json.messageId) };
 }
 
 async function mediaFor(
@@ -154,11 +192,17 @@ async function incoming(item: INodeExecutionData, access: StoreAccess): Promise<
 	return { message: inboundMessageOf(resolved.message as IDataObject), media: resolved.media };
 }
 
+/** Where the output says the reply went: the item's contact reference when it has one, else the number (or user id). */
+function shownRecipient(json: IDataObject): string {
+	if (pseudonymOfRef(json.contactKey)) return String(json.contactKey);
+	const sender = senderOf(json);
+	return sender.waId ?? sender.userId ?? '';
+}
+
 function baseOutput(json: IDataObject, options: ReplyOptions): IDataObject {
-	const recipient = recipientOf(json);
 	return {
 		messageId: json.messageId,
-		to: recipient.waId ?? recipient.userId ?? '',
+		to: shownRecipient(json),
 		type: json.type,
 		model: options.model,
 	};
@@ -172,10 +216,15 @@ async function handleStatus(ctx: IExecuteFunctions, json: IDataObject, options: 
 	const ledger = new ReplyLedger(svc.access.store, '', opaqueFor(svc));
 	const sent = await ledger.sentBy(String(json.messageId));
 	if (!sent) return { ...base, status: 'skipped', skipped: true, reason: 'not_our_message', graphMessageIds: [] };
-	const recipient: Recipient = {
-		waId: stringOr(json.recipientId, undefined),
-		userId: stringOr(json.recipientUserId, undefined),
-	};
+	// A status with pseudonymous ids names its recipient by contact reference: the store keeps their number.
+	const ref = pseudonymOfRef(json.contactKey);
+	const known = ref && svc.access.keys ? ((await contactOf(svc.access.store, svc.access.keys, ref)) ?? {}) : {};
+	const recipient = recipientFor({
+		...known,
+		...(stringOr(json.recipientId, undefined) ? { waId: String(json.recipientId) } : {}),
+		...(stringOr(json.recipientUserId, undefined) ? { userId: String(json.recipientUserId) } : {}),
+	});
+	if (!reachable(recipient)) return { ...base, status: 'skipped', skipped: true, reason: 'contact_unknown', graphMessageIds: [] };
 	if (!canSendTemplate(options) || !options.sendReply) {
 		return { ...base, status: 'skipped', skipped: true, reason: 'window_closed', graphMessageIds: [] };
 	}
@@ -185,7 +234,8 @@ async function handleStatus(ctx: IExecuteFunctions, json: IDataObject, options: 
 	}
 	const wamid = await deliverTemplate(svc.http, svc.meta, recipient, options);
 	ctx.logger.info('WhatsAuto Auto-Reply sent the template fallback after a late 24-hour-window failure (131047)');
-	return { ...base, status: 'template', fallback: true, reason: 'window_closed_async', graphMessageIds: [wamid] };
+	const graphMessageIds = [ref || isMessageRef(json.messageId) ? ledger.ref(wamid) : wamid];
+	return { ...base, status: 'template', fallback: true, reason: 'window_closed_async', graphMessageIds };
 }
 
 /**
@@ -218,9 +268,8 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 	if (typeof json.messageId !== 'string' || typeof json.type !== 'string') {
 		throw new NodeOperationError(ctx.getNode(), 'The item is not a WhatsApp message: connect the Messages output of a WhatsAuto Trigger (or provide messageId, type, from.waId and text).', { itemIndex });
 	}
-	const recipient = recipientOf(json);
-	const contactKey = svc.access.keys ? svc.access.keys.pseudonymise(recipient.waId ?? recipient.userId ?? '') : '';
-	const ledger = new ReplyLedger(svc.access.store, contactKey, opaqueFor(svc));
+	const who = await whoIs(json, svc);
+	const ledger = new ReplyLedger(svc.access.store, who.subject, opaqueFor(svc));
 	const key = ledger.key(String(json.phoneNumberId ?? svc.meta.phoneNumberId), json.messageId);
 	const output = baseOutput(json, options);
 
@@ -234,10 +283,13 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 			const full: ReplyOutcome = { ...outcome, at: new Date().toISOString() };
 			await ledger.finish(key, full);
 			if (typeof json.contentRef === 'string') await forgetContent(svc.access.store, json.contentRef);
-			return { ...output, ...full, latencyMs: Date.now() - started, fallback: false, skipped: full.status === 'skipped', ...extra };
+			// An item with pseudonymous ids gets an output without Meta's ids either (a wamid encodes the number).
+			const shown = who.pseudonymous ? { ...full, graphMessageIds: full.graphMessageIds.map((id) => ledger.ref(id)) } : full;
+			return { ...output, ...shown, latencyMs: Date.now() - started, fallback: false, skipped: full.status === 'skipped', ...extra };
 		};
 
-		if (svc.access.keys && (await isAiSuppressed(new PrivacyDesk(svc.access.store, svc.access.keys), recipient.waId ?? recipient.userId ?? ''))) {
+		// STOP holds under whichever id the person wrote with (number, user id, or the alias linking them).
+		if (await aiSuppressed(svc.access.store, who.suppressionKeys)) {
 			return await finish({ status: 'skipped', graphMessageIds: [], reason: 'objected' });
 		}
 
@@ -245,6 +297,9 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		if (expired || !message) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'content_expired' });
 		const skip = skipReason(message, options);
 		if (skip) return await finish({ status: 'skipped', graphMessageIds: [], reason: skip });
+		// The number (or user id) to answer: the contact record's, else the one the message itself names.
+		const recipient = reachable(who.recipient) ? who.recipient : recipientFor(senderOf(message as unknown as IDataObject));
+		if (!reachable(recipient)) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'contact_unknown' });
 
 		const ageMs = Date.now() - Number(json.timestampUnix ?? 0) * 1000;
 		const windowOpen = !json.timestampUnix || ageMs < WINDOW_MS;
@@ -256,7 +311,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		}
 
 		if (options.sendReply && (options.markAsRead || options.typingIndicator)) {
-			await markAsRead(svc.http, svc.meta, json.messageId, options.typingIndicator).catch((error: Error) =>
+			await markAsRead(svc.http, svc.meta, message.messageId, options.typingIndicator).catch((error: Error) =>
 				ctx.logger.warn(`WhatsAuto Auto-Reply could not mark the message as read: ${error.message}`),
 			);
 		}
@@ -303,7 +358,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		if (!options.sendReply) return await finish({ status: 'output_only', graphMessageIds: [] }, { ...report, fallback: reply.fallback });
 
 		// an edit is quoted as the message it corrects, the one the customer sees
-		const quoted = options.quoteMessage ? (message.editedMessageId ?? json.messageId) : undefined;
+		const quoted = options.quoteMessage ? (message.editedMessageId ?? message.messageId) : undefined;
 		const delivery = await deliverText(svc.http, svc.meta, recipient, reply.text, quoted);
 		sentSomething = delivery.graphMessageIds.length > 0;
 		if (delivery.windowClosed) {

@@ -1,7 +1,8 @@
+import { isMessageRef, messageRef } from '../../../shared/contact';
 import { expiryOf, SCOPES } from '../../../shared/store/scopes';
 import type { WhatsAutoStore } from '../../../shared/store/types';
 
-/** What happened to one inbound message; metadata only, never what anyone wrote. */
+/** What happened to one inbound message; metadata only, never what anyone wrote (stored: message ids as references). */
 export interface ReplyOutcome {
 	status: 'replied' | 'fallback' | 'template' | 'skipped' | 'output_only';
 	graphMessageIds: string[];
@@ -40,13 +41,22 @@ export class ReplyLedger {
 		return raced ? { state: 'done', outcome: raced.value } : { state: 'mine' };
 	}
 
-	/** Records the outcome, and for each message sent which inbound message (by its key) it answered. */
+	/** What an outcome record keeps of a Meta message id: its keyed reference (contact.ts messageRef), never the id. */
+	ref(messageId: string): string {
+		return messageRef(this.opaque, messageId);
+	}
+
+	/**
+	 * Records the outcome, and for each message sent which inbound message (by its key) it answered. Message ids are
+	 * kept as keyed references only: a wamid is the recipient's number in base64.
+	 */
 	async finish(key: string, outcome: ReplyOutcome): Promise<void> {
-		await this.store.putRecord({ scope: OUTCOMES.name, key, contactKey: this.contactKey, value: outcome, expiresAt: expiryOf(OUTCOMES) });
-		for (const wamid of outcome.graphMessageIds) {
+		const graphMessageIds = outcome.graphMessageIds.map((id) => this.ref(id));
+		await this.store.putRecord({ scope: OUTCOMES.name, key, contactKey: this.contactKey, value: { ...outcome, graphMessageIds }, expiresAt: expiryOf(OUTCOMES) });
+		for (const ref of graphMessageIds) {
 			await this.store.putRecord({
 				scope: SENT.name,
-				key: this.opaque(wamid),
+				key: this.opaque(ref),
 				contactKey: this.contactKey,
 				value: { inReplyTo: key, status: outcome.status },
 				expiresAt: expiryOf(SENT),
@@ -58,8 +68,12 @@ export class ReplyLedger {
 		await this.store.releaseClaim(LEASES.name, key);
 	}
 
-	/** The inbound message one of our sent messages answered, if we sent it. */
-	async sentBy(wamid: string): Promise<{ inReplyTo: string; status: string } | undefined> {
-		return (await this.store.getRecord<{ inReplyTo: string; status: string }>(SENT.name, this.opaque(wamid)))?.value;
+	/**
+	 * The inbound message one of our sent messages answered, if we sent it: by its wamid or its reference (a status
+	 * item with pseudonymous ids). Records written before references (keyed by the wamid's hash) are found too.
+	 */
+	async sentBy(messageId: string): Promise<{ inReplyTo: string; status: string } | undefined> {
+		const read = async (key: string) => (await this.store.getRecord<{ inReplyTo: string; status: string }>(SENT.name, key))?.value;
+		return (await read(this.opaque(this.ref(messageId)))) ?? (isMessageRef(messageId) ? undefined : await read(this.opaque(messageId)));
 	}
 }

@@ -1,36 +1,20 @@
 /**
  * Webhook-path benchmark (not a test): deliveries/s and n8n CPU per delivery for the WhatsAuto Trigger
  * next to n8n's built-in Webhook node, in the same real n8n, with default settings and with
- * N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true. Run: npm run bench  (BENCH_N=… to change the sample size).
+ * N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true. Closed loop: BENCH_CONCURRENCY clients, BENCH_N deliveries per row.
+ * Run: BENCH_SUITE=trigger npm run bench  (or `all`, with the workflow suite of scripts/bench.ts).
  */
 import { createHmac } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 
 import { type N8n, startN8n } from '../devkit/n8n';
+import { sampleGroups } from './bench-lib';
 
-const N = Number(process.env.BENCH_N ?? 200);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const APP_SECRET = 'bench_app_secret';
 const PNID = '106540352242922';
 const WEBHOOK_ID = 'be7c0000-0000-4000-8000-00000000be7c';
-const TICKS_PER_SECOND = 100;
 
 /** CPU seconds used so far by every process in n8n's process group (n8n and its task runner). */
-function groupCpuSeconds(pgid: number): number {
-	let ticks = 0;
-	for (const entry of readdirSync('/proc')) {
-		if (!/^\d+$/.test(entry)) continue;
-		try {
-			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-			if (Number(fields[2]) !== pgid) continue;
-			ticks += Number(fields[11]) + Number(fields[12]);
-		} catch {
-			// process ended while reading
-		}
-	}
-	return ticks / TICKS_PER_SECOND;
-}
+const groupCpuSeconds = (pgid: number): number => sampleGroups([pgid]).cpuSeconds;
 
 function metaBody(messageId: string): Buffer {
 	const now = Math.floor(Date.now() / 1000);
@@ -121,7 +105,7 @@ async function post(url: string, body: Buffer, headers: Record<string, string>):
 	return { status: response.status, ms: performance.now() - started };
 }
 
-async function run(n8n: N8n, scenario: Scenario, count: number) {
+async function run(n8n: N8n, scenario: Scenario, count: number, concurrency: number): Promise<TriggerRow> {
 	const pgid = n8n.pid!;
 	const before = (await n8n.executions({ workflowId: scenario.workflowId })).length;
 	const cpu0 = groupCpuSeconds(pgid);
@@ -130,7 +114,7 @@ async function run(n8n: N8n, scenario: Scenario, count: number) {
 	let next = 0;
 	let unexpected = 0;
 	await Promise.all(
-		Array.from({ length: CONCURRENCY }, async () => {
+		Array.from({ length: concurrency }, async () => {
 			while (next < count) {
 				const i = next++;
 				const { body, headers } = scenario.request(i);
@@ -154,7 +138,7 @@ async function run(n8n: N8n, scenario: Scenario, count: number) {
 	};
 }
 
-async function bench(label: string, env: Record<string, string>) {
+async function bench(label: string, env: Record<string, string>, n: number, concurrency: number, track: (n8n: N8n) => void) {
 	const n8n = await startN8n({
 		env,
 		activation: 'db',
@@ -195,33 +179,68 @@ async function bench(label: string, env: Record<string, string>) {
 		],
 		activate: 'all',
 	});
+	track(n8n);
 	try {
-		for (const scenario of scenarios) await run(n8n, scenario, Math.min(20, N));
-		const rows = [];
-		for (const scenario of scenarios) rows.push(await run(n8n, scenario, N));
+		for (const scenario of scenarios) await run(n8n, scenario, Math.min(20, n), concurrency);
+		const rows: TriggerRow[] = [];
+		for (const scenario of scenarios) rows.push(await run(n8n, scenario, n, concurrency));
 		return { label, rows };
 	} finally {
 		await n8n.stop();
 	}
 }
 
-async function main() {
-	const results = [await bench('default settings', {}), await bench('N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true', { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' })];
-	console.log(`\nWebhook path, ${N} deliveries per row, concurrency ${CONCURRENCY}, n8n CPU (all processes of its group):\n`);
-	console.log('| settings | scenario | deliveries/s | CPU ms/delivery | p50 ms | p99 ms | vs built-in CPU |');
-	console.log('|---|---|---|---|---|---|---|');
+export interface TriggerRow {
+	scenario: string;
+	perSecond: number;
+	cpuMsPerDelivery: number;
+	p50Ms: number;
+	p99Ms: number;
+	unexpected: number;
+}
+
+export interface TriggerSuiteResult {
+	n: number;
+	concurrency: number;
+	results: Array<{ label: string; rows: TriggerRow[] }>;
+}
+
+/** The four scenarios, with default settings and with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true; `track` gets each n8n started (to stop it on Ctrl-C). */
+export async function runTriggerSuite(options: { n?: number; concurrency?: number; track?: (n8n: N8n) => void } = {}): Promise<TriggerSuiteResult> {
+	const n = options.n ?? Number(process.env.BENCH_N ?? 200);
+	const concurrency = options.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 4);
+	const track = options.track ?? (() => undefined);
+	const results = [
+		await bench('default settings', {}, n, concurrency, track),
+		await bench('N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true', { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' }, n, concurrency, track),
+	];
+	return { n, concurrency, results };
+}
+
+export function triggerMarkdown({ n, concurrency, results }: TriggerSuiteResult): string {
+	const lines = [
+		`Webhook path, ${n} deliveries per row, concurrency ${concurrency}, n8n CPU (all processes of its group):`,
+		'',
+		'| settings | scenario | deliveries/s | CPU ms/delivery | p50 ms | p99 ms | vs built-in CPU |',
+		'|---|---|---|---|---|---|---|',
+	];
 	for (const { label, rows } of results) {
 		const baseline = rows[0].cpuMsPerDelivery;
 		for (const row of rows) {
 			const flag = row.unexpected ? ` (${row.unexpected} unexpected statuses)` : '';
-			console.log(
+			lines.push(
 				`| ${label} | ${row.scenario}${flag} | ${row.perSecond.toFixed(1)} | ${row.cpuMsPerDelivery.toFixed(1)} | ${row.p50Ms.toFixed(0)} | ${row.p99Ms.toFixed(0)} | ${(row.cpuMsPerDelivery / baseline).toFixed(2)}× |`,
 			);
 		}
 	}
+	return lines.join('\n');
 }
 
-main().catch((error: unknown) => {
-	console.error(error);
-	process.exit(1);
-});
+if (require.main === module) {
+	runTriggerSuite()
+		.then((result) => console.log(`\n${triggerMarkdown(result)}`))
+		.catch((error: unknown) => {
+			console.error(error);
+			process.exit(1);
+		});
+}

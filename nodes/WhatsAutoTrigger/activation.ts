@@ -6,8 +6,29 @@ import { META_CREDENTIAL, toMetaCredentials } from '../shared/transport/metaCred
 import { toTriggerConfig } from './webhook/config';
 
 /**
+ * What to tell the operator at activation when n8n runs with its default expression sandboxing, or undefined.
+ * n8n 2.x (expression engine `vm`, its default) acquires an isolated expression sandbox before it calls a
+ * community trigger's webhook (it skips that for its own Webhook node only), unless
+ * N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE is on: ~45–80 ms CPU per delivery (README, Performance and tuning). The
+ * values are read as n8n's config reads them ('true' or '1', any case); a `_FILE` variant counts as set.
+ */
+export function expressionEngineHint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+	const engine = env.N8N_EXPRESSION_ENGINE?.trim().replace(/^(['"])(.*)\1$/, '$2');
+	if (engine === 'legacy') return undefined; // no sandbox to acquire
+	if (['true', '1'].includes(env.N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE?.toLowerCase() ?? '')) return undefined;
+	if (env.N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE === undefined && env.N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE_FILE) return undefined;
+	return (
+		'WhatsAuto Trigger: N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE is not true, so n8n builds an isolated expression sandbox ' +
+		'before every call of this webhook (about 45-80 ms CPU per delivery, before the trigger runs). Set ' +
+		'N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true (optionally N8N_EXPRESSION_ENGINE_COMPILE_CACHE=true) on the processes that ' +
+		'serve webhooks; see the README, Performance and tuning.'
+	);
+}
+
+/**
  * On activation: refuse a configuration that cannot work (so the error shows in the editor, not at the
- * first customer message), open the store (running migrations), and subscribe the business account.
+ * first customer message), open the store (running migrations), subscribe the business account, and say once
+ * (expressionEngineHint) when n8n's expression sandboxing costs every delivery CPU.
  */
 export async function activate(ctx: IHookFunctions): Promise<boolean> {
 	const node = ctx.getNode();
@@ -38,5 +59,7 @@ export async function activate(ctx: IHookFunctions): Promise<boolean> {
 			);
 		}
 	}
+	const hint = expressionEngineHint();
+	if (hint) ctx.logger.warn(hint);
 	return true;
 }

@@ -14,15 +14,17 @@
 # env file path to stdout. Never prints the password.
 set -euo pipefail
 
-cmd="${1:-start}"
 dir="${WHATSAUTO_PG_DIR:-/tmp/whatsauto-pg}"
 env_file="${WHATSAUTO_PG_ENV:-/tmp/whatsauto-pg.env}"
 want_port="${WHATSAUTO_PG_PORT:-54329}"
+service=postgres.sh
+owner=postgres
 db_name=whatsauto
 db_user=whatsauto
 data="$dir/data"
 
-log() { echo "postgres.sh: $*" >&2; }
+# shellcheck source=lib/service.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/service.sh"
 
 find_bindir() {
 	local candidate
@@ -38,53 +40,24 @@ find_bindir() {
 	return 1
 }
 
+find_tools() { bindir="$(find_bindir || true)"; }
+
 ensure_installed() {
 	if bindir="$(find_bindir)"; then return 0; fi
-	if [ "$(id -u)" != 0 ]; then
-		log "PostgreSQL is not installed and installing it needs root (apt-get install postgresql)"
-		exit 1
-	fi
-	log "installing PostgreSQL with apt-get (one-time, about a minute)"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2
-	apt-get install -y -qq --no-install-recommends postgresql >&2
+	apt_install PostgreSQL postgresql "about a minute"
 	bindir="$(find_bindir)" || { log "PostgreSQL binaries not found after install"; exit 1; }
-}
-
-# Runs a command as the server's owner: `postgres` when we are root, ourselves otherwise.
-as_owner() {
-	if [ "$(id -u)" = 0 ]; then
-		(cd "$dir" && runuser -u postgres -- "$@")
-	else
-		(cd "$dir" && "$@")
-	fi
 }
 
 is_running() {
 	[ -n "${bindir:-}" ] && [ -f "$data/PG_VERSION" ] && as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1
 }
 
-port_in_use() {
-	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-write_env() {
-	local port password tmp
+write_pg_env() {
+	local port password
 	port="$(cat "$dir/port")"
 	password="$(cat "$dir/password")"
-	tmp="$env_file.tmp.$$"
-	(
-		umask 077
-		{
-			echo "WHATSAUTO_TEST_PG_HOST=127.0.0.1"
-			echo "WHATSAUTO_TEST_PG_PORT=$port"
-			echo "WHATSAUTO_TEST_PG_USER=$db_user"
-			echo "WHATSAUTO_TEST_PG_PASSWORD=$password"
-			echo "WHATSAUTO_TEST_PG_DATABASE=$db_name"
-		} >"$tmp"
-	)
-	mv -f "$tmp" "$env_file"
-	echo "$env_file"
+	write_env "WHATSAUTO_TEST_PG_HOST=127.0.0.1" "WHATSAUTO_TEST_PG_PORT=$port" "WHATSAUTO_TEST_PG_USER=$db_user" \
+		"WHATSAUTO_TEST_PG_PASSWORD=$password" "WHATSAUTO_TEST_PG_DATABASE=$db_name"
 }
 
 # Role and database (the password goes in on stdin, never on a command line). The role may create databases:
@@ -105,24 +78,16 @@ SQL
 
 start() {
 	ensure_installed
-	if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
-		log "no postgres user to run the server as"
-		exit 1
-	fi
-	mkdir -p "$dir"
-	chmod 700 "$dir"
-	if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; fi
+	prepare_dirs "$dir"
 
 	if is_running; then
 		log "already running on 127.0.0.1:$(cat "$dir/port")"
 		ensure_role
-		write_env
+		write_pg_env
 		return 0
 	fi
 
-	if [ ! -s "$dir/password" ]; then
-		(umask 077 && od -An -N18 -tx1 /dev/urandom | tr -d ' \n' >"$dir/password")
-	fi
+	ensure_password 18
 
 	if [ ! -f "$data/PG_VERSION" ]; then
 		log "initdb in $data"
@@ -132,15 +97,10 @@ start() {
 			{ cat "$dir/initdb.log" >&2; exit 1; }
 	fi
 
-	local port="$want_port" tries=0
-	while port_in_use "$port"; do
-		tries=$((tries + 1))
-		if [ "$tries" -gt 50 ]; then log "no free port from $want_port"; exit 1; fi
-		port=$((port + 1))
-	done
-	echo "$port" >"$dir/port"
+	local port
+	port="$(claim_port)"
 	mkdir -p "$dir/socket"
-	if [ "$(id -u)" = 0 ]; then chown postgres: "$dir/socket"; fi
+	chown_owner "$dir/socket"
 
 	log "starting on 127.0.0.1:$port"
 	as_owner "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 -o \
@@ -148,35 +108,11 @@ start() {
 		start >/dev/null || { tail -n 30 "$dir/server.log" >&2 || true; exit 1; }
 
 	ensure_role
-	write_env
+	write_pg_env
 }
 
-stop() {
-	bindir="$(find_bindir || true)"
-	if is_running; then
-		as_owner "$bindir/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null
-		log "stopped"
-	else
-		log "not running"
-	fi
-	rm -f "$env_file"
+stop_server() {
+	as_owner "$bindir/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null
 }
 
-case "$cmd" in
-start) start ;;
-stop) stop ;;
-status)
-	bindir="$(find_bindir || true)"
-	if is_running; then log "running on 127.0.0.1:$(cat "$dir/port")"; exit 0; fi
-	log "not running"
-	exit 3
-	;;
-clean)
-	stop
-	rm -rf "$dir"
-	;;
-*)
-	echo "usage: $0 [start|stop|status|clean]" >&2
-	exit 2
-	;;
-esac
+main "$@"

@@ -400,6 +400,15 @@ export class FakeGraphApi extends FakeServerBase<Records, InjectRule> {
 
 	// ---------------------------------------------------------------- clock, state, configuration
 
+	/**
+	 * The data of a WhatsAuto WhatsApp credential (whatsAutoMetaApi) that points a node at this fake: its access
+	 * token, App Secret and ids, `verifyToken` for the webhook handshake, Graph API v23.0 at {@link baseUrl}.
+	 */
+	credentialData(verifyToken: string): Record<string, string> {
+		const { accessToken, appSecret, phoneNumberId, businessAccountId } = this.options;
+		return { accessToken, appSecret, verifyToken, phoneNumberId, businessAccountId, graphApiVersion: 'v23.0', baseUrl: this.baseUrl };
+	}
+
 	/** Where webhooks (deliver() and automatic status webhooks) are POSTed. */
 	setWebhookTarget(url: string | undefined): void {
 		this.target = url;

@@ -22,9 +22,9 @@ import {
 	scanStore,
 	sentText,
 	sleep,
-	startTemplatesEnv,
 	STORE_SECRET,
 	storeMessageRef,
+	useTemplatesEnv,
 	waitUntil,
 	WORKFLOW_IDS,
 	type Json,
@@ -55,18 +55,8 @@ function sampleWebp(tail: string): Buffer {
 
 describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 	let env: TemplatesEnv;
+	useTemplatesEnv({}, (started) => (env = started));
 
-	beforeAll(async () => {
-		env = await startTemplatesEnv();
-	}, 600_000);
-
-	afterAll(async () => {
-		await env?.stop();
-	});
-
-	const sentTo = (waId: string) => env.graph.sent.filter((s) => s.waId === waId);
-	const waitForSent = async (waId: string, count = 1, timeoutMs = REPLY_TIMEOUT) =>
-		await waitUntil(`${count} message(s) sent to ${waId}`, () => (sentTo(waId).length >= count ? sentTo(waId) : undefined), timeoutMs);
 	const waitForOutcome = async (messageId: string) =>
 		await waitUntil(`the Auto-Reply outcome of ${messageId}`, () => env.replyOutcome(messageId), REPLY_TIMEOUT);
 	const deliver = async (messages: WebhookMessage | WebhookMessage[]) => {
@@ -185,7 +175,7 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 
 		/** The one reply the customer got: the model's answer (echoing what it understood), after "read + typing". */
 		async function aiReply(kind: string, markers: string[]): Promise<SentRecord> {
-			const [reply] = await waitForSent(who[kind]);
+			const [reply] = await env.waitForSent(who[kind]);
 			expect(textOf(reply)).toMatch(/^Happy to help! About /);
 			for (const m of markers) expect(textOf(reply)).toContain(m);
 			expect(reply.type).toBe('text');
@@ -194,17 +184,17 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			return reply;
 		}
 		async function directReply(kind: string, text: string, reason: string) {
-			const [reply] = await waitForSent(who[kind]);
+			const [reply] = await env.waitForSent(who[kind]);
 			expect(textOf(reply)).toBe(text);
 			expect(await waitForOutcome(ids[kind])).toMatchObject({ graphMessageIds: [storeMessageRef(reply.id)] });
 			await sleep(500);
-			expect(sentTo(who[kind])).toHaveLength(1);
+			expect(env.sentTo(who[kind])).toHaveLength(1);
 			return reason;
 		}
 		async function noReply(kind: string, reason: string) {
 			expect(await waitForOutcome(ids[kind])).toMatchObject({ status: 'skipped', reason, graphMessageIds: [] });
 			await sleep(1_000);
-			expect(sentTo(who[kind])).toEqual([]);
+			expect(env.sentTo(who[kind])).toEqual([]);
 			expect(env.graph.readReceipts.filter((r) => r.messageId === ids[kind])).toEqual([]);
 		}
 
@@ -312,10 +302,10 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			const before = env.lastExecutionId();
 			const results = await env.deliver(msg.text(wa, `Are you open today? ${m}`), { times: 3 });
 			expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
-			await waitForSent(wa);
+			await env.waitForSent(wa);
 			await env.waitForEnded(WF, 1, before);
 			await sleep(3_000);
-			expect(sentTo(wa)).toHaveLength(1);
+			expect(env.sentTo(wa)).toHaveLength(1);
 			expect(env.executionRows(WF).filter((r) => r.id > before)).toHaveLength(1);
 			expect(env.ai.chatRequests.filter((r) => JSON.stringify(r.body).includes(m))).toHaveLength(1);
 		});
@@ -324,9 +314,9 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			const wa = customer();
 			const results = await env.deliver(msg.text(wa, `Do you ship abroad? ${marker('RACE')}`), { times: 3, concurrent: true });
 			expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
-			await waitForSent(wa);
+			await env.waitForSent(wa);
 			await sleep(3_000);
-			expect(sentTo(wa)).toHaveLength(1);
+			expect(env.sentTo(wa)).toHaveLength(1);
 		});
 
 		it('a batch of three messages: one execution, three replies', async () => {
@@ -334,10 +324,10 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			const markers = [marker('BATCHA'), marker('BATCHB'), marker('BATCHC')];
 			const before = env.lastExecutionId();
 			await deliver(markers.map((m) => msg.text(wa, `Question about ${m}`)));
-			const replies = await waitForSent(wa, 3);
+			const replies = await env.waitForSent(wa, 3);
 			await env.waitForEnded(WF, 1, before);
 			await sleep(1_000);
-			expect(sentTo(wa)).toHaveLength(3);
+			expect(env.sentTo(wa)).toHaveLength(3);
 			for (const m of markers) expect(replies.filter((r) => textOf(r).includes(m))).toHaveLength(1);
 			expect(env.executionRows(WF).filter((r) => r.id > before)).toHaveLength(1);
 		});
@@ -352,7 +342,7 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			}
 			await sleep(2_000);
 			expect(env.executionRows().filter((r) => r.id > before)).toEqual([]);
-			expect(sentTo(wa)).toEqual([]);
+			expect(env.sentTo(wa)).toEqual([]);
 			expect(env.n8n.logs()).toMatch(/WhatsAuto Trigger rejected a webhook call with 401: invalid signature \(signature mismatch\)/);
 			expect(env.n8n.logs()).not.toContain(m);
 		});
@@ -364,7 +354,7 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 		it('STOP: confirmed; the next message gets no AI reply; START: replies again', async () => {
 			const wa = customer();
 			await deliver(msg.text(wa, 'STOP'));
-			const [stopped] = await waitForSent(wa);
+			const [stopped] = await env.waitForSent(wa);
 			expect(textOf(stopped)).toMatch(/^Done \(request PR-\d{8}-[A-Z2-9]{6}\): we've stopped processing your messages with AI/);
 			const stopId = REQUEST_ID.exec(textOf(stopped))![0];
 			expect(env.ai.chatRequests.some((r) => JSON.stringify(r.body).includes('STOP'))).toBe(false);
@@ -374,18 +364,18 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			await deliver(after);
 			expect(await waitForOutcome(after.id)).toMatchObject({ status: 'skipped', reason: 'objected' });
 			await sleep(1_000);
-			expect(sentTo(wa)).toHaveLength(1);
+			expect(env.sentTo(wa)).toHaveLength(1);
 			expect(env.ai.allReceivedText()).not.toContain(silenced);
 			expect(env.graph.readReceipts.some((r) => r.messageId === after.id)).toBe(false);
 
 			await deliver(msg.text(wa, 'START'));
-			const [, resumed] = await waitForSent(wa, 2);
+			const [, resumed] = await env.waitForSent(wa, 2);
 			expect(textOf(resumed)).toMatch(/^Done \(request PR-\d{8}-[A-Z2-9]{6}\): our AI assistant will reply to your messages again/);
 			expect(REQUEST_ID.exec(textOf(resumed))![0]).not.toBe(stopId);
 
 			const again = marker('AGAIN');
 			await deliver(msg.text(wa, `Where is my parcel? ${again}`));
-			const [, , answered] = await waitForSent(wa, 3);
+			const [, , answered] = await env.waitForSent(wa, 3);
 			expect(textOf(answered)).toContain(again);
 
 			const [request] = env.store('SELECT value FROM records WHERE scope = ? AND key = ?', 'privacy-request', stopId);
@@ -396,11 +386,11 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			const wa = customer();
 			const m = marker('BEFOREDELETE');
 			await deliver(msg.text(wa, `Do you have gift cards? ${m}`));
-			await waitForSent(wa);
+			await env.waitForSent(wa);
 			expect(env.store('SELECT key FROM records WHERE contact_key = ?', subjectOf(wa)).length).toBeGreaterThan(0);
 
 			await deliver(msg.text(wa, 'delete my data'));
-			const [, question] = await waitForSent(wa, 2);
+			const [, question] = await env.waitForSent(wa, 2);
 			expect(question.type).toBe('interactive');
 			const [confirm] = (question.body as { interactive: { action: { buttons: Array<{ reply: { id: string; title: string } }> } } }).interactive.action.buttons.map((b) => b.reply);
 			expect(confirm).toEqual({ id: expect.stringMatching(/^whatsauto:erase:confirm:PR-\d{8}-[A-Z2-9]{6}$/), title: 'Delete all my data' });
@@ -409,7 +399,7 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			expect(env.store('SELECT key FROM records WHERE contact_key = ?', subjectOf(wa)).length).toBeGreaterThan(0);
 
 			await deliver(msg.buttonReply(wa, confirm, { context: { from: ACCOUNT.displayPhoneNumber, id: question.id } }));
-			const [, , receipt] = await waitForSent(wa, 3);
+			const [, , receipt] = await env.waitForSent(wa, 3);
 			expect(textOf(receipt)).toMatch(/^Your erasure request PR-\d{8}-[A-Z2-9]{6} is complete: we've deleted your personal data\./);
 			const id = REQUEST_ID.exec(textOf(receipt))![0];
 			await waitUntil('the erasure to complete', () => {
@@ -424,11 +414,11 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 		it('"send me my data": the export uploaded to Meta and sent as a document, then a summary', async () => {
 			const wa = customer();
 			await deliver(msg.text(wa, `Hello there ${marker('BEFOREACCESS')}`));
-			await waitForSent(wa);
+			await env.waitForSent(wa);
 			const uploadsBefore = env.graph.uploads.length;
 
 			await deliver(msg.text(wa, 'send me my data'));
-			const [, document, summary] = await waitForSent(wa, 3);
+			const [, document, summary] = await env.waitForSent(wa, 3);
 			expect(env.graph.uploads.length).toBe(uploadsBefore + 1);
 			const upload = env.graph.uploads.at(-1)!;
 			expect(env.graph.requests.some((r) => r.method === 'POST' && r.path === `/v23.0/${ACCOUNT.phoneNumberId}/media` && r.status === 200)).toBe(true);
@@ -459,13 +449,13 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			const wa = customer();
 			await deliver(msg.text(wa, 'আমার তথ্য মুছে ফেলুন'));
 			// the question and its buttons in Bengali too
-			const [question] = await waitForSent(wa);
+			const [question] = await env.waitForSent(wa);
 			const { interactive } = question.body as { interactive: { body: { text: string }; action: { buttons: Array<{ reply: { id: string; title: string } }> } } };
 			expect(interactive.body.text).toMatch(/^আপনার সম্পর্কে আমাদের কাছে থাকা সব ব্যক্তিগত তথ্য কি আমরা মুছে ফেলব/);
 			const [confirm, cancel] = interactive.action.buttons.map((b) => b.reply);
 			expect([confirm.title, cancel.title]).toEqual(['আমার সব তথ্য মুছুন', 'বাতিল']);
 			await deliver(msg.buttonReply(wa, confirm, { context: { from: ACCOUNT.displayPhoneNumber, id: question.id } }));
-			const [, confirmation] = await waitForSent(wa, 2);
+			const [, confirmation] = await env.waitForSent(wa, 2);
 			expect(textOf(confirmation)).toMatch(/^আপনার তথ্য মুছে ফেলার অনুরোধ PR-\d{8}-[A-Z2-9]{6} সম্পন্ন হয়েছে/);
 			expect(env.ai.chatRequests.some((r) => JSON.stringify(r.body).includes('মুছে'))).toBe(false);
 		});

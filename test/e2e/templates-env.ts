@@ -166,6 +166,10 @@ export interface TemplatesEnv {
 	 * closed: ECONNRESET / socket hang up, status 0) is sent again once, as Meta retries it.
 	 */
 	deliver(input: DeliverInput, options?: DeliverOptions): Promise<DeliveryResult[]>;
+	/** What the fake Graph API sent to this customer so far. */
+	sentTo(waId: string): SentRecord[];
+	/** Waits until at least `count` messages were sent to the customer (default 1, within 60 s); returns them all. */
+	waitForSent(waId: string, count?: number, timeoutMs?: number): Promise<SentRecord[]>;
 	/** Delays every chat completion until the returned function is called. */
 	holdModel(): () => void;
 	/** n8n's executions of a workflow, soft-deleted ones included (the templates save no execution data). */
@@ -196,16 +200,7 @@ export interface ExecutionRow {
 const ENDED = new Set(['success', 'error', 'crashed', 'canceled']);
 
 export function templateCredentials(graph: FakeGraphApi, ai: FakeOpenAi): CredentialSpec[] {
-	const meta = (over: Json = {}) => ({
-		accessToken: ACCOUNT.accessToken,
-		appSecret: ACCOUNT.appSecret,
-		verifyToken: VERIFY_TOKEN,
-		phoneNumberId: ACCOUNT.phoneNumberId,
-		businessAccountId: ACCOUNT.businessAccountId,
-		graphApiVersion: 'v23.0',
-		baseUrl: graph.baseUrl,
-		...over,
-	});
+	const meta = (over: Json = {}) => ({ ...graph.credentialData(VERIFY_TOKEN), ...over });
 	return [
 		// decoys first: n8n's by-name fallback would pick these
 		{
@@ -316,6 +311,7 @@ export async function startTemplatesEnv(options: StartOptions = {}): Promise<Tem
 					})),
 			);
 		const store = (sql: string, ...params: Array<string | number>) => (existsSync(storePath) ? withDb(storePath, (db) => db.all(sql, ...params)) : []);
+		const sentTo = (waId: string) => graph.sent.filter((s) => s.waId === waId);
 		return {
 			n8n: started,
 			graph,
@@ -337,6 +333,10 @@ export async function startTemplatesEnv(options: StartOptions = {}): Promise<Tem
 				const results: DeliveryResult[] = [];
 				for (let i = 0; i < copies; i++) results.push(await once());
 				return results;
+			},
+			sentTo,
+			async waitForSent(waId, count = 1, timeoutMs = 60_000) {
+				return await waitUntil(`${count} message(s) sent to ${waId}`, () => (sentTo(waId).length >= count ? sentTo(waId) : undefined), timeoutMs);
 			},
 			holdModel() {
 				let release!: () => void;
@@ -380,6 +380,21 @@ export async function startTemplatesEnv(options: StartOptions = {}): Promise<Tem
 		await Promise.allSettled([graph.close(), ai.close()]);
 		throw error;
 	}
+}
+
+/**
+ * The environment for a describe block: started (handed to `started`) before its first test, stopped after its
+ * last.
+ */
+export function useTemplatesEnv(options: StartOptions, started: (env: TemplatesEnv) => void): void {
+	let env: TemplatesEnv | undefined;
+	beforeAll(async () => {
+		env = await startTemplatesEnv(options);
+		started(env);
+	}, 600_000);
+	afterAll(async () => {
+		await env?.stop();
+	});
 }
 
 /**

@@ -17,8 +17,8 @@ import {
 	scanN8n,
 	scanStore,
 	sentText,
-	startTemplatesEnv,
 	storeOccurrences,
+	useTemplatesEnv,
 	waitUntil,
 	WORKFLOW_IDS,
 	type Json,
@@ -37,17 +37,8 @@ describe('template privacy: no message content in n8n, only encrypted and short-
 	const needles: Array<string | Buffer> = [];
 	const customers = { alice: '447700966001', bob: '447700966002', carol: '447700966003' };
 
-	beforeAll(async () => {
-		env = await startTemplatesEnv({ activate: ['autoResponder'] });
-	}, 600_000);
+	useTemplatesEnv({ activate: ['autoResponder'] }, (started) => (env = started));
 
-	afterAll(async () => {
-		await env?.stop();
-	});
-
-	const sentTo = (waId: string) => env.graph.sent.filter((s) => s.waId === waId);
-	const waitForSent = async (waId: string, count: number) =>
-		await waitUntil(`${count} message(s) sent to ${waId}`, () => (sentTo(waId).length >= count ? sentTo(waId) : undefined), 60_000);
 	const deliver = async (input: WebhookMessage | WebhookMessage[]) => {
 		const results = await env.deliver(input);
 		expect(results.map((r) => r.status)).toEqual([200]);
@@ -89,7 +80,7 @@ describe('template privacy: no message content in n8n, only encrypted and short-
 		} finally {
 			release();
 		}
-		await waitForSent(customers.alice, 2);
+		await env.waitForSent(customers.alice, 2);
 		await env.waitForEnded(WF, 0);
 	});
 
@@ -158,31 +149,31 @@ describe('template privacy: no message content in n8n, only encrypted and short-
 		];
 		await deliver(batch);
 		// eleven answers (the reaction gets none)
-		await waitForSent(bob, 11);
+		await env.waitForSent(bob, 11);
 
 		// Carol: a question, then STOP, a message while stopped, START, a correction, "send me my data", "delete my data"
 		const carol = customers.carol;
 		await deliver(msg.text(carol, `Do you sell gift cards? ${m.question}`));
-		await waitForSent(carol, 1);
+		await env.waitForSent(carol, 1);
 		await deliver(msg.text(carol, 'STOP'));
-		await waitForSent(carol, 2);
+		await env.waitForSent(carol, 2);
 		const silenced = msg.text(carol, `Are you still there? ${m.silenced}`);
 		await deliver(silenced);
 		await waitUntil('the silenced message to be settled', () => env.replyOutcome(silenced.id));
 		await deliver(msg.text(carol, 'START'));
-		await waitForSent(carol, 3);
+		await env.waitForSent(carol, 3);
 		// a correction: the new name is what she typed, and Detect must not carry it into n8n's execution data
 		await deliver(msg.text(carol, `change my name to ${m.name}`));
-		await waitForSent(carol, 4);
-		expect(textOf(sentTo(carol)[3])).toMatch(/^Your correction request PR-\d{8}-[A-Z2-9]{6} is complete\. We updated: name\./);
+		await env.waitForSent(carol, 4);
+		expect(textOf(env.sentTo(carol)[3])).toMatch(/^Your correction request PR-\d{8}-[A-Z2-9]{6} is complete\. We updated: name\./);
 		await deliver(msg.text(carol, 'send me my data'));
-		const [, , , , exportDocument] = await waitForSent(carol, 6);
+		const [, , , , exportDocument] = await env.waitForSent(carol, 6);
 		const mediaId = (exportDocument.body.document as { id: string }).id;
 		expect(JSON.parse(env.graph.getMedia(mediaId)!.bytes.toString('utf8'))).toMatchObject({ profile: { name: m.name } });
 		// "delete my data" asks first, with two reply buttons; Carol taps "Delete all my data" (an interactive
 		// button_reply quoting the question, as WhatsApp sends it)
 		await deliver(msg.text(carol, 'delete my data'));
-		const [question] = (await waitForSent(carol, 7)).slice(6);
+		const [question] = (await env.waitForSent(carol, 7)).slice(6);
 		expect(question.type).toBe('interactive');
 		const { interactive } = question.body as { interactive: { type: string; action: { buttons: Array<{ reply: { id: string; title: string } }> } } };
 		expect(interactive.type).toBe('button');
@@ -190,9 +181,9 @@ describe('template privacy: no message content in n8n, only encrypted and short-
 		expect([confirm.title, cancel.title]).toEqual(['Delete all my data', 'Cancel']);
 		expect(confirm.id).toMatch(/^whatsauto:erase:confirm:PR-\d{8}-[A-Z2-9]{6}$/);
 		await deliver(msg.buttonReply(carol, confirm, { context: { from: ACCOUNT.displayPhoneNumber, id: question.id } }));
-		await waitForSent(carol, 8);
-		expect(textOf(sentTo(carol)[7])).toMatch(/^Your erasure request PR-/);
-		expect(textOf(sentTo(carol)[7])).toContain(confirm.id.slice('whatsauto:erase:confirm:'.length));
+		await env.waitForSent(carol, 8);
+		expect(textOf(env.sentTo(carol)[7])).toMatch(/^Your erasure request PR-/);
+		expect(textOf(env.sentTo(carol)[7])).toContain(confirm.id.slice('whatsauto:erase:confirm:'.length));
 
 		// Meta's own "stop marketing" inside WhatsApp arrives as a user_preferences event: an objection, no message
 		const before = env.lastExecutionId();
@@ -205,7 +196,7 @@ describe('template privacy: no message content in n8n, only encrypted and short-
 				.find((r) => r.channel === 'meta_preferences'),
 		);
 		expect(objection).toMatchObject({ type: 'object', scope: 'marketing', state: 'completed' });
-		expect(sentTo(customers.alice)).toHaveLength(2);
+		expect(env.sentTo(customers.alice)).toHaveLength(2);
 
 		await env.waitForEnded(WF, 0);
 		expectNoLeak('right after every kind of content');
@@ -239,7 +230,7 @@ describe('template privacy: no message content in n8n, only encrypted and short-
 		const late = marker('AFTERRESTART');
 		needles.push(late);
 		await deliver(msg.text(customers.alice, `One more question: ${late}`));
-		await waitForSent(customers.alice, 3);
+		await env.waitForSent(customers.alice, 3);
 		await env.waitForEnded(WF, 0);
 		expectNoLeak('after restart and one more message');
 		expect(contentRows()).toEqual([]);

@@ -11,8 +11,8 @@ import {
 	executeWorkflowCli,
 	loadTemplate,
 	sentText,
-	startTemplatesEnv,
 	STORE_SECRET,
+	useTemplatesEnv,
 	waitUntil,
 	WORKFLOW_IDS,
 	type Json,
@@ -69,23 +69,17 @@ const textOf = sentText;
 describe('template: privacy requests from a web form, in real n8n', () => {
 	let env: TemplatesEnv;
 
-	beforeAll(async () => {
-		env = await startTemplatesEnv({
+	useTemplatesEnv(
+		{
 			activate: ['webForm', 'deadlineMonitor'],
 			extra: [
 				{ id: MANUAL_MONITOR_ID, workflow: manualMonitor() },
 				{ id: QUICK_TIMEOUT_ID, workflow: quickTimeoutForm(), activate: true },
 			],
-		});
-	}, 600_000);
+		},
+		(started) => (env = started),
+	);
 
-	afterAll(async () => {
-		await env?.stop();
-	});
-
-	const sentTo = (waId: string) => env.graph.sent.filter((s) => s.waId === waId);
-	const waitForSent = async (waId: string, count: number) =>
-		await waitUntil(`${count} message(s) sent to ${waId}`, () => (sentTo(waId).length >= count ? sentTo(waId) : undefined), 60_000);
 	const requestRecord = (id: string) => {
 		const [row] = env.store('SELECT value, contact_key FROM records WHERE scope = ? AND key = ?', 'privacy-request', id);
 		return row ? ({ ...(JSON.parse(String(row.value)) as Json), contactKey: row.contact_key } as Json) : undefined;
@@ -101,14 +95,14 @@ describe('template: privacy requests from a web form, in real n8n', () => {
 		expect(page.fields).toEqual(['field-0', 'field-1', 'field-2']);
 		for (const option of ['access', 'correct', 'delete', 'object', 'resume']) expect(page.html).toContain(`value='${option}'`);
 
-		const before = sentTo(waId).length;
+		const before = env.sentTo(waId).length;
 		const posted = await postForm(env.formUrl, [typed(waId), request, correctName]);
 		expect(posted.status).toBe(200);
 		const { formWaitingUrl } = JSON.parse(posted.text) as { formWaitingUrl: string };
 		expect(formWaitingUrl).toMatch(new RegExp(`^${env.n8n.baseUrl}/form-waiting/\\d+\\?signature=`));
 		expect(await waitForFormStatus(formWaitingUrl)).toBe('form-waiting');
 
-		const message = (await waitForSent(waId, before + 1))[before];
+		const message = (await env.waitForSent(waId, before + 1))[before];
 		expect(message.type).toBe('text');
 		expect(textOf(message)).toMatch(/^Your Your Business verification code is \d{6}\. It expires in 10 minutes\./);
 		const code = /\b(\d{6})\b/.exec(textOf(message))![1];
@@ -146,7 +140,7 @@ describe('template: privacy requests from a web form, in real n8n', () => {
 		await finish(waitingUrl);
 
 		expect(requestRecord(id)).toMatchObject({ id, type: 'access', channel: 'form', state: 'completed', contactKey: pseudonymise(keys.pseudonymKey, wa) });
-		const [, document, summary] = await waitForSent(wa, 3);
+		const [, document, summary] = await env.waitForSent(wa, 3);
 		expect(document.type).toBe('document');
 		expect(textOf(document)).toContain(`Your access request ${id} is complete`);
 		expect(textOf(summary)).toContain(`Summary of the data we hold about you (request ${id})`);
@@ -167,7 +161,7 @@ describe('template: privacy requests from a web form, in real n8n', () => {
 		await finish(waitingUrl);
 		const id = REQUEST_ID.exec(result)![0];
 		expect(requestRecord(id)).toMatchObject({ type: 'delete', state: 'completed' });
-		const confirmation = (await waitForSent(wa, 2))[1];
+		const confirmation = (await env.waitForSent(wa, 2))[1];
 		expect(textOf(confirmation)).toMatch(new RegExp(`^Your erasure request ${id} is complete`));
 	});
 
@@ -187,7 +181,7 @@ describe('template: privacy requests from a web form, in real n8n', () => {
 		expect(requestRecord(id)).toMatchObject({ type: 'object', state: 'denied' });
 		expect(String(requestRecord(id)!.reason)).toContain('Too many wrong verification codes');
 		// the code was the only message: no confirmation, no objection recorded
-		expect(sentTo(wa)).toHaveLength(1);
+		expect(env.sentTo(wa)).toHaveLength(1);
 		expect(env.store('SELECT key FROM records WHERE scope = ? AND key = ?', 'suppression', pseudonymise(keys.pseudonymKey, wa))).toEqual([]);
 	});
 
@@ -198,7 +192,7 @@ describe('template: privacy requests from a web form, in real n8n', () => {
 			expect(visibleText((await submitCode(waitingUrl, code)).html)).toContain('Done');
 			await finish(waitingUrl);
 		}
-		const before = sentTo(wa).length;
+		const before = env.sentTo(wa).length;
 		const posted = await postForm(env.formUrl, [typed(wa), 'delete', '']);
 		expect(posted.status).toBe(200);
 		const { formWaitingUrl } = JSON.parse(posted.text) as { formWaitingUrl: string };
@@ -209,7 +203,7 @@ describe('template: privacy requests from a web form, in real n8n', () => {
 		expect(page.fields).toEqual([]);
 		await finish(formWaitingUrl);
 		// no code, no request: the same page for any number
-		expect(sentTo(wa)).toHaveLength(before);
+		expect(env.sentTo(wa)).toHaveLength(before);
 		const subject = pseudonymise(keys.pseudonymKey, wa);
 		const requests = env.store('SELECT value FROM records WHERE scope = ? AND contact_key = ?', 'privacy-request', subject).map((r) => JSON.parse(String(r.value)) as Json);
 		expect(requests.map((r) => r.type)).toEqual(['object', 'object', 'object']);
@@ -223,7 +217,7 @@ describe('template: privacy requests from a web form, in real n8n', () => {
 		expect(posted.status).toBe(200);
 		const { formWaitingUrl } = JSON.parse(posted.text) as { formWaitingUrl: string };
 		expect(await waitForFormStatus(formWaitingUrl)).toBe('form-waiting');
-		await waitForSent(wa, 1);
+		await env.waitForSent(wa, 1);
 		const executionId = Number(/\/form-waiting\/(\d+)/.exec(formWaitingUrl)![1]);
 		// nobody types the code; n8n looks for waiting executions whose time is up once a minute
 		await waitUntil(`abandoned execution ${executionId} to end`, () => env.executionRows(QUICK_TIMEOUT_ID).find((r) => r.id === executionId && r.ended), 150_000);
@@ -238,7 +232,7 @@ describe('template: privacy requests from a web form, in real n8n', () => {
 		expect(env.store('SELECT key FROM records WHERE scope = ? AND key = ?', 'privacy-verification', String(row.key))).toEqual([]);
 		expect(await waitForFormStatus(formWaitingUrl)).not.toBe('form-waiting');
 		// nothing but the code was sent: no confirmation, no erasure
-		expect(sentTo(wa)).toHaveLength(1);
+		expect(env.sentTo(wa)).toHaveLength(1);
 	});
 
 	it('every form execution has ended, and n8n kept none of them (the template saves no execution data)', async () => {

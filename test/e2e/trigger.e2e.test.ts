@@ -35,15 +35,7 @@ describe('WhatsAuto Trigger in real n8n', () => {
 					id: 'metaE2eCred00001',
 					name: 'WhatsApp (fake Graph API)',
 					type: 'whatsAutoMetaApi',
-					data: {
-						accessToken: ACCOUNT.accessToken,
-						appSecret: ACCOUNT.appSecret,
-						verifyToken: VERIFY_TOKEN,
-						phoneNumberId: ACCOUNT.phoneNumberId,
-						businessAccountId: ACCOUNT.businessAccountId,
-						graphApiVersion: 'v23.0',
-						baseUrl: graph.baseUrl,
-					},
+					data: graph.credentialData(VERIFY_TOKEN),
 				},
 			],
 			workflows: [

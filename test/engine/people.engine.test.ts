@@ -11,7 +11,7 @@
  * - content by reference: items, the Auto-Reply's and Privacy node's outputs, n8n's execution data and every value
  *   the store keeps show neither the number, the user id, the name nor any wamid; the nodes still reach the person.
  */
-import { EXECUTE_NODE, itemsOf, startPrivacyRig, type PrivacyRig, type StoreHandle } from './privacy-harness';
+import { EXECUTE_NODE, itemsOf, privacySuite, type PrivacyRig, type StoreHandle } from './privacy-harness';
 
 import { DatabaseSync } from 'node:sqlite';
 
@@ -35,20 +35,7 @@ let rig: PrivacyRig;
 const pseudonymKey = deriveKeys(STORE_SECRET).pseudonymKey;
 const ps = (id: string) => pseudonymise(pseudonymKey, id);
 
-beforeAll(async () => {
-	rig = await startPrivacyRig();
-});
-
-afterAll(async () => {
-	await rig.close();
-});
-
-beforeEach(() => {
-	rig.base.resetFakes();
-});
-
-let stores = 0;
-const freshStore = (): StoreHandle => rig.sqliteStore(`people-${++stores}`);
+const { freshStore } = privacySuite({ storePrefix: 'people', started: (started) => (rig = started) });
 
 /** A message from a person known by user id only (a username, no number: no `from`). */
 const byUser = (userId: string, text: string, o: MessageOpts = {}) => msg.text('', text, { ...o, omitFrom: true, fromUserId: userId });

@@ -6,7 +6,7 @@
  * transition in the audit log, exactly once; so is an erasure question (awaiting_confirmation) nobody answered
  * within its 10 minutes, and a tap arriving while another worker denies it does nothing.
  */
-import { itemsOf, startPrivacyRig, type PrivacyRig, type StoreHandle } from './privacy-harness';
+import { itemsOf, privacySuite, type PrivacyRig, type StoreHandle } from './privacy-harness';
 
 import { CONFIRMATION_TTL_MS, EXPIRED_REASON } from '../../nodes/shared/privacy/confirmation';
 import { PrivacyDesk, LIST_OPEN_PAGE_SIZE, UNVERIFIED_GRACE_MS, UNVERIFIED_REASON } from '../../nodes/shared/privacy/desk';
@@ -14,7 +14,7 @@ import { CODE_TTL_MS } from '../../nodes/shared/privacy/identity';
 import type { PrivacyRequest, RequestState } from '../../nodes/shared/privacy/lifecycle';
 import type { WhatsAutoStore } from '../../nodes/shared/store';
 import { purgeNow } from '../../nodes/shared/store/access';
-import { PG_START_TIMEOUT_MS, startPostgres, type PostgresServer } from './privacy-postgres';
+import type { PostgresServer } from './privacy-postgres';
 import { STORE_SECRET, WA } from './reply-harness';
 
 jest.setTimeout(120_000);
@@ -25,16 +25,7 @@ const UNVERIFIED_AFTER = 10 * 60 * 1000 + DAY;
 
 let rig: PrivacyRig;
 let pg: PostgresServer;
-
-beforeAll(async () => {
-	rig = await startPrivacyRig();
-	pg = await startPostgres();
-}, PG_START_TIMEOUT_MS + 30_000);
-
-afterAll(async () => {
-	await rig?.close();
-	await pg?.stop();
-}, 120_000);
+privacySuite({ started: (started) => (rig = started), postgres: (server) => (pg = server), resetEachTest: false });
 
 type Backend = 'sqlite' | 'postgres';
 

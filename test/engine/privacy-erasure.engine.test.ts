@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 
-import { auditPaths, codeIn, EXECUTE_NODE, itemsOf, MODEL_ANSWER, startPrivacyRig, type PrivacyRig, type StoreHandle } from './privacy-harness';
+import { auditPaths, codeIn, EXECUTE_NODE, itemsOf, MODEL_ANSWER, privacySuite, type PrivacyRig, type StoreHandle } from './privacy-harness';
 
 import { DatabaseSync } from 'node:sqlite';
 
@@ -22,7 +22,7 @@ import { privacyMessage } from '../../nodes/shared/privacy/messages';
 import { quoteIdent } from '../../nodes/shared/store/postgres';
 import type { WhatsAutoStore } from '../../nodes/shared/store';
 import { envelope, msg, userPreferencesChange, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
-import { PG_START_TIMEOUT_MS, startPostgres, type PostgresServer } from './privacy-postgres';
+import type { PostgresServer } from './privacy-postgres';
 import { ACCOUNT, REPLY_NODE, sentTexts, STORE_SECRET, WA } from './reply-harness';
 
 jest.setTimeout(60_000);
@@ -40,16 +40,7 @@ const SAID: string[] = [];
 
 let rig: PrivacyRig;
 let pg: PostgresServer;
-
-beforeAll(async () => {
-	rig = await startPrivacyRig();
-	pg = await startPostgres();
-}, PG_START_TIMEOUT_MS + 30_000);
-
-afterAll(async () => {
-	await rig?.close(); // closes every store (and PostgreSQL pool) first
-	await pg?.stop();
-}, 120_000);
+privacySuite({ started: (started) => (rig = started), postgres: (server) => (pg = server), resetEachTest: false });
 
 // ---------------------------------------------------------------- raw scans of the database
 

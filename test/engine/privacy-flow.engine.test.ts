@@ -8,7 +8,7 @@
  * START holding the Auto-Reply node silent and letting it speak again, Meta's marketing stop/resume, the
  * confirmations in the person's own language, and content kept by reference staying out of the execution.
  */
-import { DETECT_NODE, EXECUTE_NODE, itemsOf, MODEL_ANSWER, startPrivacyRig, type PrivacyRig, type StoreHandle } from './privacy-harness';
+import { DETECT_NODE, EXECUTE_NODE, itemsOf, MODEL_ANSWER, privacySuite, type PrivacyRig, type StoreHandle } from './privacy-harness';
 
 import { NodeConnectionTypes, type IDataObject, type INodeExecutionData } from 'n8n-workflow';
 
@@ -23,22 +23,7 @@ const OTHER = '447700900456';
 const SAID: string[] = [];
 
 let rig: PrivacyRig;
-
-beforeAll(async () => {
-	rig = await startPrivacyRig();
-});
-
-afterAll(async () => {
-	await rig.close();
-});
-
-beforeEach(() => {
-	rig.base.resetFakes();
-	rig.ai.setResponder(() => MODEL_ANSWER);
-});
-
-let stores = 0;
-const freshStore = (): StoreHandle => rig.sqliteStore(`flow-${++stores}`);
+const { freshStore } = privacySuite({ storePrefix: 'flow', started: (started) => (rig = started) });
 
 /** Customer messages through the trigger (content by reference unless `inline`) and the Detect split. */
 async function deliver(store: StoreHandle, messages: WebhookMessage[], options: { inline?: boolean; execute?: IDataObject } = {}) {

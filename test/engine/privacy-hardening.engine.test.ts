@@ -9,7 +9,7 @@
  *   WhatsApp runs only once the same person taps the "Delete all my data" reply button (Cancel or expiry
  *   deny it), and a "Stop promotions" quick reply on a marketing template objects to marketing only.
  */
-import { codeIn, DETECT_NODE, EXECUTE_NODE, itemsOf, MODEL_ANSWER, startPrivacyRig, type PrivacyRig, type StoreHandle } from './privacy-harness';
+import { codeIn, DETECT_NODE, EXECUTE_NODE, itemsOf, privacySuite, type PrivacyRig, type StoreHandle } from './privacy-harness';
 
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,22 +32,7 @@ const OPERATOR = { controllerName: 'Lucky Shrub Ltd' };
 const CLIENT = '203.0.113.7';
 
 let rig: PrivacyRig;
-
-beforeAll(async () => {
-	rig = await startPrivacyRig();
-});
-
-afterAll(async () => {
-	await rig.close();
-});
-
-beforeEach(() => {
-	rig.base.resetFakes();
-	rig.ai.setResponder(() => MODEL_ANSWER);
-});
-
-let stores = 0;
-const freshStore = (): StoreHandle => rig.sqliteStore(`hardening-${++stores}`);
+const { freshStore } = privacySuite({ storePrefix: 'hardening', started: (started) => (rig = started) });
 
 /** One web-form Execute for `contact`; the node's output and what it sent. */
 async function requestCode(store: StoreHandle, contact: string, parameters: INodeParameters = {}) {
@@ -148,10 +133,10 @@ describe('web form: limits per number and per client, held in the store', () => 
 	it('counts in the store, not in a process: two store connections (two workers) and concurrent submissions share one budget', async () => {
 		const store = freshStore();
 		// a second connection to the same database file, as a second n8n worker has
-		const folder = join(rig.base.storeFolder, `worker-b-${stores}`);
+		const folder = join(rig.base.storeFolder, `${store.id}-worker-b`);
 		mkdirSync(folder, { recursive: true });
 		symlinkSync(String(store.credential.sqlitePath), join(folder, 'store.sqlite'));
-		const workerB = rig.addStore(`hardening-${stores}-worker-b`, { backend: 'sqlite', sqlitePath: join(folder, 'store.sqlite'), secretKey: STORE_SECRET });
+		const workerB = rig.addStore(`${store.id}-worker-b`, { backend: 'sqlite', sqlitePath: join(folder, 'store.sqlite'), secretKey: STORE_SECRET });
 		expect(await rig.storeOf(workerB)).not.toBe(await rig.storeOf(store));
 
 		const results = await Promise.all([store, workerB, store, workerB, store, workerB].map(async (handle) => await requestCode(handle, WA)));

@@ -9,35 +9,32 @@
  *                                                                 //                    [not privacy] Auto-Reply
  *   await rig.close();
  */
-import { REPLY_NODE, REPLY_TYPE, startReplyRig, TRIGGER_NODE, TRIGGER_TYPE, PASS_TYPE, APP_SECRET, STORE_SECRET, type ReplyRig, type RunOptions } from './reply-harness';
+import { REPLY_NODE, startReplyRig, APP_SECRET, STORE_SECRET, type ReplyRig, type RunOptions } from './reply-harness';
 
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
-import {
-	NodeConnectionTypes,
-	Workflow,
-	type ICredentialDataDecryptedObject,
-	type IConnections,
-	type IDataObject,
-	type INode,
-	type INodeExecutionData,
-	type INodeParameters,
-	type IRun,
-} from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IConnections, IDataObject, INode, INodeExecutionData, INodeParameters, IRun, Workflow } from 'n8n-workflow';
 
-import { WhatsAutoPrivacy } from '../../nodes/WhatsAutoPrivacy/WhatsAutoPrivacy.node';
-import { WhatsAutoReply } from '../../nodes/WhatsAutoReply/WhatsAutoReply.node';
-import { WhatsAutoTrigger } from '../../nodes/WhatsAutoTrigger/WhatsAutoTrigger.node';
 import type { ContentKeys } from '../../nodes/shared/store/contentByReference';
 import { PrivacyDesk } from '../../nodes/shared/privacy/desk';
 import { canTransition, type RequestState } from '../../nodes/shared/privacy/lifecycle';
 import { openStore, type AuditEntry, type WhatsAutoStore } from '../../nodes/shared/store';
 import { toContentKeys, toStoreConfig } from '../../nodes/shared/store/access';
-import { signWebhook, webhookBytes } from '../../devkit/fakes/meta-json';
-import { callWebhook, PassThrough, postRequest, runExecution, StaticNodeTypes } from './harness';
+import {
+	actionNode,
+	deliverToTrigger,
+	engineWorkflow,
+	passThroughNode,
+	PRIVACY_TYPE,
+	runFrom,
+	to,
+	TRIGGER_NODE,
+	triggerNode,
+	whatsAutoNodeTypes,
+} from './workflow-rig';
+import { PG_START_TIMEOUT_MS, startPostgres, type PostgresServer } from './privacy-postgres';
 
-export const PRIVACY_TYPE = 'n8n-nodes-whatsauto.whatsAutoPrivacy';
+export { PRIVACY_TYPE } from './workflow-rig';
 export const INPUT_NODE = 'Input';
 export const DETECT_NODE = 'Privacy Detect';
 export const EXECUTE_NODE = 'Privacy Execute';
@@ -86,12 +83,7 @@ export interface FlowOptions {
 }
 
 export class PrivacyRig {
-	readonly nodeTypes = new StaticNodeTypes({
-		[TRIGGER_TYPE]: new WhatsAutoTrigger(),
-		[REPLY_TYPE]: new WhatsAutoReply(),
-		[PASS_TYPE]: new PassThrough(),
-		[PRIVACY_TYPE]: new WhatsAutoPrivacy(),
-	});
+	readonly nodeTypes = whatsAutoNodeTypes();
 
 	constructor(readonly base: ReplyRig) {}
 
@@ -135,40 +127,29 @@ export class PrivacyRig {
 	}
 
 	privacyNode(name: string, parameters: INodeParameters, options: PrivacyRunOptions, position: [number, number] = [300, 0]): INode {
-		const ids = { whatsAutoMetaApi: 'meta-1', whatsAutoStoreApi: options.store.id, ...options.credentials };
-		const credentials: INode['credentials'] = {};
-		for (const [type, id] of Object.entries(ids)) if (id) credentials[type] = { id, name: `${type} (${id})` };
-		return {
-			id: randomUUID(),
+		return actionNode({
 			name,
 			type: PRIVACY_TYPE,
-			typeVersion: 1,
 			position,
 			parameters,
-			credentials,
-			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
-		};
+			credentials: { whatsAutoMetaApi: 'meta-1', whatsAutoStoreApi: options.store.id, ...options.credentials },
+			continueOnFail: options.continueOnFail,
+		});
 	}
 
 	/** `Input` (pass-through start node fed with `items`) → Privacy node with `parameters`. */
 	async runPrivacy(items: INodeExecutionData[], parameters: INodeParameters, options: PrivacyRunOptions): Promise<PrivacyRun> {
-		const input = this.inputNode();
-		const workflow = this.workflow([input, this.privacyNode(PRIVACY_NODE, parameters, options)], {
-			[INPUT_NODE]: { main: [[{ node: PRIVACY_NODE, type: NodeConnectionTypes.Main, index: 0 }]] },
-		});
-		const result = await runExecution(workflow, workflow.getNode(INPUT_NODE)!, [items], this.base.credentials, {
-			timeoutMs: options.timeoutMs ?? 25_000,
-		});
+		const workflow = this.workflow([passThroughNode(INPUT_NODE), this.privacyNode(PRIVACY_NODE, parameters, options)], { [INPUT_NODE]: { main: [to(PRIVACY_NODE)] } });
+		const result = await runFrom(workflow, INPUT_NODE, items, this.base.credentials, options.timeoutMs);
 		const run = this.collect(result.run, result.order);
 		const outputs = result.run.data.resultData.runData[PRIVACY_NODE]?.[0]?.data?.main?.map((items) => items ?? []) ?? [];
 		return { ...run, outputs, out: (outputs[0] ?? []).map((item) => item.json) };
 	}
 
 	/** `Input` → any chain of nodes (connected in order, each on output 0), for ad-hoc wiring. */
-	async runNodes(items: INodeExecutionData[], nodes: INode[], connections: IConnections, timeoutMs = 25_000): Promise<EngineRun> {
-		const input = this.inputNode();
-		const workflow = this.workflow([input, ...nodes], connections);
-		const result = await runExecution(workflow, workflow.getNode(INPUT_NODE)!, [items], this.base.credentials, { timeoutMs });
+	async runNodes(items: INodeExecutionData[], nodes: INode[], connections: IConnections, timeoutMs?: number): Promise<EngineRun> {
+		const workflow = this.workflow([passThroughNode(INPUT_NODE), ...nodes], connections);
+		const result = await runFrom(workflow, INPUT_NODE, items, this.base.credentials, timeoutMs);
 		return this.collect(result.run, result.order);
 	}
 
@@ -181,7 +162,7 @@ export class PrivacyRig {
 			nodes: [detect, execute, reply],
 			connections: {
 				[DETECT_NODE]: {
-					main: [[{ node: EXECUTE_NODE, type: NodeConnectionTypes.Main, index: 0 }], [{ node: REPLY_NODE, type: NodeConnectionTypes.Main, index: 0 }]],
+					main: [to(EXECUTE_NODE), to(REPLY_NODE)],
 				},
 			},
 		};
@@ -193,7 +174,7 @@ export class PrivacyRig {
 		return await this.runNodes(
 			items,
 			nodes,
-			{ ...connections, [INPUT_NODE]: { main: [[{ node: DETECT_NODE, type: NodeConnectionTypes.Main, index: 0 }]] } },
+			{ ...connections, [INPUT_NODE]: { main: [to(DETECT_NODE)] } },
 			options.timeoutMs,
 		);
 	}
@@ -203,45 +184,20 @@ export class PrivacyRig {
 	 * [not privacy] Auto-Reply. `status` is the trigger's HTTP answer; no run when the trigger started none.
 	 */
 	async runFlow(payload: unknown, options: FlowOptions): Promise<EngineRun & { status: number; started: boolean }> {
-		const trigger: INode = {
-			id: randomUUID(),
-			name: TRIGGER_NODE,
-			type: TRIGGER_TYPE,
-			typeVersion: 2,
-			position: [0, 0],
-			webhookId: randomUUID(),
-			parameters: { events: ['user_preferences'], ...options.trigger },
-			credentials: { whatsAutoMetaApi: { id: 'meta-1', name: 'WhatsApp (test)' }, whatsAutoStoreApi: { id: options.store.id, name: 'Store (test)' } },
-		};
+		const trigger = triggerNode({ events: ['user_preferences'], ...options.trigger }, options.store.id);
 		const { nodes, connections } = this.detectAndRoute(options);
-		const toDetect = [{ node: DETECT_NODE, type: NodeConnectionTypes.Main, index: 0 }];
+		const toDetect = to(DETECT_NODE);
 		const workflow = this.workflow([trigger, ...nodes], { ...connections, [TRIGGER_NODE]: { main: [toDetect, [], toDetect] } });
-		const start = workflow.getNode(TRIGGER_NODE)!;
-		const raw = webhookBytes(payload);
-		const request = postRequest(`${start.webhookId}/webhook`, raw, { 'X-Hub-Signature-256': signWebhook(APP_SECRET, raw) });
-		const call = await callWebhook(workflow, start, this.base.credentials, request);
-		if (!call.result.workflowData) {
+		const { status, result } = await deliverToTrigger(workflow, this.base.credentials, payload, APP_SECRET, options.timeoutMs);
+		if (!result) {
 			const none = { run: undefined as unknown as IRun, order: [], output: () => [], runs: () => 0 };
-			return { ...none, status: call.response.statusCode, started: false };
+			return { ...none, status, started: false };
 		}
-		const result = await runExecution(workflow, start, call.result.workflowData, this.base.credentials, { timeoutMs: options.timeoutMs ?? 25_000 });
-		return { ...this.collect(result.run, result.order), status: call.response.statusCode, started: true };
-	}
-
-	private inputNode(): INode {
-		return { id: randomUUID(), name: INPUT_NODE, type: PASS_TYPE, typeVersion: 1, position: [0, 0], parameters: {} };
+		return { ...this.collect(result.run, result.order), status, started: true };
 	}
 
 	private workflow(nodes: INode[], connections: IConnections): Workflow {
-		return new Workflow({
-			id: `wf-${randomUUID().slice(0, 8)}`,
-			name: 'WhatsAuto privacy engine test',
-			nodes,
-			connections,
-			active: true,
-			nodeTypes: this.nodeTypes,
-			settings: { executionOrder: 'v1' },
-		});
+		return engineWorkflow('WhatsAuto privacy engine test', this.nodeTypes, nodes, connections);
 	}
 
 	private collect(run: IRun, order: string[]): EngineRun {
@@ -275,6 +231,46 @@ export async function startPrivacyRig(): Promise<PrivacyRig> {
 }
 
 export const MODEL_ANSWER = 'Thanks for your message, we will get back to you.';
+
+export interface PrivacySuiteOptions {
+	/** Hands the rig over before the first test (and may finish the file's set-up). */
+	started(rig: PrivacyRig): unknown;
+	/** Also a real PostgreSQL (privacy-postgres.ts), handed over here; stopped once the rig (and its pools) closed. */
+	postgres?(pg: PostgresServer): void;
+	/** Before each test, reset the fakes and have the model answer MODEL_ANSWER again. Default true. */
+	resetEachTest?: boolean;
+	/** Names the stores `freshStore` makes: `${storePrefix}-1`, `-2`, … */
+	storePrefix?: string;
+}
+
+/**
+ * The frame the privacy suites share: one rig for the file, optionally a PostgreSQL, the fakes reset before each
+ * test, and `freshStore()`: a SQLite store of its own per call.
+ */
+export function privacySuite(options: PrivacySuiteOptions): { freshStore(): StoreHandle } {
+	let rig: PrivacyRig | undefined;
+	let pg: PostgresServer | undefined;
+	beforeAll(
+		async () => {
+			rig = await startPrivacyRig();
+			await options.started(rig);
+			if (options.postgres) options.postgres((pg = await startPostgres()));
+		},
+		options.postgres ? PG_START_TIMEOUT_MS + 30_000 : undefined,
+	);
+	afterAll(async () => {
+		await rig?.close(); // closes every store (and PostgreSQL pool) first
+		await pg?.stop();
+	}, 120_000);
+	if (options.resetEachTest !== false) {
+		beforeEach(() => {
+			rig!.base.resetFakes();
+			rig!.ai.setResponder(() => MODEL_ANSWER);
+		});
+	}
+	let stores = 0;
+	return { freshStore: () => rig!.sqliteStore(`${options.storePrefix ?? 'store'}-${++stores}`) };
+}
 
 /** Items as a node's input, JSON round-tripped like n8n stores them. */
 export const itemsOf = (...jsons: IDataObject[]): INodeExecutionData[] => jsons.map((json) => ({ json: JSON.parse(JSON.stringify(json)) as IDataObject }));

@@ -4,7 +4,7 @@
  * deadlines, failures), the two identity paths (WhatsApp sender; web form with a 6-digit code: expiry,
  * three attempts, wrong contact, repeated requests), Get Status, List Open and Extend.
  */
-import { auditPaths, codeIn, holdsCode, itemsOf, PRIVACY_NODE, startPrivacyRig, type PrivacyRig, type PrivacyRunOptions, type StoreHandle } from './privacy-harness';
+import { auditPaths, codeIn, holdsCode, itemsOf, PRIVACY_NODE, privacySuite, type PrivacyRig, type PrivacyRunOptions, type StoreHandle } from './privacy-harness';
 
 import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
@@ -26,22 +26,13 @@ const OPERATOR = { controllerName: 'Lucky Shrub Ltd', contact: 'privacy@luckyshr
 const CODES: string[] = [];
 
 let rig: PrivacyRig;
-
-beforeAll(async () => {
-	rig = await startPrivacyRig();
-	await Container.get(BinaryDataService).init();
+const { freshStore } = privacySuite({
+	storePrefix: 'requests',
+	started: async (started) => {
+		rig = started;
+		await Container.get(BinaryDataService).init();
+	},
 });
-
-afterAll(async () => {
-	await rig.close();
-});
-
-beforeEach(() => {
-	rig.base.resetFakes();
-});
-
-let stores = 0;
-const freshStore = (): StoreHandle => rig.sqliteStore(`requests-${++stores}`);
 
 const run = async (store: StoreHandle, items: IDataObject[], parameters: INodeParameters, options: Partial<PrivacyRunOptions> = {}) =>
 	await rig.runPrivacy(itemsOf(...items), { operator: OPERATOR, ...parameters }, { store, ...options });

@@ -20,48 +20,34 @@ import { removeUserFolder } from './user-folder';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { Logger } from '@n8n/backend-common';
 import { Container } from '@n8n/di';
-import {
-	NodeConnectionTypes,
-	Workflow,
-	type ICredentialDataDecryptedObject,
-	type IConnections,
-	type IDataObject,
-	type INode,
-	type INodeExecutionData,
-	type INodeParameters,
-	type IRun,
-} from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IConnections, IDataObject, INode, INodeExecutionData, INodeParameters, IRun, Workflow } from 'n8n-workflow';
 
-import { WhatsAutoReply } from '../../nodes/WhatsAutoReply/WhatsAutoReply.node';
-import { WhatsAutoTrigger } from '../../nodes/WhatsAutoTrigger/WhatsAutoTrigger.node';
 import { closeAllStores, openStore, type WhatsAutoStore } from '../../nodes/shared/store';
 import { toContentKeys } from '../../nodes/shared/store/access';
 import type { ContentKeys } from '../../nodes/shared/store/contentByReference';
 import { isInboundMessage, isStatusUpdate, parseDelivery } from '../../nodes/shared/whatsapp';
 import { startFakeGraphApi, type FakeGraphApi, type FakeGraphApiOptions } from '../../devkit/fakes/graph-api';
-import { signWebhook, webhookBytes } from '../../devkit/fakes/meta-json';
+import { webhookBytes } from '../../devkit/fakes/meta-json';
 import { startFakeOpenAi, type FakeOpenAi, type FakeOpenAiOptions } from '../../devkit/fakes/openai';
 import { envelope, messagesChange, statusesChange, type Account, type WebhookMessage, type WebhookStatus } from '../../devkit/fakes/webhook-payloads';
-import { callWebhook, PassThrough, postRequest, runExecution, StaticNodeTypes, TestCredentialsHelper } from './harness';
+import { TestCredentialsHelper } from './harness';
+import { actionNode, deliverToTrigger, engineWorkflow, passThroughNode, REPLY_TYPE, runFrom, to, TRIGGER_NODE, triggerNode, whatsAutoNodeTypes } from './workflow-rig';
 
-export const TRIGGER_TYPE = 'n8n-nodes-whatsauto.whatsAutoTrigger';
-export const REPLY_TYPE = 'n8n-nodes-whatsauto.whatsAutoReply';
-export const PASS_TYPE = 'whatsauto-test.passThrough';
+export { PASS_TYPE, REPLY_TYPE, TRIGGER_NODE, TRIGGER_TYPE } from './workflow-rig';
 export const REPLY_NODE = 'WhatsAuto Auto-Reply';
 export const SOURCE_NODE = 'Messages';
-export const TRIGGER_NODE = 'WhatsAuto Trigger';
 
 export const ACCOUNT: Account = { phoneNumberId: '106540352242922', displayPhoneNumber: '15550783881', businessAccountId: '102290129340398' };
 /** The customer most tests talk to. */
 export const WA = '16505551234';
 export const META_TOKEN = 'EAAGm0PX4ZCpsBAMetaSecretTokenZZZ9xq7';
 export const APP_SECRET = 'a3f1c0ffee5ecret0123456789abcdef';
+const VERIFY_TOKEN = 'verify-me-123';
 export const OPENAI_KEY = 'sk-test-whatsauto-0123456789abcdefABCDEF';
 export const STORE_SECRET = 's'.repeat(20) + 'x'.repeat(20) + '-store-secret';
 
@@ -107,11 +93,7 @@ export class ReplyRig {
 	readonly storeCredential: ICredentialDataDecryptedObject;
 	readonly credentialData = new Map<string, ICredentialDataDecryptedObject>();
 	readonly credentials = new TestCredentialsHelper(this.credentialData);
-	readonly nodeTypes = new StaticNodeTypes({
-		[TRIGGER_TYPE]: new WhatsAutoTrigger(),
-		[REPLY_TYPE]: new WhatsAutoReply(),
-		[PASS_TYPE]: new PassThrough(),
-	});
+	readonly nodeTypes = whatsAutoNodeTypes();
 	private readonly restore: Array<() => void> = [];
 	private readonly extraGraphs: FakeGraphApi[] = [];
 	private sink: http.Server | undefined;
@@ -122,29 +104,17 @@ export class ReplyRig {
 		readonly ai: FakeOpenAi,
 	) {
 		this.storeCredential = { backend: 'sqlite', sqlitePath: join(this.storeFolder, 'reply.sqlite'), secretKey: STORE_SECRET };
-		this.credentialData.set('meta-1', this.metaCredential(graph));
+		this.credentialData.set('meta-1', graph.credentialData(VERIFY_TOKEN));
 		this.credentialData.set('openai-1', { apiKey: OPENAI_KEY, baseUrl: ai.baseUrl });
 		this.credentialData.set('store-1', this.storeCredential);
 		this.captureLogs();
-	}
-
-	metaCredential(graph: FakeGraphApi): ICredentialDataDecryptedObject {
-		return {
-			accessToken: META_TOKEN,
-			appSecret: APP_SECRET,
-			verifyToken: 'verify-me-123',
-			phoneNumberId: ACCOUNT.phoneNumberId,
-			businessAccountId: ACCOUNT.businessAccountId,
-			graphApiVersion: 'v23.0',
-			baseUrl: graph.baseUrl,
-		};
 	}
 
 	/** Another fake Graph API (e.g. with window131047 'sync'), registered under credential id `id`. */
 	async addGraph(id: string, options: Partial<FakeGraphApiOptions> = {}): Promise<FakeGraphApi> {
 		const graph = await startFakeGraphApi({ ...graphOptions(), ...options });
 		this.extraGraphs.push(graph);
-		this.credentialData.set(id, this.metaCredential(graph));
+		this.credentialData.set(id, graph.credentialData(VERIFY_TOKEN));
 		return graph;
 	}
 
@@ -206,70 +176,36 @@ export class ReplyRig {
 	// ---------------------------------------------------------------- workflows
 
 	replyNode(run: RunOptions = {}): INode {
-		const ids = { whatsAutoMetaApi: 'meta-1', whatsAutoOpenAiApi: 'openai-1', whatsAutoStoreApi: 'store-1', ...run.credentials };
-		const credentials: INode['credentials'] = {};
-		for (const [type, id] of Object.entries(ids)) if (id) credentials[type] = { id, name: `${type} (${id})` };
-		return {
-			id: randomUUID(),
+		return actionNode({
 			name: REPLY_NODE,
 			type: REPLY_TYPE,
-			typeVersion: 1,
 			position: [400, 0],
 			parameters: { businessName: 'Lucky Shrub', ...run.parameters, options: { ...run.options } as INodeParameters },
-			credentials,
-			...(run.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
-		};
+			credentials: { whatsAutoMetaApi: 'meta-1', whatsAutoOpenAiApi: 'openai-1', whatsAutoStoreApi: 'store-1', ...run.credentials },
+			continueOnFail: run.continueOnFail,
+		});
 	}
 
 	/** `Messages` (pass-through start node fed with `items`) → Auto-Reply, run by WorkflowExecute. */
 	async runReply(items: INodeExecutionData[], run: RunOptions = {}): Promise<ReplyRun> {
-		const source: INode = { id: randomUUID(), name: SOURCE_NODE, type: PASS_TYPE, typeVersion: 1, position: [0, 0], parameters: {} };
-		const workflow = this.workflow([source, this.replyNode(run)], {
-			[SOURCE_NODE]: { main: [[{ node: REPLY_NODE, type: NodeConnectionTypes.Main, index: 0 }]] },
-		});
-		const result = await runExecution(workflow, workflow.getNode(SOURCE_NODE)!, [items], this.credentials, {
-			timeoutMs: run.timeoutMs ?? 25_000,
-		});
+		const workflow = this.workflow([passThroughNode(SOURCE_NODE), this.replyNode(run)], { [SOURCE_NODE]: { main: [to(REPLY_NODE)] } });
+		const result = await runFrom(workflow, SOURCE_NODE, items, this.credentials, run.timeoutMs);
 		return this.collect(result.run, result.order);
 	}
 
 	/** WhatsAuto Trigger → Auto-Reply: a signed webhook call into the trigger, then the execution it starts. */
 	async runChain(payload: unknown, run: ChainOptions = {}): Promise<ReplyRun & { status: number }> {
-		const trigger: INode = {
-			id: randomUUID(),
-			name: TRIGGER_NODE,
-			type: TRIGGER_TYPE,
-			typeVersion: 2,
-			position: [0, 0],
-			webhookId: randomUUID(),
-			parameters: run.triggerParameters ?? {},
-			credentials: { whatsAutoMetaApi: { id: 'meta-1', name: 'WhatsApp (test)' }, whatsAutoStoreApi: { id: 'store-1', name: 'Store (test)' } },
-		};
-		const toReply = [{ node: REPLY_NODE, type: NodeConnectionTypes.Main, index: 0 }];
-		const workflow = this.workflow([trigger, this.replyNode(run)], {
+		const toReply = to(REPLY_NODE);
+		const workflow = this.workflow([triggerNode(run.triggerParameters ?? {}, 'store-1'), this.replyNode(run)], {
 			[TRIGGER_NODE]: { main: run.connectStatuses ? [toReply, toReply, []] : [toReply, [], []] },
 		});
-		const start = workflow.getNode(TRIGGER_NODE)!;
-		const raw = webhookBytes(payload);
-		const request = postRequest(`${start.webhookId}/webhook`, raw, { 'X-Hub-Signature-256': signWebhook(APP_SECRET, raw) });
-		const call = await callWebhook(workflow, start, this.credentials, request);
-		if (!call.result.workflowData) {
-			return { status: call.response.statusCode, run: undefined as unknown as IRun, items: [], out: [], order: [] };
-		}
-		const result = await runExecution(workflow, start, call.result.workflowData, this.credentials, { timeoutMs: run.timeoutMs ?? 25_000 });
-		return { status: call.response.statusCode, ...this.collect(result.run, result.order) };
+		const { status, result } = await deliverToTrigger(workflow, this.credentials, payload, APP_SECRET, run.timeoutMs);
+		if (!result) return { status, run: undefined as unknown as IRun, items: [], out: [], order: [] };
+		return { status, ...this.collect(result.run, result.order) };
 	}
 
 	private workflow(nodes: INode[], connections: IConnections): Workflow {
-		return new Workflow({
-			id: `wf-${randomUUID().slice(0, 8)}`,
-			name: 'WhatsAuto reply engine test',
-			nodes,
-			connections,
-			active: true,
-			nodeTypes: this.nodeTypes,
-			settings: { executionOrder: 'v1' },
-		});
+		return engineWorkflow('WhatsAuto reply engine test', this.nodeTypes, nodes, connections);
 	}
 
 	private collect(run: IRun, order: string[]): ReplyRun {
@@ -357,6 +293,49 @@ export async function startReplyRig(
 	const graph = await startFakeGraphApi({ ...graphOptions(), ...options.graph });
 	const ai = await startFakeOpenAi({ apiKey: OPENAI_KEY, ...options.ai });
 	return new ReplyRig(graph, ai);
+}
+
+export interface ReplySuite {
+	/** Notes what a customer wrote and returns it: none of it may reach a log line or an error message. */
+	said<T extends string>(text: T): T;
+	/** Everything `said` noted, for the suite's closing leak check. */
+	readonly content: string[];
+}
+
+/**
+ * The frame every reply suite shares: one rig for the file (handed to `started` before the first test), before
+ * each test the fakes reset (then `beforeEachTest`) and the model answering `modelAnswer`, after each test every
+ * chat request checked safe and nothing of Meta's found at OpenAI.
+ */
+export function replySuite(
+	modelAnswer: string,
+	hooks: { started: (rig: ReplyRig) => void; beforeEachTest?: (rig: ReplyRig) => void },
+): ReplySuite {
+	let rig: ReplyRig;
+	beforeAll(async () => {
+		rig = await startReplyRig({ ai: { responder: () => modelAnswer } });
+		hooks.started(rig);
+	});
+	afterAll(async () => {
+		await rig.close();
+	});
+	beforeEach(() => {
+		rig.resetFakes();
+		hooks.beforeEachTest?.(rig);
+		rig.ai.setResponder(() => modelAnswer);
+	});
+	afterEach(() => {
+		expectSafeChatRequests(rig.ai);
+		expectNothingFromMetaAtOpenAi(rig);
+	});
+	const content: string[] = [];
+	return {
+		content,
+		said: <T extends string>(text: T): T => {
+			content.push(text);
+			return text;
+		},
+	};
 }
 
 // ---------------------------------------------------------------- small genuine media files

@@ -5,12 +5,10 @@
  * and media size caps.
  */
 import {
-	expectNothingFromMetaAtOpenAi,
-	expectSafeChatRequests,
 	OPENAI_KEY,
 	REPLY_NODE,
+	replySuite,
 	sentTexts,
-	startReplyRig,
 	TRIGGER_NODE,
 	WA,
 	type ReplyRig,
@@ -23,12 +21,6 @@ import { sampleAudio, samplePdf, samplePng } from '../../devkit/fakes/openai';
 import { failedStatus, msg, status, wamid } from '../../devkit/fakes/webhook-payloads';
 
 jest.setTimeout(30_000);
-
-const CONTENT: string[] = [];
-const said = <T extends string>(text: T): T => {
-	CONTENT.push(text);
-	return text;
-};
 
 const MODEL_ANSWER = 'Yes, we deliver in Lisbon on weekdays.';
 const FALLBACK = 'Thanks for your message! A person from Lucky Shrub will answer shortly.';
@@ -47,26 +39,15 @@ const EXPECTED_TEMPLATE = {
 };
 
 let rig: ReplyRig;
-
-beforeAll(async () => {
-	rig = await startReplyRig({ ai: { responder: () => MODEL_ANSWER } });
-	rig.credentialData.set('openai-bad', { apiKey: 'sk-test-revoked-key-000000000000', baseUrl: rig.ai.baseUrl });
-});
-
-afterAll(async () => {
-	await rig.close();
-});
-
-beforeEach(() => {
-	rig.resetFakes();
-	rig.graph.setWebhookTarget(undefined);
-	rig.graph.setTokenExpired(false);
-	rig.ai.setResponder(() => MODEL_ANSWER);
-});
-
-afterEach(() => {
-	expectSafeChatRequests(rig.ai);
-	expectNothingFromMetaAtOpenAi(rig);
+const { said, content: CONTENT } = replySuite(MODEL_ANSWER, {
+	started: (started) => {
+		rig = started;
+		rig.credentialData.set('openai-bad', { apiKey: 'sk-test-revoked-key-000000000000', baseUrl: rig.ai.baseUrl });
+	},
+	beforeEachTest: () => {
+		rig.graph.setWebhookTarget(undefined);
+		rig.graph.setTokenExpired(false);
+	},
 });
 
 const chatStatuses = () => rig.ai.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.status);

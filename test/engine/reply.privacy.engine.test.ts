@@ -6,11 +6,9 @@
  */
 import {
 	customerBlocks,
-	expectNothingFromMetaAtOpenAi,
-	expectSafeChatRequests,
 	REPLY_NODE,
+	replySuite,
 	sentTexts,
-	startReplyRig,
 	TRIGGER_NODE,
 	userText,
 	WA,
@@ -26,33 +24,10 @@ import { messageRef } from '../../nodes/shared/contact';
 
 jest.setTimeout(30_000);
 
-const CONTENT: string[] = [];
-const said = <T extends string>(text: T): T => {
-	CONTENT.push(text);
-	return text;
-};
-
 const MODEL_ANSWER = 'Happy to help with your order!';
 
 let rig: ReplyRig;
-
-beforeAll(async () => {
-	rig = await startReplyRig({ ai: { responder: () => MODEL_ANSWER } });
-});
-
-afterAll(async () => {
-	await rig.close();
-});
-
-beforeEach(() => {
-	rig.resetFakes();
-	rig.ai.setResponder(() => MODEL_ANSWER);
-});
-
-afterEach(() => {
-	expectSafeChatRequests(rig.ai);
-	expectNothingFromMetaAtOpenAi(rig);
-});
+const { said, content: CONTENT } = replySuite(MODEL_ANSWER, { started: (started) => (rig = started) });
 
 // ---------------------------------------------------------------- masking
 

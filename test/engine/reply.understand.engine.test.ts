@@ -6,14 +6,12 @@
 import {
 	ACCOUNT,
 	customerBlocks,
-	expectNothingFromMetaAtOpenAi,
-	expectSafeChatRequests,
 	REPLY_NODE,
+	replySuite,
 	SAMPLE_DOCX,
 	SAMPLE_WEBP,
 	sampleMp4,
 	sentTexts,
-	startReplyRig,
 	TRIGGER_NODE,
 	userText,
 	WA,
@@ -30,34 +28,11 @@ import { isStandby, parseDelivery } from '../../nodes/shared/whatsapp';
 
 jest.setTimeout(30_000);
 
-/** What the customers wrote in this file: none of it may reach a log line or an error message. */
-const CONTENT: string[] = [];
-const said = <T extends string>(text: T): T => {
-	CONTENT.push(text);
-	return text;
-};
-
 const MODEL_ANSWER = 'Thanks for asking! We are open until six.';
 
 let rig: ReplyRig;
-
-beforeAll(async () => {
-	rig = await startReplyRig({ ai: { responder: () => MODEL_ANSWER } });
-});
-
-afterAll(async () => {
-	await rig.close();
-});
-
-beforeEach(() => {
-	rig.resetFakes();
-	rig.ai.setResponder(() => MODEL_ANSWER);
-});
-
-afterEach(() => {
-	expectSafeChatRequests(rig.ai);
-	expectNothingFromMetaAtOpenAi(rig);
-});
+/** CONTENT: what the customers wrote in this file (`said`): none of it may reach a log line or an error message. */
+const { said, content: CONTENT } = replySuite(MODEL_ANSWER, { started: (started) => (rig = started) });
 
 /** Runs one message through the node and returns its single output item. */
 async function replyTo(message: WebhookMessage, options: IDataObject = {}) {

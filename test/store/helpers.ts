@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as ts from 'typescript';
 
+import type { AuditHashInput, AuditRow } from '../../nodes/shared/store/audit';
 import type { StoreConfig } from '../../nodes/shared/store/types';
 
 export const REPO = join(__dirname, '..', '..');
@@ -27,54 +28,22 @@ function sortedJson(value: unknown): string {
 }
 
 /** The fields of an audit entry as the version-3 store hashed them. */
-export interface Sha256AuditFields {
-	seq: number;
-	at: Date;
-	requestId: string;
-	subject: string;
-	actor: string;
-	action: string;
-	fromState: string;
-	toState: string;
-	detail: Record<string, unknown>;
-}
+export type Sha256AuditFields = AuditHashInput;
 
 /**
- * The unkeyed audit hash of schema version 3, rebuilt from its documentation (SHA-256 over a JSON array):
- * what anyone with write access to the database and no secret can compute. Stores upgraded from version 3
- * hold entries hashed this way; tests also use it to forge entries.
+ * The unkeyed audit hash of schema version 3, rebuilt here from its documentation on purpose (not imported from
+ * the store: it is the oracle the store's own `unkeyedAuditHash` is checked against): SHA-256 over a JSON array
+ * of the tag, the previous hash and the fields, detail as key-sorted JSON. What anyone with write access to the
+ * database and no secret can compute. Stores upgraded from version 3 hold entries hashed this way; tests also
+ * use it to forge entries.
  */
 export function sha256AuditHash(prevHash: string, e: Sha256AuditFields): string {
-	const canonical = JSON.stringify([
-		'whatsauto.audit.v1',
-		prevHash,
-		e.seq,
-		e.at.getTime(),
-		e.requestId,
-		e.subject,
-		e.actor,
-		e.action,
-		e.fromState,
-		e.toState,
-		sortedJson(e.detail),
-	]);
-	return createHash('sha256').update(canonical, 'utf8').digest('hex');
+	const fields = [e.seq, e.at.getTime(), e.requestId, e.subject, e.actor, e.action, e.fromState, e.toState, sortedJson(e.detail)];
+	return createHash('sha256').update(JSON.stringify(['whatsauto.audit.v1', prevHash, ...fields]), 'utf8').digest('hex');
 }
 
-/** An `audit_log` row as schema version 3 wrote it. */
-export interface LegacyAuditRow {
-	seq: number;
-	at: number;
-	request_id: string;
-	subject: string;
-	actor: string;
-	action: string;
-	from_state: string;
-	to_state: string;
-	detail: string;
-	prev_hash: string;
-	hash: string;
-}
+/** An `audit_log` row as schema version 3 wrote it: the columns the store reads, seq and at as numbers. */
+export type LegacyAuditRow = Omit<AuditRow, 'seq' | 'at'> & { seq: number; at: number };
 
 /** A version-3 audit log of `entries` (seq 1, 2, …, one minute apart), chained with {@link sha256AuditHash}, and its head. */
 export function legacyAuditRows(
@@ -258,11 +227,25 @@ export async function runChildren(
 	}
 }
 
-/** Asserts every id was won exactly once across all children. */
+/** How many times each id was won across all children. */
 export function wonExactlyOnce(ids: string[], results: ChildResult[]): Map<string, number> {
 	const counts = new Map<string, number>(ids.map((id) => [id, 0]));
 	for (const result of results) {
 		for (const id of result.won ?? []) counts.set(id, (counts.get(id) ?? 0) + 1);
 	}
 	return counts;
+}
+
+/**
+ * Four children claim the same 300 message ids at once (`claim`: the store and claim options), half of them
+ * walking the ids backwards so races happen across the whole range; every id must have exactly one winner.
+ */
+export async function expectOneWinnerPerId(script: string, workDir: string, claim: Pick<ChildTask, 'config'> & Partial<ChildTask>): Promise<void> {
+	const ids = Array.from({ length: 300 }, (_, i) => `wamid.race-${i}`);
+	const task = { mode: 'claim' as const, scope: 'race', ids, ttlMs: 60_000, ...claim };
+	const reversed = { ...task, ids: [...ids].reverse() };
+	const results = await runChildren(script, workDir, [task, reversed, task, reversed]);
+	const counts = wonExactlyOnce(ids, results);
+	expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
+	expect(results.reduce((n, r) => n + (r.won?.length ?? 0), 0)).toBe(ids.length);
 }

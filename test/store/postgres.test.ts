@@ -1,9 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 
+import { startPostgres, type PostgresConnection, type Service } from '../../devkit/n8n/services';
 import { closeAllStores, openStore } from '../../nodes/shared/store/index';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../nodes/shared/store/migrations';
 import { PostgresStore, quoteIdent } from '../../nodes/shared/store/postgres';
@@ -12,19 +12,17 @@ import { describeStoreConformance, type FreshDatabase, type UpgradeSeed } from '
 import {
 	AUDIT_KEY,
 	buildChildScript,
+	expectOneWinnerPerId,
 	killLeftoverChildren,
 	makeTempDir,
-	REPO,
 	runChildren,
-	wonExactlyOnce,
 } from './helpers';
 
 /**
- * Runs against a real PostgreSQL: the one named by WHATSAUTO_TEST_PG_* when set, otherwise the throwaway
- * server scripts/postgres.sh installs (apt-get, first time only) and starts — and which this file then
- * stops again if it started it. No Postgres means failure, never a skip.
+ * Runs against a real PostgreSQL (devkit/n8n/services.ts): the one named by WHATSAUTO_TEST_PG_* when set,
+ * otherwise the throwaway server scripts/postgres.sh installs (apt-get, first time only) and starts — and which
+ * this file then stops again if it started it. No Postgres means failure, never a skip.
  */
-const SCRIPT = join(REPO, 'scripts', 'postgres.sh');
 const START_TIMEOUT_MS = 300_000;
 
 const runId = `${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -41,41 +39,13 @@ const schemas = {
 
 let base: Omit<PostgresStoreConfig, 'schema'>;
 let admin: Client | undefined;
-let startedHere = false;
+let server: Service<PostgresConnection> | undefined;
 const dir = makeTempDir('whatsauto-pg-test-');
 
 const configFor = (schema: string): PostgresStoreConfig => ({ ...base, schema });
 const oldSchema = (version: number) => [schemas.v1, schemas.v2, schemas.v3, schemas.v4][version - 1];
 /** Schemas freshDatabase made, dropped with the rest. */
 const freshSchemas: string[] = [];
-
-function readEnvFile(path: string): Record<string, string> {
-	const values: Record<string, string> = {};
-	for (const line of readFileSync(path, 'utf8').split('\n')) {
-		const match = /^(WHATSAUTO_TEST_PG_[A-Z]+)=(.*)$/.exec(line.trim());
-		if (match) values[match[1]] = match[2];
-	}
-	return values;
-}
-
-function ensureServer(): Record<string, string | undefined> {
-	if (process.env.WHATSAUTO_TEST_PG_HOST) return process.env;
-	const running = spawnSync('bash', [SCRIPT, 'status'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
-	let out: string;
-	try {
-		out = execFileSync('bash', [SCRIPT], {
-			encoding: 'utf8',
-			timeout: START_TIMEOUT_MS,
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-	} catch (error) {
-		const e = error as { stderr?: string; message: string };
-		throw new Error(`could not start PostgreSQL with scripts/postgres.sh: ${e.stderr?.trim() || e.message}`);
-	}
-	startedHere = !running;
-	const envFile = out.trim().split('\n').pop() ?? '';
-	return readEnvFile(envFile);
-}
 
 async function migrationRows(schema: string) {
 	const result = await admin!.query<{ version: number; name: string }>(
@@ -192,19 +162,8 @@ async function freshDatabase(): Promise<FreshDatabase> {
 }
 
 beforeAll(async () => {
-	const env = ensureServer();
-	for (const name of ['HOST', 'PORT', 'USER', 'PASSWORD', 'DATABASE']) {
-		if (!env[`WHATSAUTO_TEST_PG_${name}`]) throw new Error(`WHATSAUTO_TEST_PG_${name} missing`);
-	}
-	base = {
-		backend: 'postgres',
-		host: env.WHATSAUTO_TEST_PG_HOST!,
-		port: Number(env.WHATSAUTO_TEST_PG_PORT),
-		user: env.WHATSAUTO_TEST_PG_USER!,
-		password: env.WHATSAUTO_TEST_PG_PASSWORD!,
-		database: env.WHATSAUTO_TEST_PG_DATABASE!,
-		ssl: false,
-	};
+	server = await startPostgres();
+	base = { backend: 'postgres', ...server.connection, ssl: false };
 	const client = new Client({ ...base, connectionTimeoutMillis: 10_000 });
 	await client.connect();
 	admin = client;
@@ -222,7 +181,7 @@ afterAll(async () => {
 		}
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
-		if (startedHere) execFileSync('bash', [SCRIPT, 'stop'], { stdio: 'ignore', timeout: 90_000 });
+		await server?.stop();
 	}
 }, 120_000);
 
@@ -317,13 +276,7 @@ describe('PostgresStore across processes', () => {
 	it('has exactly one winner per message id among racing processes', async () => {
 		// The schema exists before the race so every child is ready at once.
 		await (await PostgresStore.open(configFor(schemas.race))).close();
-		const ids = Array.from({ length: 300 }, (_, i) => `wamid.race-${i}`);
-		const task = { mode: 'claim' as const, config: configFor(schemas.race), scope: 'race', ids, ttlMs: 60_000, concurrency: 4 };
-		const reversed = { ...task, ids: [...ids].reverse() };
-		const results = await runChildren(script, dir, [task, reversed, task, reversed]);
-		const counts = wonExactlyOnce(ids, results);
-		expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
-		expect(results.reduce((n, r) => n + (r.won?.length ?? 0), 0)).toBe(ids.length);
+		await expectOneWinnerPerId(script, dir, { config: configFor(schemas.race), concurrency: 4 });
 	});
 
 	it('migrates a fresh schema once when several processes open it at the same moment', async () => {

@@ -14,10 +14,10 @@ import type { SqliteStoreConfig } from '../../nodes/shared/store/types';
 import { describeStoreConformance, type FreshDatabase, type UpgradeSeed } from './conformance';
 import {
 	buildChildScript,
+	expectOneWinnerPerId,
 	killLeftoverChildren,
 	makeTempDir,
 	runChildren,
-	wonExactlyOnce,
 } from './helpers';
 
 const dir = makeTempDir('whatsauto-sqlite-');
@@ -242,14 +242,7 @@ describe('SqliteStore across processes', () => {
 	});
 
 	it('has exactly one winner per message id among racing processes', async () => {
-		const ids = Array.from({ length: 300 }, (_, i) => `wamid.race-${i}`);
-		const task = { mode: 'claim' as const, config, scope: 'race', ids, ttlMs: 60000 };
-		// Half the children walk the ids backwards, so races happen across the whole range.
-		const reversed = { ...task, ids: [...ids].reverse() };
-		const results = await runChildren(script, dir, [task, reversed, task, reversed]);
-		const counts = wonExactlyOnce(ids, results);
-		expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
-		expect(results.reduce((n, r) => n + (r.won?.length ?? 0), 0)).toBe(ids.length);
+		await expectOneWinnerPerId(script, dir, { config });
 	});
 
 	it('migrates a fresh database once when several processes open it at the same moment', async () => {

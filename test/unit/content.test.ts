@@ -7,36 +7,21 @@ import { closeAllStores, openStore } from '../../nodes/shared/store';
 import type { WhatsAutoStore } from '../../nodes/shared/store/types';
 import { toContentKeys } from '../../nodes/shared/store/access';
 import { parseDelivery } from '../../nodes/shared/whatsapp';
+import { change, delivery, MESSAGES, SHEENA } from '../fixtures/webhooks/cloud-api';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 const keys = toContentKeys({ secretKey: SECRET })!;
 
-const message = parseDelivery({
-	object: 'whatsapp_business_account',
-	entry: [
-		{
-			id: '1',
-			changes: [
-				{
-					field: 'messages',
-					value: {
-						metadata: { phone_number_id: '2', display_phone_number: '3' },
-						contacts: [{ profile: { name: 'José' }, wa_id: '16505551234' }],
-						messages: [
-							{
-								from: '16505551234',
-								id: 'wamid.IMG',
-								timestamp: '1749416383',
-								type: 'image',
-								image: { caption: 'my card 4111 1111 1111 1111', mime_type: 'image/jpeg', sha256: 'x', id: '99' },
-							},
-						],
-					},
-				},
-			],
-		},
-	],
-})[0] as unknown as Record<string, unknown>;
+/** An image from José whose caption holds a card number. */
+const message = parseDelivery(
+	delivery(
+		change('messages', {
+			metadata: { phone_number_id: '2', display_phone_number: '3' },
+			contacts: [{ ...SHEENA, profile: { name: 'José' } }],
+			messages: [{ ...MESSAGES.image, id: 'wamid.IMG', image: { caption: 'my card 4111 1111 1111 1111', mime_type: 'image/jpeg', sha256: 'x', id: '99' } }],
+		}),
+	),
+)[0] as unknown as Record<string, unknown>;
 
 describe('content by reference', () => {
 	let dir: string;

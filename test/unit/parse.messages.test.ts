@@ -5,6 +5,7 @@ import {
 	mediaOf,
 	parseDelivery,
 } from '../../nodes/shared/whatsapp';
+import { ctwaReferral } from '../../devkit/fakes/webhook-payloads';
 import { MESSAGES, SHEENA, change, delivery, inbound } from '../fixtures/webhooks/cloud-api';
 
 function one(message: Record<string, unknown>): InboundMessage {
@@ -436,17 +437,7 @@ describe('sender and context', () => {
 	it('referral (click-to-WhatsApp ad) on an image message', () => {
 		const m = one({
 			...MESSAGES.image,
-			referral: {
-				source_url: 'https://fb.me/3cr4Wqqkv',
-				source_id: '120226305854810726',
-				source_type: 'ad',
-				body: 'Summer Succulents are here!',
-				headline: 'Chat with us',
-				media_type: 'image',
-				image_url: 'https://scontent.xx.fbcdn.net/v/t45.1...',
-				ctwa_clid: 'Aff-n8ZT…',
-				welcome_message: { text: 'Hi there! Let us know how we can help!' },
-			},
+			referral: ctwaReferral({ image_url: 'https://scontent.xx.fbcdn.net/v/t45.1...', ctwa_clid: 'Aff-n8ZT…' }),
 		});
 		expect(m.referral).toEqual({
 			sourceUrl: 'https://fb.me/3cr4Wqqkv',

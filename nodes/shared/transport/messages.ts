@@ -63,6 +63,12 @@ async function send(
 	}
 }
 
+/** A sender of one kind of message: `build` turns what is to be sent into the message object. Returns the wamid. */
+function sender<T>(build: (what: T) => IDataObject) {
+	return async (http: HttpRequester, creds: MetaCredentials, recipient: Recipient, what: T, options: SendOptions = {}): Promise<string> =>
+		await send(http, creds, recipient, build(what), options);
+}
+
 /** Sends one text message; `replyTo` shows the customer's message quoted above it. Returns the wamid. */
 export async function sendText(
 	http: HttpRequester,
@@ -72,13 +78,8 @@ export async function sendText(
 	replyTo?: string,
 	options: SendOptions = {},
 ): Promise<string> {
-	return await send(
-		http,
-		creds,
-		recipient,
-		{ ...(replyTo ? { context: { message_id: replyTo } } : {}), type: 'text', text: { preview_url: false, body: text } },
-		options,
-	);
+	const context = replyTo ? { context: { message_id: replyTo } } : {};
+	return await send(http, creds, recipient, { ...context, type: 'text', text: { preview_url: false, body: text } }, options);
 }
 
 export interface ReplyButton {
@@ -93,29 +94,15 @@ export interface ReplyButton {
  * the body (≤ 1,024 characters) and the buttons as given, never shortened. A tap arrives as an inbound
  * `interactive` message whose `button_reply` carries the button's id and title. Returns the wamid.
  */
-export async function sendButtons(
-	http: HttpRequester,
-	creds: MetaCredentials,
-	recipient: Recipient,
-	message: { body: string; buttons: ReplyButton[]; footer?: string },
-	options: SendOptions = {},
-): Promise<string> {
-	return await send(
-		http,
-		creds,
-		recipient,
-		{
-			type: 'interactive',
-			interactive: {
-				type: 'button',
-				body: { text: message.body },
-				...(message.footer ? { footer: { text: message.footer } } : {}),
-				action: { buttons: message.buttons.map(({ id, title }) => ({ type: 'reply', reply: { id, title } })) },
-			},
-		},
-		options,
-	);
-}
+export const sendButtons = sender((message: { body: string; buttons: ReplyButton[]; footer?: string }) => ({
+	type: 'interactive',
+	interactive: {
+		type: 'button',
+		body: { text: message.body },
+		...(message.footer ? { footer: { text: message.footer } } : {}),
+		action: { buttons: message.buttons.map(({ id, title }) => ({ type: 'reply', reply: { id, title } })) },
+	},
+}));
 
 export interface TemplateMessage {
 	name: string;
@@ -127,25 +114,13 @@ export interface TemplateMessage {
 }
 
 /** Sends an approved template: the only kind of message allowed outside the 24-hour window. */
-export async function sendTemplate(
-	http: HttpRequester,
-	creds: MetaCredentials,
-	recipient: Recipient,
-	template: TemplateMessage,
-	options: SendOptions = {},
-): Promise<string> {
+export const sendTemplate = sender((template: TemplateMessage) => {
 	const components = [
 		...(template.bodyParameters.length ? [{ type: 'body', parameters: template.bodyParameters.map((text) => ({ type: 'text', text })) }] : []),
 		...(template.copyCode ? [{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: template.copyCode }] }] : []),
 	];
-	return await send(
-		http,
-		creds,
-		recipient,
-		{ type: 'template', template: { name: template.name, language: { code: template.language }, ...(components.length ? { components } : {}) } },
-		options,
-	);
-}
+	return { type: 'template', template: { name: template.name, language: { code: template.language }, ...(components.length ? { components } : {}) } };
+});
 
 /** Marks the customer's message (and all before it) as read, optionally showing "typing…" for up to 25 s. */
 export async function markAsRead(
@@ -196,21 +171,7 @@ export async function uploadMedia(
 }
 
 /** Sends an uploaded document with a caption (≤ 1,024 characters). */
-export async function sendDocument(
-	http: HttpRequester,
-	creds: MetaCredentials,
-	recipient: Recipient,
-	document: { mediaId: string; fileName: string; caption?: string },
-	options: SendOptions = {},
-): Promise<string> {
-	return await send(
-		http,
-		creds,
-		recipient,
-		{
-			type: 'document',
-			document: { id: document.mediaId, filename: document.fileName, ...(document.caption ? { caption: document.caption.slice(0, 1024) } : {}) },
-		},
-		options,
-	);
-}
+export const sendDocument = sender((document: { mediaId: string; fileName: string; caption?: string }) => ({
+	type: 'document',
+	document: { id: document.mediaId, filename: document.fileName, ...(document.caption ? { caption: document.caption.slice(0, 1024) } : {}) },
+}));

@@ -261,6 +261,7 @@ describe('PostgresStore specifics', () => {
 				'audit_subjects',
 				'claims',
 				'content',
+				'inbox',
 				'records',
 				'whatsauto_migrations',
 			]);

@@ -102,6 +102,17 @@ export function describeInboxConformance(store: () => WhatsAutoStore, makeStore:
 			expect(await store().inboxCounts(gate)).toEqual({});
 		});
 
+		it('renews a lease it still holds, so it does not lapse', async () => {
+			const gate = unique('g');
+			await admit([row(gate, 'ivy', Date.now())]);
+			const [held] = await lease(gate, { leaseMs: 300 });
+			await sleep(150);
+			expect(await store().renewTurns([held.leaseId], 60000)).toBe(1);
+			await sleep(300);
+			expect(await lease(gate)).toEqual([]);
+			expect(await store().settleTurn(held.leaseId, 'done')).toBe(1);
+		});
+
 		it('gives a failed turn back, counted, and marks it failed after the last attempt', async () => {
 			const gate = unique('g');
 			await admit([row(gate, 'dan', Date.now())]);

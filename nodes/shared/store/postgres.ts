@@ -597,6 +597,17 @@ export class PostgresStore implements WhatsAutoStore {
 		return result.rowCount ?? 0;
 	}
 
+	async renewTurns(leaseIds: readonly string[], leaseMs: number): Promise<number> {
+		this.assertOpen();
+		if (leaseIds.length === 0) return 0;
+		const s = quoteIdent(this.schema);
+		const result = await this.pool.query(
+			`UPDATE ${s}.inbox SET lease_until = ${NOW_MS} + $1::bigint WHERE lease_id = ANY($2::text[]) AND state = 'leased'`,
+			[normaliseTtl(leaseMs), leaseIds],
+		);
+		return result.rowCount ?? 0;
+	}
+
 	async expireInbox(gate: string, sentBefore: number): Promise<InboxSummary[]> {
 		this.assertOpen();
 		assertKey('gate', gate);

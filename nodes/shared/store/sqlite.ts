@@ -548,6 +548,13 @@ export class SqliteStore implements WhatsAutoStore {
 		);
 	}
 
+	async renewTurns(leaseIds: readonly string[], leaseMs: number): Promise<number> {
+		this.assertOpen();
+		if (leaseIds.length === 0) return 0;
+		const stmt = this.db.prepare(`UPDATE inbox SET lease_until = ? WHERE lease_id IN (SELECT value FROM json_each(?)) AND state = 'leased'`);
+		return toCount(stmt.run(Date.now() + normaliseTtl(leaseMs), JSON.stringify(leaseIds)).changes);
+	}
+
 	async expireInbox(gate: string, sentBefore: number): Promise<InboxSummary[]> {
 		this.assertOpen();
 		assertKey('gate', gate);

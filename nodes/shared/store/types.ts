@@ -134,6 +134,8 @@ export interface WhatsAutoStore {
 	 * under `leaseId` change (a lease taken over by another process is not touched). Returns how many rows changed.
 	 */
 	settleTurn(leaseId: string, outcome: 'done' | 'failed', maxAttempts?: number): Promise<number>;
+	/** Extends the leases `leaseIds` still held (leased, not taken over) to now + `leaseMs`; returns how many rows. */
+	renewTurns(leaseIds: readonly string[], leaseMs: number): Promise<number>;
 	/**
 	 * Marks the waiting messages of `gate` sent before `sentBefore` (epoch ms) expired (their content deleted)
 	 * and returns them: too old to answer, reported instead.

@@ -14,6 +14,7 @@ import { triggerProperties } from './description';
 import { credentialTest, loadOptions } from './methods';
 import { receive } from './webhook/receive';
 import { startGate } from './gate/start';
+import { leaveForManualRun } from './gate/manual';
 
 export class WhatsAutoTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -64,6 +65,8 @@ export class WhatsAutoTrigger implements INodeType {
 	}
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		return await receive(this);
+		const result = await receive(this);
+		if (this.getMode() === 'manual' && result.workflowData) leaveForManualRun(this, result.workflowData);
+		return result;
 	}
 }

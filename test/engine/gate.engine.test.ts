@@ -17,7 +17,7 @@ import { toStoreConfig } from '../../nodes/shared/store/access';
 import type { WhatsAutoStore } from '../../nodes/shared/store/types';
 import { signWebhook, webhookBytes } from '../../devkit/fakes/meta-json';
 import { envelope, messagesChange, msg, type Account } from '../../devkit/fakes/webhook-payloads';
-import { buildWorkflow, callWebhook, PassThrough, postRequest, StaticNodeTypes, TestCredentialsHelper, type BuiltWorkflow, type WebhookCall } from './harness';
+import { buildWorkflow, callWebhook, PassThrough, postRequest, runExecution, StaticNodeTypes, TestCredentialsHelper, type BuiltWorkflow, type WebhookCall } from './harness';
 import { startTrigger, until, type RunningTrigger } from './gate-harness';
 
 jest.setTimeout(30_000);
@@ -94,6 +94,23 @@ afterAll(async () => {
 });
 
 describe('the conversation gate', () => {
+	it.each([
+		['off', false],
+		['on', true],
+	])('in a manual run (a test webhook), the gate %s, passes the call’s items on at once, as without the gate', async (_label, on) => {
+		const built = gateWorkflow({ conversationGate: on });
+		const raw = webhookBytes(envelope(account, [messagesChange(account, [msg.text('16505550071', 'testing') as never])]));
+		const request = postRequest(`${built.trigger.webhookId}/webhook`, raw, { 'X-Hub-Signature-256': signWebhook(META.appSecret as string, raw) });
+		const call = await callWebhook(built.workflow, built.trigger, credentials, request, 'manual');
+		expect(call.response.statusCode).toBe(200);
+		expect(call.result.workflowData).toBeDefined();
+		const { run } = await runExecution(built.workflow, built.trigger, call.result.workflowData!, credentials, { mode: 'manual', timeoutMs: 5000 });
+		expect(run.data.resultData.error).toBeUndefined();
+		const items = run.data.resultData.runData['On Message']?.[0]?.data?.main?.[0];
+		expect(items?.map((i) => i.json.text)).toEqual(['testing']);
+		expect(await (await store()).inboxCounts(gateOf(built))).toEqual({});
+	});
+
 	it('writes messages to the inbox before the 200 and starts nothing from the webhook', async () => {
 		const built = gateWorkflow();
 		const call = await post(built, [msg.text('16505551234', 'hi')]);

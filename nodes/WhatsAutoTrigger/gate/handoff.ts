@@ -41,6 +41,7 @@ export class HandoffLoop {
 	private stopped = false;
 	private ticking = false;
 	private lastExpiryCheck = 0;
+	private lastRenewal = 0;
 	/** Lease ids of the turns in executions that have not finished yet. */
 	private readonly held = new Set<string>();
 	private inFlight = 0;
@@ -107,8 +108,12 @@ export class HandoffLoop {
 		return started;
 	}
 
+	/** Renews the leases of the turns in flight a few times per lease, not every round. */
 	private async renew(store: WhatsAutoStore): Promise<void> {
-		if (this.held.size) await store.renewTurns([...this.held], this.leaseMs);
+		const now = Date.now();
+		if (this.held.size === 0 || now - this.lastRenewal < this.leaseMs / 3) return;
+		this.lastRenewal = now;
+		await store.renewTurns([...this.held], this.leaseMs);
 	}
 
 	private async reportExpired(store: WhatsAutoStore): Promise<void> {

@@ -504,6 +504,9 @@ export class SqliteStore implements WhatsAutoStore {
 		assertKey('gate', gate);
 		const o = normaliseLeaseOptions(options);
 		const db = this.db;
+		// Most rounds find nothing: a plain read says so without taking the write lock webhooks need.
+		const any = db.prepare(`SELECT 1 FROM inbox WHERE gate = ? AND ${inboxWaiting('?')} LIMIT 1`).get(gate, Date.now(), Date.now());
+		if (!any) return [];
 		return this.inTransaction(() => {
 			const now = Date.now();
 			const contacts = db

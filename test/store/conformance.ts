@@ -1559,7 +1559,7 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 			});
 		});
 
-		describeInboxConformance(() => store, options.makeStore);
+		describeInboxConformance(() => store, options.makeStore, options.freshDatabase);
 
 		describe('close', () => {
 			it('closes idempotently and refuses use afterwards', async () => {

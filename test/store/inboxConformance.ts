@@ -1,15 +1,22 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { MAX_TURN_MESSAGES } from '../../nodes/shared/store/inboxCommon';
 import type { InboxRow, WhatsAutoStore } from '../../nodes/shared/store/types';
-import { sleep } from './helpers';
+import type { FreshDatabase } from './conformance';
+import { buildChildScript, makeTempDir, runChildren, sleep } from './helpers';
 
 const unique = (label: string) => `${label}-${randomBytes(6).toString('hex')}`;
 const SCOPE = 'inbox-test';
 const HOUR = 3_600_000;
 
 /** The conversation gate's inbox (migration 7), on whichever backend `store()` is. */
-export function describeInboxConformance(store: () => WhatsAutoStore, makeStore: () => Promise<WhatsAutoStore>): void {
+export function describeInboxConformance(
+	store: () => WhatsAutoStore,
+	makeStore: () => Promise<WhatsAutoStore>,
+	freshDatabase: () => Promise<FreshDatabase>,
+): void {
 	describe('inbox (conversation gate)', () => {
 		const row = (gate: string, contactKey: string, sentAt: number, label = 'm'): InboxRow => ({
 			id: unique(label),
@@ -159,6 +166,28 @@ export function describeInboxConformance(store: () => WhatsAutoStore, makeStore:
 			expect(await store().inboxCounts(gate)).toEqual({ pending: 1 });
 			expect(await store().purgeExpired()).toBeGreaterThanOrEqual(1);
 			expect(await store().inboxCounts(gate)).toEqual({});
+		});
+
+		it('never hands the same message, or a contact’s turn, to two processes leasing at the same moment', async () => {
+			const db = await freshDatabase();
+			const own = await db.open();
+			const workDir = makeTempDir('whatsauto-inbox-race-');
+			try {
+				const gate = unique('g');
+				const now = Date.now();
+				const rows = Array.from({ length: 60 }, (_, i) => row(gate, `c${i % 20}`, now + i));
+				await own.admitInbox(SCOPE, HOUR, rows.map((r) => ({ claimKey: r.id, row: r })));
+				const script = buildChildScript(join(workDir, 'build'));
+				const results = await runChildren(script, workDir, Array.from({ length: 4 }, () => ({ mode: 'lease' as const, config: db.config, scope: gate })));
+				const ids = results.flatMap((r) => r.won ?? []);
+				expect(ids.sort()).toEqual(rows.map((r) => r.id).sort());
+				const contacts = results.flatMap((r) => r.contacts ?? []);
+				expect(new Set(contacts).size).toBe(contacts.length);
+				expect(contacts).toHaveLength(20);
+			} finally {
+				await own.close();
+				rmSync(workDir, { recursive: true, force: true });
+			}
 		});
 
 		it('never hands the same message to two stores leasing at once', async () => {

@@ -25,7 +25,7 @@ export async function startTrigger(
 	workflow: Workflow,
 	node: INode,
 	credentialsHelper: ICredentialsHelper,
-	options: { failExecutions?: () => boolean } = {},
+	options: { failExecutions?: () => boolean; /** Each execution waits for this before it runs (a slow model). */ hold?: () => Promise<void> } = {},
 ): Promise<RunningTrigger> {
 	const emitted: Emitted[] = [];
 	const pending: Array<Promise<unknown>> = [];
@@ -33,6 +33,7 @@ export async function startTrigger(
 		const record: Emitted = { data };
 		emitted.push(record);
 		const execution = (async () => {
+			if (options.hold) await options.hold();
 			if (options.failExecutions?.()) throw new Error('execution failed (test)');
 			const { run } = await runExecution(workflow, node, data, credentialsHelper, { mode: 'trigger' });
 			record.run = run;

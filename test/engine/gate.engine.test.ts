@@ -171,6 +171,40 @@ describe('the conversation gate', () => {
 		expect(items.map((i) => i.json.text).sort()).toEqual(['a1\na2\na3', 'b1']);
 	});
 
+	it('hands a contact’s next turn on only once the execution of the previous one finished', async () => {
+		const built = gateWorkflow({ gateDebounceSeconds: 0 });
+		let release!: () => void;
+		const held = new Promise<void>((resolve) => (release = resolve));
+		const t = await start(built, { hold: () => held });
+		await post(built, [msg.text('16505550081', 'first')]);
+		await until(() => messagesOut(t).length === 1, 5000, 'the first turn');
+		await post(built, [msg.text('16505550081', 'second'), msg.text('16505550082', 'other contact')]);
+		await until(() => messagesOut(t).length === 2, 5000, 'the other contact’s turn');
+		await new Promise((r) => setTimeout(r, 600));
+		expect(messagesOut(t).map((items) => items.map((i) => i.json.text))).toEqual([['first'], ['other contact']]);
+		release();
+		await until(() => messagesOut(t).length === 3, 5000, 'the second turn');
+		expect(messagesOut(t)[2].map((i) => i.json.text)).toEqual(['second']);
+	});
+
+	it('keeps at most 4 executions in flight: the rest waits in the store until one finishes', async () => {
+		const built = gateWorkflow({ gateDebounceSeconds: 0 });
+		let release!: () => void;
+		const held = new Promise<void>((resolve) => (release = resolve));
+		const t = await start(built, { hold: () => held });
+		for (let i = 0; i < 6; i++) {
+			await post(built, [msg.text(`1650555009${i}`, `contact ${i}`)]);
+			if (i < 4) await until(() => messagesOut(t).length === i + 1, 5000, `execution ${i + 1}`);
+		}
+		await new Promise((r) => setTimeout(r, 600));
+		expect(messagesOut(t)).toHaveLength(4);
+		expect(await (await store()).inboxCounts(gateOf(built))).toEqual({ leased: 4, pending: 2 });
+		release();
+		await until(() => messagesOut(t).flat().length === 6, 5000, 'the waiting turns');
+		await t.settled();
+		await until(async () => Object.keys(await (await store()).inboxCounts(gateOf(built))).length === 0, 3000, 'an empty inbox');
+	});
+
 	it('answers 500 when the store cannot take a message, and accepts Meta’s retry: nothing is lost', async () => {
 		const built = gateWorkflow();
 		const s = await store();

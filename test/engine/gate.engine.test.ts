@@ -259,6 +259,18 @@ describe('the conversation gate', () => {
 		await until(async () => Object.keys(await (await store()).inboxCounts(gateOf(built))).length === 0, 3000, 'an empty inbox');
 	});
 
+	it('marks a turn failed after its third failed execution and reports it on the Events output', async () => {
+		const built = gateWorkflow({ gateDebounceSeconds: 0 });
+		const t = await start(built, { failExecutions: () => true });
+		await post(built, [msg.text('16505550101', 'never works')]);
+		await until(() => t.emitted.some((e) => e.data[2].length > 0), 5000, 'the failure report');
+		expect(messagesOut(t)).toHaveLength(3);
+		const report = t.emitted.find((e) => e.data[2].length > 0)!.data[2][0].json;
+		expect(report).toMatchObject({ kind: 'failed', count: 1, attempts: 3 });
+		expect(JSON.stringify(report)).not.toContain('never works');
+		expect(await (await store()).inboxCounts(gateOf(built))).toEqual({ failed: 1 });
+	});
+
 	it('reports messages past the max age as expired on the Events output, without answering them', async () => {
 		const built = gateWorkflow({ maxAgeMinutes: 0, gateDebounceSeconds: 0 });
 		await post(built, [msg.text('16505550061', 'from yesterday', { timestamp: Math.floor(Date.now() / 1000) - 2 * 3600 })]);

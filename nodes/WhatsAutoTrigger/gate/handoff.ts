@@ -131,6 +131,17 @@ export class HandoffLoop {
 		this.ctx.emit(outputs);
 	}
 
+	/** Turns whose executions failed MAX_TURN_ATTEMPTS times: marked failed in the store, reported like expired ones. */
+	private reportFailed(turns: InboxTurn[]): void {
+		this.ctx.logger.warn(`WhatsAuto Trigger's conversation gate: ${turns.length} turn(s) failed ${MAX_TURN_ATTEMPTS} times; reported as failed, not handed on again`);
+		const outputs: INodeExecutionData[][] = [[], [], []];
+		outputs[OUTPUT.events] = turns.map((turn) => {
+			const item = expiredItem(turn.contactKey, turn.messages);
+			return { json: { ...item.json, kind: 'failed', attempts: MAX_TURN_ATTEMPTS } };
+		});
+		this.ctx.emit(outputs);
+	}
+
 	/** Builds the turns' items and starts one execution for them; settles the turns when it finishes. */
 	private async handOn(store: WhatsAutoStore, key: Buffer, creds: Parameters<typeof toItems>[2], turns: InboxTurn[]): Promise<void> {
 		const items: INodeExecutionData[] = [];
@@ -156,12 +167,17 @@ export class HandoffLoop {
 		outputs[OUTPUT.messages] = items;
 		const settle = async (outcome: 'done' | 'failed') => {
 			this.inFlight--;
+			const gaveUp: InboxTurn[] = [];
 			for (const turn of handed) {
 				this.held.delete(turn.leaseId);
-				await store.settleTurn(turn.leaseId, outcome, MAX_TURN_ATTEMPTS).catch((error: Error) => {
-					this.ctx.logger.warn(`WhatsAuto Trigger's conversation gate could not settle a turn (its lease will lapse and it is handed on again): ${error.message}`);
-				});
+				try {
+					const settled = await store.settleTurn(turn.leaseId, outcome, MAX_TURN_ATTEMPTS);
+					if (outcome === 'failed' && settled > 0 && turn.messages.some((m) => m.attempts + 1 >= MAX_TURN_ATTEMPTS)) gaveUp.push(turn);
+				} catch (error) {
+					this.ctx.logger.warn(`WhatsAuto Trigger's conversation gate could not settle a turn (its lease will lapse and it is handed on again): ${(error as Error).message}`);
+				}
 			}
+			if (gaveUp.length) this.reportFailed(gaveUp);
 			this.schedule(0);
 		};
 		done.promise.then(

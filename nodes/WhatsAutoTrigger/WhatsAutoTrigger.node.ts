@@ -3,6 +3,8 @@ import {
 	type IHookFunctions,
 	type INodeType,
 	type INodeTypeDescription,
+	type ITriggerFunctions,
+	type ITriggerResponse,
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
@@ -11,6 +13,8 @@ import { activate } from './activation';
 import { triggerProperties } from './description';
 import { credentialTest, loadOptions } from './methods';
 import { receive } from './webhook/receive';
+import { startGate } from './gate/start';
+import { leaveForManualRun } from './gate/manual';
 
 export class WhatsAutoTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -55,7 +59,14 @@ export class WhatsAutoTrigger implements INodeType {
 		},
 	};
 
+	/** The conversation gate's hand-off loop (gate/handoff.ts); nothing when the gate is off. */
+	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {
+		return startGate(this);
+	}
+
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		return await receive(this);
+		const result = await receive(this);
+		if (this.getMode() === 'manual' && result.workflowData) leaveForManualRun(this, result.workflowData);
+		return result;
 	}
 }

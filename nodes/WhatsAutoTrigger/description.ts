@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_CONTENT_TTL_MINUTES } from '../shared/store/scopes';
+import { GATE_CAP_SECONDS, GATE_DEBOUNCE_SECONDS, GATE_MAX_AGE_MINUTES, GATE_MIN_MAX_AGE_MINUTES } from './gate/settings';
 
 export const MESSAGE_TYPES = [
 	'text',
@@ -133,12 +134,44 @@ export const triggerProperties: INodeProperties[] = [
 				description: 'How long content kept by reference lives if nothing deletes it first',
 			},
 			{
+				displayName: 'Conversation Gate',
+				name: 'conversationGate',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to write each new message to the WhatsAuto store before Meta is answered (500 when the store cannot take it) and hand a contact’s messages on together, as one turn item, once they stop coming (Gate Debounce). One execution carries up to 20 turns; a contact’s next turn waits for the previous execution; after a crash or restart waiting messages are handed on again.',
+			},
+			{
 				displayName: 'Download Media',
 				name: 'downloadMedia',
 				type: 'boolean',
 				default: false,
 				description:
 					'Whether to download images, voice notes, videos, documents and stickers into the item’s binary data (after Meta has been answered). A failed download leaves an error field on the item.',
+			},
+			{
+				displayName: 'Gate Cap (Seconds)',
+				name: 'gateCapSeconds',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 300 },
+				default: GATE_CAP_SECONDS,
+				description: 'A turn is handed on at the latest this long after its first message, however many follow',
+			},
+			{
+				displayName: 'Gate Debounce (Seconds)',
+				name: 'gateDebounceSeconds',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 60 },
+				default: GATE_DEBOUNCE_SECONDS,
+				description: 'A turn is handed on this long after the contact’s last message; 0: at once, one turn per message batch',
+			},
+			{
+				displayName: 'Gate Max Age (Minutes)',
+				name: 'gateMaxAgeMinutes',
+				type: 'number',
+				typeOptions: { minValue: GATE_MIN_MAX_AGE_MINUTES },
+				default: GATE_MAX_AGE_MINUTES,
+				description: 'Messages still waiting this long after they were sent (n8n was down) are reported on the Events output as expired, not answered late',
 			},
 			{
 				displayName: 'Include Raw Payload',

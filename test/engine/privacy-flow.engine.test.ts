@@ -13,6 +13,7 @@ import { DETECT_NODE, EXECUTE_NODE, itemsOf, MODEL_ANSWER, privacySuite, type Pr
 import { NodeConnectionTypes, type IDataObject, type INodeExecutionData } from 'n8n-workflow';
 
 import { ERASE_BUTTONS, privacyMessage, type Language, type MessageKey } from '../../nodes/shared/privacy/messages';
+import { turnItem } from '../../nodes/shared/turns';
 import { envelope, msg, userPreferencesChange, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
 import { ACCOUNT, REPLY_NODE, sentTexts, WA } from './reply-harness';
 
@@ -54,6 +55,24 @@ const preferences = async (store: StoreHandle, value: 'stop' | 'resume', waId = 
 // ---------------------------------------------------------------- Detect
 
 describe('Detect', () => {
+	it('looks at every message of a turn: a STOP inside a burst goes to Privacy, the rest stays one turn', async () => {
+		const store = freshStore();
+		const messages = rig.base.inbound([msg.text(WA, 'hi'), msg.text(WA, 'STOP'), msg.text(WA, 'blue mugs?')]);
+		const turn = turnItem(messages, WA);
+		const run = await rig.runPrivacy([turn], { operation: 'detect' }, { store });
+		expect(run.error).toBeUndefined();
+		const [privacy, other] = run.outputs;
+		expect(privacy).toHaveLength(1);
+		expect(privacy[0].json).toMatchObject({ kind: 'message', text: 'STOP', privacy: { type: 'object', scope: 'all', source: 'message' } });
+		expect(other).toHaveLength(1);
+		expect(other[0].json).toMatchObject({ kind: 'turn', messageCount: 2, text: 'hi\nblue mugs?', messageIds: [messages[0].json.messageId, messages[2].json.messageId] });
+		// A turn without commands passes through as it came.
+		const calm = turnItem(rig.base.inbound([msg.text(WA, 'hi'), msg.text(WA, 'blue mugs?')]), WA);
+		const passed = await rig.runPrivacy([calm], { operation: 'detect' }, { store });
+		expect(passed.outputs[0]).toEqual([]);
+		expect(passed.outputs[1][0].json).toEqual(calm.json);
+	});
+
 	it('sends customer commands to Privacy and everything else to Not Privacy, item by item', async () => {
 		const store = freshStore();
 		const [text, question, caption, button, listTitle, template, reaction] = rig.base.inbound([

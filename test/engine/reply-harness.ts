@@ -193,6 +193,33 @@ export class ReplyRig {
 		return this.collect(result.run, result.order);
 	}
 
+	/**
+	 * WhatsAuto Trigger → Auto-Reply, built but not run: for the conversation gate, whose executions the trigger's
+	 * `trigger()` starts (gate-harness.ts startTrigger); `post` makes one signed webhook call into the trigger.
+	 */
+	chainWorkflow(run: ChainOptions = {}): { workflow: Workflow; start: INode; post: (payload: unknown) => Promise<number> } {
+		const trigger: INode = {
+			id: randomUUID(),
+			name: TRIGGER_NODE,
+			type: TRIGGER_TYPE,
+			typeVersion: 2,
+			position: [0, 0],
+			webhookId: randomUUID(),
+			parameters: run.triggerParameters ?? {},
+			credentials: { whatsAutoMetaApi: { id: 'meta-1', name: 'WhatsApp (test)' }, whatsAutoStoreApi: { id: 'store-1', name: 'Store (test)' } },
+		};
+		const workflow = this.workflow([trigger, this.replyNode(run)], {
+			[TRIGGER_NODE]: { main: [[{ node: REPLY_NODE, type: NodeConnectionTypes.Main, index: 0 }], [], []] },
+		});
+		const start = workflow.getNode(TRIGGER_NODE)!;
+		const post = async (payload: unknown) => {
+			const raw = webhookBytes(payload);
+			const request = postRequest(`${start.webhookId}/webhook`, raw, { 'X-Hub-Signature-256': signWebhook(APP_SECRET, raw) });
+			return (await callWebhook(workflow, start, this.credentials, request)).response.statusCode;
+		};
+		return { workflow, start, post };
+	}
+
 	/** WhatsAuto Trigger → Auto-Reply: a signed webhook call into the trigger, then the execution it starts. */
 	async runChain(payload: unknown, run: ChainOptions = {}): Promise<ReplyRun & { status: number }> {
 		const toReply = to(REPLY_NODE);

@@ -66,6 +66,23 @@ async function main(): Promise<void> {
 		const started = Date.now();
 		const appended = await appendAll(store, task);
 		say({ appended, started });
+	} else if (task.mode === 'lease') {
+		const store = await openStore(task.config);
+		await Promise.all(Array.from({ length: task.concurrency ?? 1 }, () => store.schemaVersion()));
+		say({ ready: true });
+		waitForGo(task);
+		const started = Date.now();
+		const won: string[] = [];
+		const contacts: string[] = [];
+		for (let empty = 0; empty < 3; ) {
+			const turns = await store.leaseTurns(task.scope ?? 'test', { leaseId: `child-${process.pid}-${won.length}`, debounceMs: 0, capMs: 0, leaseMs: 60000, limit: 2 });
+			if (turns.length === 0) empty++;
+			for (const turn of turns) {
+				contacts.push(turn.contactKey);
+				won.push(...turn.messages.map((m) => m.id));
+			}
+		}
+		say({ won, contacts, started });
 	} else if (task.mode === 'claim') {
 		const store = await openStore(task.config);
 		// Warm every pooled connection so the race starts with connections ready.

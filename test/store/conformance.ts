@@ -23,6 +23,7 @@ import type {
 	StoredRecord,
 	WhatsAutoStore,
 } from '../../nodes/shared/store/types';
+import { describeInboxConformance } from './inboxConformance';
 import {
 	AUDIT_KEY,
 	buildChildScript,
@@ -169,8 +170,8 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
 			});
 
-			it('is at version 6, audit entries re-filed under a new id', async () => {
-				expect(await store.schemaVersion()).toBe(6);
+			it('is at version 7, the conversation gate inbox', async () => {
+				expect(await store.schemaVersion()).toBe(7);
 				expect((await options.migrationRows()).map((r) => [Number(r.version), r.name])).toEqual([
 					[1, 'claims and content'],
 					[2, 'records'],
@@ -178,6 +179,7 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 					[4, 'record state and due date'],
 					[5, 'keyed audit log with subjects apart'],
 					[6, 'audit entries re-filed under a new id'],
+					[7, 'conversation gate inbox'],
 				]);
 			});
 
@@ -1556,6 +1558,8 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				}
 			});
 		});
+
+		describeInboxConformance(() => store, options.makeStore, options.freshDatabase);
 
 		describe('close', () => {
 			it('closes idempotently and refuses use afterwards', async () => {

@@ -84,8 +84,8 @@ export function legacyAuditRows(
 }
 
 export interface ChildTask {
-	/** claim: claims every id; migrate: opens the store; audit: appends one audit entry per id. */
-	mode: 'claim' | 'migrate' | 'audit';
+	/** claim: claims every id; migrate: opens the store; audit: appends one audit entry per id; lease: leases `scope`'s (a gate's) turns until none are left. */
+	mode: 'claim' | 'migrate' | 'audit' | 'lease';
 	config: StoreConfig;
 	goFile: string;
 	barrierTimeoutMs: number;
@@ -99,6 +99,8 @@ export interface ChildTask {
 
 export interface ChildResult {
 	won?: string[];
+	/** The contact of each turn this child leased (lease mode). */
+	contacts?: string[];
 	/** The seqs of the audit entries this child appended. */
 	appended?: number[];
 	started?: number;

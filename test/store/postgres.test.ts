@@ -220,6 +220,7 @@ describe('PostgresStore specifics', () => {
 				'audit_subjects',
 				'claims',
 				'content',
+				'inbox',
 				'records',
 				'whatsauto_migrations',
 			]);

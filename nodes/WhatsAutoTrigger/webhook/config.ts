@@ -3,6 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { numberOr } from '../../shared/coerce';
 import { DEFAULT_CONTENT_TTL_MINUTES } from '../../shared/store/scopes';
 import { MEDIA_SIZE_LIMITS } from '../../shared/transport/media';
+import { gateSettingsOf, type GateSettings } from '../gate/settings';
 
 export interface TriggerConfig {
 	messageTypes: ReadonlySet<string> | 'all';
@@ -21,6 +22,8 @@ export interface TriggerConfig {
 	maxAgeMs: number;
 	staleMessages: 'drop' | 'flag';
 	subscribeOnActivation: boolean;
+	/** The conversation gate (gate/): off, or how it hands turns on. */
+	gate?: GateSettings;
 }
 
 const MINUTE = 60_000;
@@ -47,6 +50,7 @@ export function toTriggerConfig(parameters: IDataObject): TriggerConfig {
 		maxAgeMs: num(options.maxAgeMinutes, 60) * MINUTE,
 		staleMessages: options.staleMessages === 'flag' ? 'flag' : 'drop',
 		subscribeOnActivation: options.subscribeOnActivation !== false,
+		gate: options.conversationGate === true ? gateSettingsOf(options) : undefined,
 	};
 }
 

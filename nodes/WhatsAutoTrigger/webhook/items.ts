@@ -1,4 +1,4 @@
-import type { IDataObject, INodeExecutionData, IWebhookFunctions } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, ITriggerFunctions, IWebhookFunctions } from 'n8n-workflow';
 
 import { contactRef, isBusinessScopedUserId, messageRef } from '../../shared/contact';
 import { keepByReference, type ContentKeys, type Message, type StoredMedia } from '../../shared/store/contentByReference';
@@ -12,6 +12,9 @@ import { mediaOf, type InboundMessage, type MessageEchoUpdate, type StandbyUpdat
 import { extensionFor } from '../../shared/whatsapp/mime';
 import { mediaLimit, type TriggerConfig } from './config';
 import type { RoutedUpdate } from './route';
+
+/** The webhook (messages without the gate, statuses, events) or the gate's hand-off loop (turns). */
+export type ItemContext = IWebhookFunctions | ITriggerFunctions;
 
 export interface OutputItem {
 	output: number;
@@ -27,7 +30,7 @@ function fileNameFor(message: InboundMessage | MessageEchoUpdate, mimeType: stri
 }
 
 async function fetchMedia(
-	ctx: IWebhookFunctions,
+	ctx: ItemContext,
 	config: TriggerConfig,
 	creds: MetaCredentials,
 	message: InboundMessage,
@@ -107,7 +110,7 @@ function shownIds(update: WebhookUpdate, config: TriggerConfig): Message | undef
 	}
 }
 
-async function keyedStore(ctx: IWebhookFunctions): Promise<{ store: WhatsAutoStore; keys: ContentKeys }> {
+async function keyedStore(ctx: ItemContext): Promise<{ store: WhatsAutoStore; keys: ContentKeys }> {
 	const { store, keys } = await storeFor(ctx);
 	if (!keys) throw new Error('Content by reference needs a WhatsAuto: Store API credential with a secret key.');
 	return { store, keys };
@@ -118,7 +121,7 @@ async function keyedStore(ctx: IWebhookFunctions): Promise<{ store: WhatsAutoSto
  * pseudonymous ids: `contactKey: "wa:…"`, `messageId: "m:…"`. A message's sender is remembered (encrypted, for the
  * customer-service window) so WhatsAuto nodes can answer the item.
  */
-async function byReference(ctx: IWebhookFunctions, config: TriggerConfig, update: WebhookUpdate, message: Message, media?: StoredMedia): Promise<INodeExecutionData> {
+async function byReference(ctx: ItemContext, config: TriggerConfig, update: WebhookUpdate, message: Message, media?: StoredMedia): Promise<INodeExecutionData> {
 	const { store, keys } = await keyedStore(ctx);
 	const person = await personOfUpdate(store, keys, update);
 	if (update.kind === 'message' && person.subject) await rememberContact(store, keys, person.subject, person.ids);
@@ -133,7 +136,7 @@ async function byReference(ctx: IWebhookFunctions, config: TriggerConfig, update
 const EVENT_IDS = ['messageId', 'recipientId', 'recipientUserId', 'recipientParentUserId', 'recipientParticipantId', 'recipientIdentityKeyHash', 'waId', 'userId', 'raw'];
 
 /** A status or preference event with pseudonymous ids (content by reference): nothing of it goes to the store. */
-async function pseudonymousEvent(ctx: IWebhookFunctions, config: TriggerConfig, update: WebhookUpdate): Promise<INodeExecutionData> {
+async function pseudonymousEvent(ctx: ItemContext, config: TriggerConfig, update: WebhookUpdate): Promise<INodeExecutionData> {
 	const { store, keys } = await keyedStore(ctx);
 	const { subject } = await personOfUpdate(store, keys, update);
 	const json: Message = {};
@@ -144,7 +147,7 @@ async function pseudonymousEvent(ctx: IWebhookFunctions, config: TriggerConfig, 
 }
 
 async function messageItem(
-	ctx: IWebhookFunctions,
+	ctx: ItemContext,
 	config: TriggerConfig,
 	creds: MetaCredentials,
 	entry: RoutedUpdate,
@@ -163,14 +166,14 @@ async function messageItem(
 }
 
 /** Echoes and standby updates carry what people wrote: kept by reference like messages when asked. */
-async function echoItem(ctx: IWebhookFunctions, config: TriggerConfig, echo: MessageEchoUpdate | StandbyUpdate): Promise<INodeExecutionData> {
+async function echoItem(ctx: ItemContext, config: TriggerConfig, echo: MessageEchoUpdate | StandbyUpdate): Promise<INodeExecutionData> {
 	if (!config.contentByReference) return { json: echo as unknown as IDataObject };
 	return await byReference(ctx, config, echo, echo as unknown as Message);
 }
 
 /** Items for the execution; a message whose media or content step fails still goes out, with an error field. */
 export async function toItems(
-	ctx: IWebhookFunctions,
+	ctx: ItemContext,
 	config: TriggerConfig,
 	creds: MetaCredentials,
 	routed: RoutedUpdate[],

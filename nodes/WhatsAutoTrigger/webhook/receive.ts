@@ -15,6 +15,7 @@ import { verifySignature } from './signature';
 import { route, type RouteResult, type RoutedUpdate } from './route';
 import { toItems } from './items';
 import { dedupeKey } from './dedupe';
+import { admissionsFor, gateIdOf, type PendingClaim } from '../gate/inbox';
 
 /** Meta sends at most 3 MB per delivery; anything larger is not Meta. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -63,9 +64,12 @@ async function verified(ctx: IWebhookFunctions, raw: Buffer | undefined): Promis
 	return { creds, failure: check.ok ? undefined : check.reason };
 }
 
-interface Claim {
-	entry: RoutedUpdate;
-	key: string;
+type Claim = PendingClaim;
+
+/** With the conversation gate on: which inbox new messages go to, and the app secret that keys it without store keys. */
+interface GateTarget {
+	gate: string;
+	appSecret: string;
 }
 
 /**
@@ -73,19 +77,26 @@ interface Claim {
  * credential's keys, who is who follows each new message before Meta is answered (people.ts): a number change or
  * user id change moves the person's data to the new id, a message naming both number and user id links them. If
  * that fails, the claims are given back so Meta's retry does it all again (both steps are idempotent).
+ * With the conversation gate, each new message is claimed and written to the inbox in one transaction.
  */
-async function claimNew(ctx: IWebhookFunctions, claims: Claim[]): Promise<RoutedUpdate[]> {
+async function claimNew(ctx: IWebhookFunctions, claims: Claim[], target?: GateTarget): Promise<RoutedUpdate[]> {
 	const { store, keys } = await storeFor(ctx);
 	purgeOccasionally(store, (error) => ctx.logger.warn(`WhatsAuto store purge failed: ${error.message}`), Date.now(), keys);
-	const fresh: Claim[] = [];
-	for (const claim of claims) {
-		if (await store.claim(SCOPES.inbound.name, claim.key, SCOPES.inbound.lifetimeMs)) fresh.push(claim);
+	let fresh: Claim[] = [];
+	if (target) {
+		const won = await store.admitInbox(SCOPES.inbound.name, SCOPES.inbound.lifetimeMs, await admissionsFor(store, keys, target.appSecret, target.gate, claims));
+		fresh = claims.filter((_, i) => won[i]);
+	} else {
+		for (const claim of claims) {
+			if (await store.claim(SCOPES.inbound.name, claim.key, SCOPES.inbound.lifetimeMs)) fresh.push(claim);
+		}
 	}
 	if (keys) {
 		try {
 			for (const { entry } of fresh) await followPerson(store, keys, entry.update);
 		} catch (error) {
-			for (const { key } of fresh) await store.releaseClaim(SCOPES.inbound.name, key).catch(() => undefined);
+			if (target) await store.withdrawInbox(SCOPES.inbound.name, fresh.map(({ key }) => key)).catch(() => undefined);
+			else for (const { key } of fresh) await store.releaseClaim(SCOPES.inbound.name, key).catch(() => undefined);
 			throw error;
 		}
 	}
@@ -132,6 +143,8 @@ async function delivery(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
 	if (failure) return reject(ctx, 401, `invalid signature (${failure})`);
 
 	const config = readConfig(ctx);
+	// Test webhooks (the editor's "listen") have no hand-off loop behind them: the gate is for the active workflow.
+	const gate: GateTarget | undefined = config.gate && ctx.getMode() !== 'manual' ? { gate: gateIdOf(ctx), appSecret: creds.appSecret } : undefined;
 	let routed: RoutedUpdate[];
 	let dropped: RouteResult['dropped'];
 	let claims: Claim[];
@@ -148,7 +161,7 @@ async function delivery(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
 
 	let fresh: RoutedUpdate[];
 	try {
-		fresh = claims.length ? await claimNew(ctx, claims) : [];
+		fresh = claims.length ? await claimNew(ctx, claims, gate) : [];
 	} catch (error) {
 		ctx.logger.error(`WhatsAuto Trigger could not reach its store; answering 500 so Meta retries: ${(error as Error).message}`);
 		return reply(ctx, 500, 'store unavailable');
@@ -165,10 +178,12 @@ async function delivery(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
 	}
 
 	reply(ctx, 200);
-	if (fresh.length === 0) return { noWebhookResponse: true };
+	// With the gate, messages wait in the inbox for the hand-off loop (gate/handoff.ts); statuses and events go on now.
+	const now = gate ? fresh.filter((entry) => entry.update.kind !== 'message') : fresh;
+	if (now.length === 0) return { noWebhookResponse: true };
 
 	const outputs: INodeExecutionData[][] = [[], [], []];
-	for (const { output, item } of await toItems(ctx, config, creds, fresh)) outputs[output].push(item);
+	for (const { output, item } of await toItems(ctx, config, creds, now)) outputs[output].push(item);
 	return { noWebhookResponse: true, workflowData: outputs };
 }
 

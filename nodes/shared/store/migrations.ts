@@ -231,13 +231,58 @@ export const MIGRATIONS: readonly Migration[] = [
 		sqlite: ['ALTER TABLE audit_subjects ADD COLUMN refiled TEXT'],
 		postgres: ['ALTER TABLE {schema}.audit_subjects ADD COLUMN IF NOT EXISTS refiled TEXT'],
 	},
+	{
+		version: 7,
+		name: 'conversation gate inbox',
+		// Messages acknowledged to Meta and waiting to be handed on (the trigger's Conversation Gate), encrypted.
+		// `state`: pending, leased (until `lease_until`; a lapsed lease is taken over), failed, expired. A row is
+		// deleted once its turn is done; `expires_at` bounds how long anything stays.
+		sqlite: [
+			`CREATE TABLE IF NOT EXISTS inbox (
+				id TEXT NOT NULL PRIMARY KEY,
+				gate TEXT NOT NULL,
+				contact_key TEXT NOT NULL,
+				sent_at INTEGER NOT NULL,
+				received_at INTEGER NOT NULL,
+				data BLOB,
+				state TEXT NOT NULL DEFAULT 'pending',
+				lease_id TEXT,
+				lease_until INTEGER NOT NULL DEFAULT 0,
+				attempts INTEGER NOT NULL DEFAULT 0,
+				expires_at INTEGER NOT NULL
+			)`,
+			'CREATE INDEX IF NOT EXISTS inbox_gate_state_idx ON inbox (gate, state, contact_key)',
+			'CREATE INDEX IF NOT EXISTS inbox_contact_key_idx ON inbox (contact_key)',
+			'CREATE INDEX IF NOT EXISTS inbox_lease_id_idx ON inbox (lease_id)',
+			'CREATE INDEX IF NOT EXISTS inbox_expires_at_idx ON inbox (expires_at)',
+		],
+		postgres: [
+			`CREATE TABLE IF NOT EXISTS {schema}.inbox (
+				id TEXT NOT NULL PRIMARY KEY,
+				gate TEXT NOT NULL,
+				contact_key TEXT NOT NULL,
+				sent_at BIGINT NOT NULL,
+				received_at BIGINT NOT NULL,
+				data BYTEA,
+				state TEXT NOT NULL DEFAULT 'pending',
+				lease_id TEXT,
+				lease_until BIGINT NOT NULL DEFAULT 0,
+				attempts INTEGER NOT NULL DEFAULT 0,
+				expires_at BIGINT NOT NULL
+			)`,
+			'CREATE INDEX IF NOT EXISTS inbox_gate_state_idx ON {schema}.inbox (gate, state, contact_key)',
+			'CREATE INDEX IF NOT EXISTS inbox_contact_key_idx ON {schema}.inbox (contact_key)',
+			'CREATE INDEX IF NOT EXISTS inbox_lease_id_idx ON {schema}.inbox (lease_id)',
+			'CREATE INDEX IF NOT EXISTS inbox_expires_at_idx ON {schema}.inbox (expires_at)',
+		],
+	},
 ];
 
 /**
  * Tables with an `expires_at` column (epoch ms); `purgeExpired` empties them of expired rows. Never the
  * audit log: it must outlive what it accounts for.
  */
-export const EXPIRING_TABLES: readonly string[] = ['claims', 'content', 'records'];
+export const EXPIRING_TABLES: readonly string[] = ['claims', 'content', 'records', 'inbox'];
 
 /**
  * Tables with a `contact_key` column (keyed pseudonym); `eraseContact` deletes a person's rows from them and
@@ -245,7 +290,7 @@ export const EXPIRING_TABLES: readonly string[] = ['claims', 'content', 'records
  * `audit_subjects` links audit entries to their person: erasure unlinks them, the entries themselves stay
  * (the record that an erasure happened must survive it).
  */
-export const CONTACT_TABLES: readonly string[] = ['content', 'records', 'audit_subjects'];
+export const CONTACT_TABLES: readonly string[] = ['content', 'records', 'audit_subjects', 'inbox'];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

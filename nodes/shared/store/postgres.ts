@@ -43,11 +43,16 @@ import {
 } from './common';
 import { CONTACT_TABLES, EXPIRING_TABLES, MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './migrations';
 import { PERSON_KEYED_SCOPES } from './scopes';
+import { INBOX_COLUMNS, inboxWaiting, inboxSummaryOf, normaliseLeaseOptions, turnsOf, type InboxLeasedRow } from './inboxCommon';
 import type {
 	AuditChainVerification,
 	AuditEntry,
 	AuditEntryInput,
 	ContentEntry,
+	InboxAdmission,
+	InboxSummary,
+	InboxTurn,
+	LeaseTurnsOptions,
 	ListAuditOptions,
 	ListRecordsByStateOptions,
 	ListRecordsOptions,
@@ -94,6 +99,11 @@ export function quoteIdent(name: string): string {
 		throw new TypeError('WhatsAuto store: PostgreSQL schema must be a non-empty name of at most 63 bytes');
 	}
 	return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A stable advisory-lock key (signed int8, as text) per schema and gate for serialising inbox leases. */
+export function inboxLockKey(schema: string, gate: string): string {
+	return createHash('sha256').update(`whatsauto:inbox:${schema}:${gate}`).digest().readBigInt64BE(0).toString();
 }
 
 /** A stable advisory-lock key (signed int8, as text) per schema for serialising migrations. */
@@ -394,6 +404,7 @@ export class PostgresStore implements WhatsAutoStore {
 			);
 			moved += await count(`UPDATE ${s}.records SET contact_key = $1 WHERE contact_key = $2`, [to, from]);
 			moved += await count(`UPDATE ${s}.content SET contact_key = $1 WHERE contact_key = $2`, [to, from]);
+			moved += await count(`UPDATE ${s}.inbox SET contact_key = $1 WHERE contact_key = $2`, [to, from]);
 			// Audit entries: re-filed under `to`, each with its MAC; entries from before the log was keyed are sealed first.
 			const { rows } = await client.query<{ seq: string; hash: string | null }>(
 				`SELECT s.seq, a.hash FROM ${s}.audit_subjects s LEFT JOIN ${s}.audit_log a ON a.seq = s.seq WHERE s.contact_key = $1`,
@@ -504,6 +515,117 @@ export class PostgresStore implements WhatsAutoStore {
 				after = String(rows[rows.length - 1].seq);
 			}
 		});
+	}
+
+	async admitInbox(scope: string, ttlMs: number, entries: readonly InboxAdmission[]): Promise<boolean[]> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		const ttl = normaliseTtl(ttlMs);
+		for (const entry of entries) assertKey('claimKey', entry.claimKey);
+		const s = quoteIdent(this.schema);
+		return this.inTransaction(async (client) => {
+			const won: boolean[] = [];
+			for (const { claimKey, row } of entries) {
+				const claimed = ((await client.query(this.sql.claim, [scope, claimKey, ttl])).rowCount ?? 0) > 0;
+				if (claimed && row) {
+					await client.query(
+						`INSERT INTO ${s}.inbox (id, gate, contact_key, sent_at, received_at, data, expires_at)
+						 VALUES ($1, $2, $3, $4::bigint, ${NOW_MS}, $5, $6::bigint) ON CONFLICT (id) DO NOTHING`,
+						[row.id, row.gate, row.contactKey, row.sentAt, row.data, row.expiresAt.getTime()],
+					);
+				}
+				won.push(claimed);
+			}
+			return won;
+		});
+	}
+
+	async withdrawInbox(scope: string, ids: readonly string[]): Promise<number> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		const s = quoteIdent(this.schema);
+		return this.inTransaction(async (client) => {
+			await client.query(`DELETE FROM ${s}.claims WHERE scope = $1 AND key = ANY($2::text[])`, [scope, ids]);
+			return (await client.query(`DELETE FROM ${s}.inbox WHERE id = ANY($1::text[])`, [ids])).rowCount ?? 0;
+		});
+	}
+
+	async leaseTurns(gate: string, options: LeaseTurnsOptions): Promise<InboxTurn[]> {
+		this.assertOpen();
+		assertKey('gate', gate);
+		const o = normaliseLeaseOptions(options);
+		const s = quoteIdent(this.schema);
+		const waiting = inboxWaiting(NOW_MS);
+		return this.inTransaction(async (client) => {
+			// Leasers of one gate take turns (every process, every main): no two ever lease the same message.
+			await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [inboxLockKey(this.schema, gate)]);
+			const contacts = await client.query<{ contact_key: string }>(
+				`SELECT contact_key, MIN(received_at) AS first_at FROM ${s}.inbox
+				 WHERE gate = $1 AND ${waiting} AND sent_at >= $2::bigint
+				 AND contact_key NOT IN (SELECT contact_key FROM ${s}.inbox WHERE gate = $1 AND state = 'leased' AND lease_until > ${NOW_MS})
+				 GROUP BY contact_key HAVING MAX(received_at) <= ${NOW_MS} - $3::bigint OR MIN(received_at) <= ${NOW_MS} - $4::bigint
+				 ORDER BY first_at, contact_key LIMIT $5`,
+				[gate, o.sentBefore, o.debounceMs, o.capMs, o.limit],
+			);
+			const leased: InboxLeasedRow[] = [];
+			for (const [i, { contact_key }] of contacts.rows.entries()) {
+				const result = await client.query<InboxLeasedRow>(
+					`UPDATE ${s}.inbox SET state = 'leased', lease_id = $1, lease_until = ${NOW_MS} + $2::bigint
+					 WHERE id IN (SELECT id FROM ${s}.inbox WHERE gate = $3 AND contact_key = $4 AND ${waiting} AND sent_at >= $5::bigint
+					   ORDER BY sent_at, received_at, id LIMIT $6)
+					 RETURNING ${INBOX_COLUMNS}`,
+					[`${o.leaseId}:${i}`, o.leaseMs, gate, contact_key, o.sentBefore, o.maxMessages],
+				);
+				leased.push(...result.rows);
+			}
+			return turnsOf(leased);
+		});
+	}
+
+	async settleTurn(leaseId: string, outcome: 'done' | 'failed', maxAttempts = 3): Promise<number> {
+		this.assertOpen();
+		assertKey('leaseId', leaseId);
+		const s = quoteIdent(this.schema);
+		if (outcome === 'done') return (await this.pool.query(`DELETE FROM ${s}.inbox WHERE lease_id = $1 AND state = 'leased'`, [leaseId])).rowCount ?? 0;
+		const result = await this.pool.query(
+			`UPDATE ${s}.inbox SET attempts = attempts + 1, lease_id = NULL, lease_until = 0,
+			 state = CASE WHEN attempts + 1 >= $1 THEN 'failed' ELSE 'pending' END,
+			 data = CASE WHEN attempts + 1 >= $1 THEN NULL ELSE data END
+			 WHERE lease_id = $2 AND state = 'leased'`,
+			[maxAttempts, leaseId],
+		);
+		return result.rowCount ?? 0;
+	}
+
+	async renewTurns(leaseIds: readonly string[], leaseMs: number): Promise<number> {
+		this.assertOpen();
+		if (leaseIds.length === 0) return 0;
+		const s = quoteIdent(this.schema);
+		const result = await this.pool.query(
+			`UPDATE ${s}.inbox SET lease_until = ${NOW_MS} + $1::bigint WHERE lease_id = ANY($2::text[]) AND state = 'leased'`,
+			[normaliseTtl(leaseMs), leaseIds],
+		);
+		return result.rowCount ?? 0;
+	}
+
+	async expireInbox(gate: string, sentBefore: number): Promise<InboxSummary[]> {
+		this.assertOpen();
+		assertKey('gate', gate);
+		const s = quoteIdent(this.schema);
+		const result = await this.pool.query(
+			`UPDATE ${s}.inbox SET state = 'expired', data = NULL, lease_id = NULL, lease_until = 0
+			 WHERE gate = $1 AND ${inboxWaiting(NOW_MS)} AND sent_at < $2::bigint RETURNING id, contact_key, sent_at, received_at`,
+			[gate, sentBefore],
+		);
+		return result.rows.map(inboxSummaryOf).sort((a, b) => a.sentAt - b.sentAt || a.id.localeCompare(b.id));
+	}
+
+	async inboxCounts(gate: string): Promise<Record<string, number>> {
+		this.assertOpen();
+		assertKey('gate', gate);
+		const s = quoteIdent(this.schema);
+		const result = await this.pool.query<{ state: string; n: string }>(`SELECT state, COUNT(*) AS n FROM ${s}.inbox WHERE gate = $1 GROUP BY state`, [gate]);
+		return Object.fromEntries(result.rows.map((r) => [r.state, Number(r.n)]));
 	}
 
 	async schemaVersion(): Promise<number> {

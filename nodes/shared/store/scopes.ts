@@ -203,3 +203,11 @@ export function expiryOf(scope: StoreScope, now: number = Date.now()): Date {
 
 /** How long content kept by reference lives unless the trigger's Content Time-To-Live says otherwise. */
 export const DEFAULT_CONTENT_TTL_MINUTES = 60;
+
+/**
+ * The conversation gate (nodes/WhatsAutoTrigger/gate): how long a message waits in the inbox at most before the
+ * purge takes it (the gate reports messages older than its max age long before), and how long one main holds a
+ * turn between renewals (a crashed main's turns are taken over once it lapses).
+ */
+export const INBOX_LIFETIME_MS = 2 * DAY_MS;
+export const GATE_LEASE_MS = 30_000;

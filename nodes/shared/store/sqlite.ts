@@ -44,11 +44,16 @@ import {
 } from './common';
 import { CONTACT_TABLES, EXPIRING_TABLES, MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './migrations';
 import { PERSON_KEYED_SCOPES } from './scopes';
+import { INBOX_COLUMNS, inboxWaiting, inboxSummaryOf, normaliseLeaseOptions, turnsOf, type InboxLeasedRow } from './inboxCommon';
 import type {
 	AuditChainVerification,
 	AuditEntry,
 	AuditEntryInput,
 	ContentEntry,
+	InboxAdmission,
+	InboxSummary,
+	InboxTurn,
+	LeaseTurnsOptions,
 	ListAuditOptions,
 	ListRecordsByStateOptions,
 	ListRecordsOptions,
@@ -380,6 +385,7 @@ export class SqliteStore implements WhatsAutoStore {
 			).run(to, from, from);
 			moved += toCount(db.prepare('UPDATE records SET contact_key = ? WHERE contact_key = ?').run(to, from).changes);
 			moved += toCount(db.prepare('UPDATE content SET contact_key = ? WHERE contact_key = ?').run(to, from).changes);
+			moved += toCount(db.prepare('UPDATE inbox SET contact_key = ? WHERE contact_key = ?').run(to, from).changes);
 			// Audit entries: re-filed under `to`, each with its MAC; entries from before the log was keyed are sealed first.
 			const subjects = db
 				.prepare('SELECT s.seq AS seq, a.hash AS hash FROM audit_subjects s LEFT JOIN audit_log a ON a.seq = s.seq WHERE s.contact_key = ?')
@@ -460,6 +466,116 @@ export class SqliteStore implements WhatsAutoStore {
 			rollbackQuietly(this.db);
 			throw error;
 		}
+	}
+
+	async admitInbox(scope: string, ttlMs: number, entries: readonly InboxAdmission[]): Promise<boolean[]> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		const ttl = normaliseTtl(ttlMs);
+		for (const entry of entries) assertKey('claimKey', entry.claimKey);
+		const insert = this.db.prepare(
+			`INSERT INTO inbox (id, gate, contact_key, sent_at, received_at, data, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			 ON CONFLICT (id) DO NOTHING`,
+		);
+		return this.inTransaction(() => {
+			const now = Date.now();
+			return entries.map(({ claimKey, row }) => {
+				const won = this.claimStmt.get(scope, claimKey, now + ttl, now) !== undefined;
+				if (won && row) insert.run(row.id, row.gate, row.contactKey, row.sentAt, now, row.data, row.expiresAt.getTime());
+				return won;
+			});
+		});
+	}
+
+	async withdrawInbox(scope: string, ids: readonly string[]): Promise<number> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		const del = this.db.prepare('DELETE FROM inbox WHERE id = ?');
+		return this.inTransaction(() =>
+			ids.reduce((n, id) => {
+				this.releaseStmt.get(scope, id, Date.now());
+				return n + toCount(del.run(id).changes);
+			}, 0),
+		);
+	}
+
+	async leaseTurns(gate: string, options: LeaseTurnsOptions): Promise<InboxTurn[]> {
+		this.assertOpen();
+		assertKey('gate', gate);
+		const o = normaliseLeaseOptions(options);
+		const db = this.db;
+		// Most rounds find nothing: a plain read says so without taking the write lock webhooks need.
+		const any = db.prepare(`SELECT 1 FROM inbox WHERE gate = ? AND ${inboxWaiting('?')} LIMIT 1`).get(gate, Date.now(), Date.now());
+		if (!any) return [];
+		return this.inTransaction(() => {
+			const now = Date.now();
+			const contacts = db
+				.prepare(
+					`SELECT contact_key, MIN(received_at) AS first_at FROM inbox
+					 WHERE gate = ? AND ${inboxWaiting('?')} AND sent_at >= ?
+					 AND contact_key NOT IN (SELECT contact_key FROM inbox WHERE gate = ? AND state = 'leased' AND lease_until > ?)
+					 GROUP BY contact_key HAVING MAX(received_at) <= ? OR MIN(received_at) <= ?
+					 ORDER BY first_at, contact_key LIMIT ?`,
+				)
+				.all(gate, now, now, o.sentBefore, gate, now, now - o.debounceMs, now - o.capMs, o.limit) as Array<{ contact_key: string }>;
+			const pick = db.prepare(
+				`SELECT id FROM inbox WHERE gate = ? AND contact_key = ? AND ${inboxWaiting('?')} AND sent_at >= ?
+				 ORDER BY sent_at, received_at, id LIMIT ?`,
+			);
+			const lease = db.prepare(
+				`UPDATE inbox SET state = 'leased', lease_id = ?, lease_until = ? WHERE id IN (SELECT value FROM json_each(?))
+				 RETURNING ${INBOX_COLUMNS}`,
+			);
+			const leased: InboxLeasedRow[] = [];
+			contacts.forEach(({ contact_key }, i) => {
+				const ids = (pick.all(gate, contact_key, now, now, o.sentBefore, o.maxMessages) as Array<{ id: string }>).map((r) => r.id);
+				leased.push(...(lease.all(`${o.leaseId}:${i}`, now + o.leaseMs, JSON.stringify(ids)) as unknown as InboxLeasedRow[]));
+			});
+			return turnsOf(leased);
+		});
+	}
+
+	async settleTurn(leaseId: string, outcome: 'done' | 'failed', maxAttempts = 3): Promise<number> {
+		this.assertOpen();
+		assertKey('leaseId', leaseId);
+		if (outcome === 'done') return toCount(this.db.prepare("DELETE FROM inbox WHERE lease_id = ? AND state = 'leased'").run(leaseId).changes);
+		return toCount(
+			this.db
+				.prepare(
+					`UPDATE inbox SET attempts = attempts + 1, lease_id = NULL, lease_until = 0,
+					 state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END,
+					 data = CASE WHEN attempts + 1 >= ? THEN NULL ELSE data END
+					 WHERE lease_id = ? AND state = 'leased'`,
+				)
+				.run(maxAttempts, maxAttempts, leaseId).changes,
+		);
+	}
+
+	async renewTurns(leaseIds: readonly string[], leaseMs: number): Promise<number> {
+		this.assertOpen();
+		if (leaseIds.length === 0) return 0;
+		const stmt = this.db.prepare(`UPDATE inbox SET lease_until = ? WHERE lease_id IN (SELECT value FROM json_each(?)) AND state = 'leased'`);
+		return toCount(stmt.run(Date.now() + normaliseTtl(leaseMs), JSON.stringify(leaseIds)).changes);
+	}
+
+	async expireInbox(gate: string, sentBefore: number): Promise<InboxSummary[]> {
+		this.assertOpen();
+		assertKey('gate', gate);
+		const now = Date.now();
+		const rows = this.db
+			.prepare(
+				`UPDATE inbox SET state = 'expired', data = NULL, lease_id = NULL, lease_until = 0
+				 WHERE gate = ? AND ${inboxWaiting('?')} AND sent_at < ? RETURNING id, contact_key, sent_at, received_at`,
+			)
+			.all(gate, now, now, sentBefore) as unknown as Parameters<typeof inboxSummaryOf>[0][];
+		return rows.map(inboxSummaryOf).sort((a, b) => a.sentAt - b.sentAt || a.id.localeCompare(b.id));
+	}
+
+	async inboxCounts(gate: string): Promise<Record<string, number>> {
+		this.assertOpen();
+		assertKey('gate', gate);
+		const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM inbox WHERE gate = ? GROUP BY state').all(gate) as Array<{ state: string; n: number }>;
+		return Object.fromEntries(rows.map((r) => [r.state, toCount(r.n)]));
 	}
 
 	async schemaVersion(): Promise<number> {

@@ -109,6 +109,41 @@ export interface WhatsAutoStore {
 	 */
 	verifyAuditChain(key: Buffer): Promise<AuditChainVerification>;
 
+	/**
+	 * Claims `claimKey`s in `scope` for `ttlMs` (as {@link claim}) and, for every claim won that names an inbox
+	 * row, stores that row, all in one transaction: a message is either claimed and in the inbox, or neither.
+	 * Resolves, in order, whether each claim was won. The conversation gate's durable inbox (gate/inbox.ts).
+	 */
+	admitInbox(scope: string, ttlMs: number, entries: readonly InboxAdmission[]): Promise<boolean[]>;
+	/**
+	 * Deletes the inbox rows `ids` (expired or not) and releases their claims in `scope`: for an admission whose
+	 * later steps failed, so that Meta's retry is accepted. Returns how many inbox rows went.
+	 */
+	withdrawInbox(scope: string, ids: readonly string[]): Promise<number>;
+	/**
+	 * Leases the ready turns of `gate`, atomically across processes: for each contact with no turn in flight (no
+	 * unexpired lease) whose waiting messages (pending, or under a lapsed lease) were last received at least
+	 * `debounceMs` ago or first received at least `capMs` ago, all those messages (at most MAX_TURN_MESSAGES,
+	 * oldest first) under one new lease until now + `leaseMs`; at most `limit` turns (contacts waiting longest
+	 * first). Messages sent before `sentBefore` (epoch ms) are not leased: they are left for {@link expireInbox}.
+	 */
+	leaseTurns(gate: string, options: LeaseTurnsOptions): Promise<InboxTurn[]>;
+	/**
+	 * Settles a leased turn: 'done' deletes its rows; 'failed' gives them back (pending, attempts counted) or,
+	 * once a row has been attempted `maxAttempts` times, marks it failed (its content deleted). Only rows still
+	 * under `leaseId` change (a lease taken over by another process is not touched). Returns how many rows changed.
+	 */
+	settleTurn(leaseId: string, outcome: 'done' | 'failed', maxAttempts?: number): Promise<number>;
+	/** Extends the leases `leaseIds` still held (leased, not taken over) to now + `leaseMs`; returns how many rows. */
+	renewTurns(leaseIds: readonly string[], leaseMs: number): Promise<number>;
+	/**
+	 * Marks the waiting messages of `gate` sent before `sentBefore` (epoch ms) expired (their content deleted)
+	 * and returns them: too old to answer, reported instead.
+	 */
+	expireInbox(gate: string, sentBefore: number): Promise<InboxSummary[]>;
+	/** Counts of `gate`'s inbox rows by state ('pending', 'leased', 'failed', 'expired'). */
+	inboxCounts(gate: string): Promise<Record<string, number>>;
+
 	/** Highest schema migration applied. */
 	schemaVersion(): Promise<number>;
 
@@ -116,6 +151,54 @@ export interface WhatsAutoStore {
 }
 
 export type StoreBackend = 'sqlite' | 'postgres';
+
+/** One message for the conversation gate's inbox (the `inbox` table). */
+export interface InboxRow {
+	/** The message's opaque id: its dedupe key (an HMAC of Meta's id), unique across gates. */
+	id: string;
+	/** Which trigger it is for: a workflow and node. */
+	gate: string;
+	/** Keyed pseudonym (or opaque key) of the sender: turns are per contact; erasure finds the row by it. */
+	contactKey: string;
+	/** When the person sent it (Meta's timestamp, epoch ms): orders a contact's messages, judges max age. */
+	sentAt: number;
+	/** The message, encrypted (gate/inbox.ts). */
+	data: Buffer;
+	expiresAt: Date;
+}
+
+/** A claim to take, with the inbox row to store when it is won (none for updates that skip the inbox). */
+export interface InboxAdmission {
+	claimKey: string;
+	row?: InboxRow;
+}
+
+export interface LeaseTurnsOptions {
+	/** A fresh id for this lease: {@link WhatsAutoStore.settleTurn} names it. One per turn: the contact key is appended. */
+	leaseId: string;
+	debounceMs: number;
+	capMs: number;
+	leaseMs: number;
+	/** At most this many turns (1 to 1000). */
+	limit: number;
+	/** Leave messages sent before this (epoch ms) for expireInbox; 0: none. */
+	sentBefore?: number;
+}
+
+/** A leased turn: one contact's waiting messages, oldest first. */
+export interface InboxTurn {
+	/** The turn's own lease id (options.leaseId + ':' + a counter). */
+	leaseId: string;
+	contactKey: string;
+	messages: Array<{ id: string; sentAt: number; receivedAt: number; data: Buffer; attempts: number }>;
+}
+
+export interface InboxSummary {
+	id: string;
+	contactKey: string;
+	sentAt: number;
+	receivedAt: number;
+}
 
 export interface ContentEntry {
 	ref: string;

@@ -6,6 +6,7 @@ import { detectPrivacyCommand, type Detection } from '../../../shared/privacy/co
 import { parseEraseButton } from '../../../shared/privacy/confirmation';
 import { storeFor } from '../../../shared/store/access';
 import { forOperation } from '../fields';
+import { turnItem } from '../../../shared/turns';
 
 export const description: INodeProperties[] = forOperation('detect', [
 	{
@@ -76,37 +77,45 @@ export async function execute(ctx: IExecuteFunctions): Promise<INodeExecutionDat
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const json = items[itemIndex].json;
 		const pairedItem = { item: itemIndex };
-		const preference = fromPreferences(json);
-		if (preference) {
-			privacy.push({ json: { ...json, privacy: preference }, pairedItem });
+		if (json.kind === 'turn' && Array.isArray(json.messages)) {
+			// A turn (the trigger's conversation gate): every message is looked at; its commands go out one by one
+			// on the privacy output, what is left stays one turn, so a STOP inside a burst is seen before any answer.
+			const rest: INodeExecutionData[] = [];
+			for (const message of json.messages as IDataObject[]) {
+				const found = await privacyOf(ctx, message);
+				if (found) privacy.push({ json: { ...message, privacy: found }, pairedItem });
+				else rest.push({ json: message });
+			}
+			if (rest.length === (json.messages as IDataObject[]).length) other.push({ ...items[itemIndex], pairedItem });
+			else if (rest.length) other.push({ ...turnItem(rest, String(json.contactKey ?? '')), pairedItem });
 			continue;
 		}
-		const isMessage = json.kind === 'message' || (json.kind === undefined && typeof json.messageId === 'string');
-		if (!isMessage || !TEXT_BEARING_MESSAGE_TYPES.has(String(json.type)) || isForwarded(json)) {
-			other.push({ ...items[itemIndex], pairedItem });
-			continue;
-		}
-		const message = await messageOf(ctx, json);
-		const answer = erasureAnswerOf(message);
-		if (answer) {
-			privacy.push({ json: { ...json, privacy: answer }, pairedItem });
-			continue;
-		}
-		const fromTemplate = json.type === 'button';
-		const detection: Detection = fromTemplate ? templateButtonCommand(message) : detectPrivacyCommand(stringOr(message.text));
-		if (!detection.isCommand) {
-			other.push({ ...items[itemIndex], pairedItem });
-			continue;
-		}
-		const { isCommand: _isCommand, ...found } = detection;
-		// Kept by reference, what the person typed stays in the store: Execute reads a corrected value there.
-		if (typeof json.contentRef === 'string' && found.correction?.value !== undefined) {
-			const { value: _value, ...correction } = found.correction;
-			found.correction = correction;
-		}
-		const marketingOnly = fromTemplate && (found.type === 'object' || found.type === 'resume');
-		const scope = marketingOnly ? 'marketing' : 'all';
-		privacy.push({ json: { ...json, privacy: { ...found, scope, source: fromTemplate ? 'template_button' : 'message' } as IDataObject }, pairedItem });
+		const found = await privacyOf(ctx, json);
+		if (found) privacy.push({ json: { ...json, privacy: found }, pairedItem });
+		else other.push({ ...items[itemIndex], pairedItem });
 	}
 	return [privacy, other];
+}
+
+/** The privacy command an item (or a turn's message) carries, or undefined when it is none. */
+async function privacyOf(ctx: IExecuteFunctions, json: IDataObject): Promise<IDataObject | undefined> {
+	const preference = fromPreferences(json);
+	if (preference) return preference;
+	const isMessage = json.kind === 'message' || (json.kind === undefined && typeof json.messageId === 'string');
+	if (!isMessage || !TEXT_BEARING_MESSAGE_TYPES.has(String(json.type)) || isForwarded(json)) return undefined;
+	const message = await messageOf(ctx, json);
+	const answer = erasureAnswerOf(message);
+	if (answer) return answer;
+	const fromTemplate = json.type === 'button';
+	const detection: Detection = fromTemplate ? templateButtonCommand(message) : detectPrivacyCommand(stringOr(message.text));
+	if (!detection.isCommand) return undefined;
+	const { isCommand: _isCommand, ...found } = detection;
+	// Kept by reference, what the person typed stays in the store: Execute reads a corrected value there.
+	if (typeof json.contentRef === 'string' && found.correction?.value !== undefined) {
+		const { value: _value, ...correction } = found.correction;
+		found.correction = correction;
+	}
+	const marketingOnly = fromTemplate && (found.type === 'object' || found.type === 'resume');
+	const scope = marketingOnly ? 'marketing' : 'all';
+	return { ...found, scope, source: fromTemplate ? 'template_button' : 'message' } as IDataObject;
 }

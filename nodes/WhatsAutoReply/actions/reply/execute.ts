@@ -20,6 +20,7 @@ import { mediaOf, type InboundMessage } from '../../../shared/whatsapp';
 import { baseMimeType, transcriptionExtensionFor } from '../../../shared/whatsapp/mime';
 import { canSendTemplate, deliverTemplate, deliverText, prepareReply, RE_ENGAGEMENT } from './deliver';
 import { ReplyLedger, type ReplyOutcome } from './outcome';
+import { isTurn, otherMessageIds, turnContentRefs, turnText } from './turn';
 import { toReplyOptions, type ReplyOptions } from './options';
 import { chatMessages } from './prompt';
 import { skipReason, understand, type Media, type MediaResult, type Understanding } from './understand';
@@ -185,6 +186,16 @@ function inboundMessageOf(json: IDataObject): InboundMessage | undefined {
 
 /** The inbound message behind the item, content resolved when the trigger kept it by reference. */
 async function incoming(item: INodeExecutionData, access: StoreAccess): Promise<{ message?: InboundMessage; media?: Media; expired?: boolean }> {
+	const found = await incomingMessage(item, access);
+	// A turn is answered as its last message, with everything the contact wrote in it as the text.
+	if (found.message && isTurn(item.json)) {
+		const text = await turnText(item.json, access);
+		if (text) found.message = { ...found.message, text } as InboundMessage;
+	}
+	return found;
+}
+
+async function incomingMessage(item: INodeExecutionData, access: StoreAccess): Promise<{ message?: InboundMessage; media?: Media; expired?: boolean }> {
 	if (typeof item.json.contentRef !== 'string') return { message: inboundMessageOf(item.json) };
 	if (!access.keys) throw new Error('This item’s content is kept by reference: attach the same WhatsAuto: Store API credential as the trigger.');
 	const resolved = await resolveContent(access.store, access.keys, item.json);
@@ -262,7 +273,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 	const json = item.json;
 	if (json.kind === 'status') return await handleStatus(ctx, json, options, svc);
 	if (json.kind === 'standby' || json.standby === true) return heldByMetaAgent(json, options);
-	if (json.kind !== 'message' && json.kind !== undefined) {
+	if (json.kind !== 'message' && json.kind !== 'turn' && json.kind !== undefined) {
 		return { ...baseOutput(json, options), status: 'skipped', skipped: true, reason: `not_a_message:${String(json.kind)}`, graphMessageIds: [] };
 	}
 	if (typeof json.messageId !== 'string' || typeof json.type !== 'string') {
@@ -282,7 +293,11 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		const finish = async (outcome: Omit<ReplyOutcome, 'at'>, extra: IDataObject = {}): Promise<IDataObject> => {
 			const full: ReplyOutcome = { ...outcome, at: new Date().toISOString() };
 			await ledger.finish(key, full);
+			// A turn's other messages get the same outcome: each inbound message is answered exactly once.
+			const phone = String(json.phoneNumberId ?? svc.meta.phoneNumberId);
+			for (const id of otherMessageIds(json)) await ledger.record(ledger.key(phone, id), full);
 			if (typeof json.contentRef === 'string') await forgetContent(svc.access.store, json.contentRef);
+			for (const ref of turnContentRefs(json)) if (ref !== json.contentRef) await forgetContent(svc.access.store, ref);
 			// An item with pseudonymous ids gets an output without Meta's ids either (a wamid encodes the number).
 			const shown = who.pseudonymous ? { ...full, graphMessageIds: full.graphMessageIds.map((id) => ledger.ref(id)) } : full;
 			return { ...output, ...shown, latencyMs: Date.now() - started, fallback: false, skipped: full.status === 'skipped', ...extra };

@@ -64,6 +64,12 @@ export class ReplyLedger {
 		}
 	}
 
+	/** Records `outcome` for `key` only (no sent-message links): a turn's other messages, answered by the same reply. */
+	async record(key: string, outcome: ReplyOutcome): Promise<void> {
+		const graphMessageIds = outcome.graphMessageIds.map((id) => this.ref(id));
+		await this.store.putRecord({ scope: OUTCOMES.name, key, contactKey: this.contactKey, value: { ...outcome, graphMessageIds }, expiresAt: expiryOf(OUTCOMES) });
+	}
+
 	async abandon(key: string): Promise<void> {
 		await this.store.releaseClaim(LEASES.name, key);
 	}

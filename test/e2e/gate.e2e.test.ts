@@ -1,0 +1,103 @@
+/**
+ * The Conversation Gate in a real n8n 2.x (pinned), installed from this repo's `npm pack` tarball, with Meta played
+ * by the fake Graph API: n8n calls the trigger's `trigger()` next to its webhooks; a burst becomes one execution
+ * with one turn item; n8n killed (SIGKILL) after acknowledging a burst hands it on once after its restart.
+ */
+import { startFakeGraphApi, type FakeGraphApi } from '../../devkit/fakes/graph-api';
+import { msg } from '../../devkit/fakes/webhook-payloads';
+import { type N8n, startN8n } from '../../devkit/n8n';
+
+jest.setTimeout(300_000);
+
+const ACCOUNT = {
+	accessToken: 'EAAG-e2e-test-token',
+	appSecret: 'e2e_app_secret',
+	phoneNumberId: '106540352242922',
+	displayPhoneNumber: '15550783881',
+	businessAccountId: '102290129340398',
+};
+const WEBHOOK_ID = '5c0ffee0-0000-4000-8000-00000000e2e7';
+const WORKFLOW_ID = 'whatsAutoE2eGate';
+
+const settle = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the Conversation Gate in real n8n', () => {
+	let graph: FakeGraphApi;
+	let n8n: N8n;
+
+	beforeAll(async () => {
+		graph = await startFakeGraphApi(ACCOUNT);
+		n8n = await startN8n({
+			credentials: [
+				{
+					id: 'metaE2eCred00007',
+					name: 'WhatsApp (fake Graph API)',
+					type: 'whatsAutoMetaApi',
+					data: {
+						accessToken: ACCOUNT.accessToken,
+						appSecret: ACCOUNT.appSecret,
+						verifyToken: 'e2e-verify-token',
+						phoneNumberId: ACCOUNT.phoneNumberId,
+						businessAccountId: ACCOUNT.businessAccountId,
+						graphApiVersion: 'v23.0',
+						baseUrl: graph.baseUrl,
+					},
+				},
+			],
+			workflows: [
+				{
+					id: WORKFLOW_ID,
+					name: 'WhatsAuto gate e2e',
+					nodes: [
+						{
+							name: 'WhatsAuto Trigger',
+							type: 'n8n-nodes-whatsauto.whatsAutoTrigger',
+							typeVersion: 2,
+							webhookId: WEBHOOK_ID,
+							parameters: { options: { conversationGate: true, gateDebounceSeconds: 2, subscribeOnActivation: false } },
+							credentials: { whatsAutoMetaApi: { id: 'metaE2eCred00007', name: 'WhatsApp (fake Graph API)' } },
+						},
+						{ name: 'On Message', type: 'n8n-nodes-base.noOp', typeVersion: 1 },
+					],
+					connections: { 'WhatsAuto Trigger': { main: [[{ node: 'On Message', type: 'main', index: 0 }], [], []] } },
+				},
+			],
+			activate: 'all',
+		});
+		graph.setWebhookTarget(n8n.webhookUrl(`${WEBHOOK_ID}/webhook`));
+	});
+
+	afterAll(async () => {
+		await n8n?.stop();
+		await graph?.close();
+	});
+
+	it('hands a burst of 3 on as one execution with one turn item', async () => {
+		for (const [i, text] of ['hi', 'do you have', 'blue mugs?'].entries()) {
+			const [result] = await graph.deliver([msg.text('16505551234', text, { id: `wamid.E2E.GATE.${i}` })]);
+			expect(result.status).toBe(200);
+		}
+		const [execution] = await n8n.waitForExecutions(1, { workflowId: WORKFLOW_ID, timeoutMs: 30_000 });
+		expect(execution.status).toBe('success');
+		expect(execution.items['On Message']).toHaveLength(1);
+		expect(execution.items['On Message'][0]).toMatchObject({ kind: 'turn', messageCount: 3, text: 'hi\ndo you have\nblue mugs?' });
+		await settle(3000);
+		expect(await n8n.executions({ workflowId: WORKFLOW_ID })).toHaveLength(1);
+	});
+
+	it('after n8n is killed with a burst acknowledged, hands it on once after the restart', async () => {
+		for (const [i, text] of ['are you', 'open today?'].entries()) {
+			const [result] = await graph.deliver([msg.text('16505559876', text, { id: `wamid.E2E.KILL.${i}` })]);
+			expect(result.status).toBe(200);
+		}
+		process.kill(-n8n.pid!, 'SIGKILL');
+		await settle(1000);
+		await n8n.restart();
+		const executions = await n8n.waitForExecutions(2, { workflowId: WORKFLOW_ID, timeoutMs: 60_000 });
+		const turns = executions.flatMap((e) => e.items['On Message'] ?? []).filter((item) => item.messageCount === 2);
+		expect(turns).toHaveLength(1);
+		expect(turns[0]).toMatchObject({ kind: 'turn', text: 'are you\nopen today?' });
+		await settle(4000);
+		expect(await n8n.executions({ workflowId: WORKFLOW_ID })).toHaveLength(2);
+	});
+});

@@ -36,7 +36,7 @@ import { webhookBytes } from '../../devkit/fakes/meta-json';
 import { startFakeOpenAi, type FakeOpenAi, type FakeOpenAiOptions } from '../../devkit/fakes/openai';
 import { envelope, messagesChange, statusesChange, type Account, type WebhookMessage, type WebhookStatus } from '../../devkit/fakes/webhook-payloads';
 import { TestCredentialsHelper } from './harness';
-import { actionNode, deliverToTrigger, engineWorkflow, passThroughNode, REPLY_TYPE, runFrom, to, TRIGGER_NODE, triggerNode, whatsAutoNodeTypes } from './workflow-rig';
+import { actionNode, deliverToTrigger, engineWorkflow, passThroughNode, postToTrigger, REPLY_TYPE, runFrom, to, TRIGGER_NODE, triggerNode, whatsAutoNodeTypes } from './workflow-rig';
 
 export { PASS_TYPE, REPLY_TYPE, TRIGGER_NODE, TRIGGER_TYPE } from './workflow-rig';
 export const REPLY_NODE = 'WhatsAuto Auto-Reply';
@@ -198,25 +198,11 @@ export class ReplyRig {
 	 * `trigger()` starts (gate-harness.ts startTrigger); `post` makes one signed webhook call into the trigger.
 	 */
 	chainWorkflow(run: ChainOptions = {}): { workflow: Workflow; start: INode; post: (payload: unknown) => Promise<number> } {
-		const trigger: INode = {
-			id: randomUUID(),
-			name: TRIGGER_NODE,
-			type: TRIGGER_TYPE,
-			typeVersion: 2,
-			position: [0, 0],
-			webhookId: randomUUID(),
-			parameters: run.triggerParameters ?? {},
-			credentials: { whatsAutoMetaApi: { id: 'meta-1', name: 'WhatsApp (test)' }, whatsAutoStoreApi: { id: 'store-1', name: 'Store (test)' } },
-		};
-		const workflow = this.workflow([trigger, this.replyNode(run)], {
-			[TRIGGER_NODE]: { main: [[{ node: REPLY_NODE, type: NodeConnectionTypes.Main, index: 0 }], [], []] },
+		const workflow = this.workflow([triggerNode(run.triggerParameters ?? {}, 'store-1'), this.replyNode(run)], {
+			[TRIGGER_NODE]: { main: [to(REPLY_NODE), [], []] },
 		});
 		const start = workflow.getNode(TRIGGER_NODE)!;
-		const post = async (payload: unknown) => {
-			const raw = webhookBytes(payload);
-			const request = postRequest(`${start.webhookId}/webhook`, raw, { 'X-Hub-Signature-256': signWebhook(APP_SECRET, raw) });
-			return (await callWebhook(workflow, start, this.credentials, request)).response.statusCode;
-		};
+		const post = async (payload: unknown) => (await postToTrigger(workflow, this.credentials, payload, APP_SECRET)).response.statusCode;
 		return { workflow, start, post };
 	}
 

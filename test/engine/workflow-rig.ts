@@ -119,6 +119,14 @@ export async function runFrom(
 	return await runExecution(workflow, workflow.getNode(start)!, [items], credentials, { timeoutMs });
 }
 
+/** `payload` POSTed to the trigger's webhook, signed with `appSecret`: the trigger's answer and what it handed on. */
+export async function postToTrigger(workflow: Workflow, credentials: ICredentialsHelper, payload: unknown, appSecret: string) {
+	const start = workflow.getNode(TRIGGER_NODE)!;
+	const raw = webhookBytes(payload);
+	const request = postRequest(`${start.webhookId}/webhook`, raw, { 'X-Hub-Signature-256': signWebhook(appSecret, raw) });
+	return await callWebhook(workflow, start, credentials, request);
+}
+
 /**
  * `payload` POSTed to the trigger's webhook, signed with `appSecret`, then the execution the trigger started:
  * `status` is the trigger's HTTP answer, `result` undefined when it started none.
@@ -131,9 +139,7 @@ export async function deliverToTrigger(
 	timeoutMs = RUN_TIMEOUT_MS,
 ): Promise<{ status: number; result?: ExecutionResult }> {
 	const start = workflow.getNode(TRIGGER_NODE)!;
-	const raw = webhookBytes(payload);
-	const request = postRequest(`${start.webhookId}/webhook`, raw, { 'X-Hub-Signature-256': signWebhook(appSecret, raw) });
-	const call = await callWebhook(workflow, start, credentials, request);
+	const call = await postToTrigger(workflow, credentials, payload, appSecret);
 	const status = call.response.statusCode;
 	if (!call.result.workflowData) return { status };
 	return { status, result: await runExecution(workflow, start, call.result.workflowData, credentials, { timeoutMs }) };

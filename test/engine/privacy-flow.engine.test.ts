@@ -73,6 +73,19 @@ describe('Detect', () => {
 		expect(passed.outputs[1][0].json).toEqual(calm.json);
 	});
 
+	it('honours a STOP inside a turn before the rest of the turn is answered: Execute first, then no model call, no reply', async () => {
+		const store = freshStore();
+		const payload = rig.base.envelopeFor([msg.text(WA, 'hi'), msg.text(WA, 'STOP'), msg.text(WA, 'blue mugs?')]);
+		rig.graph.noteInbound(payload);
+		const messages = rig.base.inbound([msg.text(WA, 'hi'), msg.text(WA, 'STOP'), msg.text(WA, 'blue mugs?')]);
+		const chatsBefore = rig.ai.chatRequests.length;
+		const flow = await rig.runItemsFlow([turnItem(messages, WA)], { store });
+		expect(flow.error).toBeUndefined();
+		expect(flow.order.indexOf(EXECUTE_NODE)).toBeLessThan(flow.order.indexOf(REPLY_NODE));
+		expect(flow.output(REPLY_NODE)[0].json).toMatchObject({ status: 'skipped', reason: 'objected' });
+		expect(rig.ai.chatRequests.length).toBe(chatsBefore);
+	});
+
 	it('sends customer commands to Privacy and everything else to Not Privacy, item by item', async () => {
 		const store = freshStore();
 		const [text, question, caption, button, listTitle, template, reaction] = rig.base.inbound([

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_CONTENT_TTL_MINUTES } from '../shared/store/scopes';
-import { GATE_CAP_SECONDS, GATE_DEBOUNCE_SECONDS, GATE_MAX_AGE_MINUTES, GATE_MIN_MAX_AGE_MINUTES } from './gate/settings';
+import { GATE_CAP_SECONDS, GATE_DEBOUNCE_SECONDS, GATE_INBOX_LIMIT, GATE_MAX_AGE_MINUTES, GATE_MIN_MAX_AGE_MINUTES } from './gate/settings';
 
 export const MESSAGE_TYPES = [
 	'text',
@@ -164,6 +164,15 @@ export const triggerProperties: INodeProperties[] = [
 				typeOptions: { minValue: 0, maxValue: 60 },
 				default: GATE_DEBOUNCE_SECONDS,
 				description: 'A turn is handed on this long after the contact’s last message; 0: at once, one turn per message batch',
+			},
+			{
+				displayName: 'Gate Inbox Limit',
+				name: 'gateInboxLimit',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: GATE_INBOX_LIMIT,
+				description:
+					'With more messages than this waiting in the inbox, a delivery with new messages is answered 503 (Retry-After) so Meta sends it again later, instead of acknowledging more than can be worked off; 0: no limit',
 			},
 			{
 				displayName: 'Gate Max Age (Minutes)',

@@ -16,7 +16,7 @@ import { closeAllStores, openStore } from '../../nodes/shared/store';
 import { toStoreConfig } from '../../nodes/shared/store/access';
 import type { WhatsAutoStore } from '../../nodes/shared/store/types';
 import { signWebhook, webhookBytes } from '../../devkit/fakes/meta-json';
-import { envelope, messagesChange, msg, type Account } from '../../devkit/fakes/webhook-payloads';
+import { envelope, messagesChange, msg, status, statusesChange, type Account } from '../../devkit/fakes/webhook-payloads';
 import { buildWorkflow, callWebhook, PassThrough, postRequest, runExecution, StaticNodeTypes, TestCredentialsHelper, type BuiltWorkflow, type WebhookCall } from './harness';
 import { startTrigger, until, type RunningTrigger } from './gate-harness';
 
@@ -216,6 +216,43 @@ describe('the conversation gate', () => {
 		const t = await start(built);
 		await until(() => messagesOut(t).length > 0, 5000, 'the turn');
 		expect(messagesOut(t)[0][0].json.text).toBe('are you open?');
+	});
+
+	it('answers 503 with Retry-After over the Gate Inbox Limit, claiming nothing; after draining, the redelivery is admitted and answered once', async () => {
+		const built = gateWorkflow({ gateInboxLimit: 2, gateDebounceSeconds: 0 });
+		const s = await store();
+		expect((await post(built, [msg.text('16505550041', 'one')])).response.statusCode).toBe(200);
+		expect((await post(built, [msg.text('16505550042', 'two')])).response.statusCode).toBe(200);
+		const admit = jest.spyOn(s, 'admitInbox');
+		const m = msg.text('16505550043', 'three');
+		const over = await post(built, [m]);
+		expect(over.response.statusCode).toBe(503);
+		expect(over.response.headers['retry-after']).toBe('30');
+		expect(over.response.body ?? '').toBe('');
+		expect(over.result.workflowData).toBeUndefined();
+		expect(admit).not.toHaveBeenCalled();
+		expect(await s.inboxCounts(gateOf(built))).toEqual({ pending: 2 });
+		// Statuses are still taken.
+		const raw = webhookBytes(envelope(account, [statusesChange(account, [status('wamid.out-1', '16505550041', 'delivered')])]));
+		const statusCall = await callWebhook(
+			built.workflow,
+			built.trigger,
+			credentials,
+			postRequest(`${built.trigger.webhookId}/webhook`, raw, { 'X-Hub-Signature-256': signWebhook(META.appSecret as string, raw) }),
+		);
+		expect(statusCall.response.statusCode).toBe(200);
+		admit.mockRestore();
+
+		const t = await start(built);
+		await until(async () => Object.keys(await s.inboxCounts(gateOf(built))).length === 0, 5000, 'a drained inbox');
+		// Meta's redelivery, until the count this process trusts is read again: then admitted, exactly once.
+		let code = 0;
+		await until(async () => (code = (await post(built, [m])).response.statusCode) !== 503, 5000, 'the redelivery admitted');
+		expect(code).toBe(200);
+		expect((await post(built, [m])).response.statusCode).toBe(200);
+		await until(() => messagesOut(t).flat().some((i) => i.json.text === 'three'), 5000, 'the third turn');
+		await t.settled();
+		expect(messagesOut(t).flat().filter((i) => i.json.text === 'three')).toHaveLength(1);
 	});
 
 	it('takes over the turn of a main that died holding it, and hands it on once', async () => {

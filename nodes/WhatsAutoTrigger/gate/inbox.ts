@@ -8,6 +8,7 @@ import { decrypt, encrypt, opaqueKey } from '../../shared/crypto';
 import type { ContentKeys } from '../../shared/store/contentByReference';
 import { canonicalOf } from '../../shared/store/people';
 import { INBOX_LIFETIME_MS } from '../../shared/store/scopes';
+import { GATE_COUNT_CACHE_MS } from './settings';
 import type { InboxAdmission, WhatsAutoStore } from '../../shared/store/types';
 import type { InboundMessage } from '../../shared/whatsapp';
 import type { RoutedUpdate } from '../webhook/route';
@@ -72,4 +73,31 @@ export async function admissionsFor(
 /** A message as the webhook wrote it. Throws (DecryptionError) when the key changed since. */
 export function openInboxMessage(key: Buffer, id: string, data: Buffer): RoutedUpdate {
 	return JSON.parse(decrypt(key, data, `inbox:${id}`).toString('utf8')) as RoutedUpdate;
+}
+
+const waitingCounts = new WeakMap<WhatsAutoStore, Map<string, { at: number; waiting: number }>>();
+
+/**
+ * Whether `gate`'s inbox already holds `limit` or more waiting messages (pending or leased); `limit` 0: never.
+ * One indexed count per gate and process at most every GATE_COUNT_CACHE_MS: a stale count only decides whether a
+ * delivery is taken now or Meta is asked to send it again later, so it loses nothing.
+ */
+export async function inboxFull(store: WhatsAutoStore, gate: string, limit: number, now = Date.now()): Promise<boolean> {
+	if (limit <= 0) return false;
+	let perGate = waitingCounts.get(store);
+	if (!perGate) waitingCounts.set(store, (perGate = new Map()));
+	let cached = perGate.get(gate);
+	if (!cached || now - cached.at >= GATE_COUNT_CACHE_MS) {
+		const counts = await store.inboxCounts(gate);
+		cached = { at: now, waiting: (counts.pending ?? 0) + (counts.leased ?? 0) };
+		if (perGate.size >= 256) perGate.clear();
+		perGate.set(gate, cached);
+	}
+	return cached.waiting >= limit;
+}
+
+/** Counts this process's own admissions into the cached count, so a burst inside the cache window is bounded too. */
+export function noteAdmitted(store: WhatsAutoStore, gate: string, count: number): void {
+	const cached = waitingCounts.get(store)?.get(gate);
+	if (cached) cached.waiting += count;
 }

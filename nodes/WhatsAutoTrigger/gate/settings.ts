@@ -9,6 +9,12 @@ export const GATE_CAP_SECONDS = 15;
 export const GATE_MAX_AGE_MINUTES = 60;
 /** A max age below this is raised to it: a restart must not expire what it could still answer. */
 export const GATE_MIN_MAX_AGE_MINUTES = 15;
+/** Over this many waiting messages (pending or leased), a delivery with new messages is answered 503; 0: no limit. */
+export const GATE_INBOX_LIMIT = 10_000;
+/** The Retry-After (seconds) of that 503. */
+export const GATE_RETRY_AFTER_SECONDS = 30;
+/** How long one process trusts the inbox count it read (per gate). */
+export const GATE_COUNT_CACHE_MS = 1000;
 
 /** How often the hand-off loop asks the store for ready turns. */
 export const HANDOFF_POLL_MS = 250;
@@ -25,6 +31,8 @@ export interface GateSettings {
 	debounceMs: number;
 	capMs: number;
 	maxAgeMs: number;
+	/** 0: no limit. */
+	inboxLimit: number;
 }
 
 const num = (value: unknown, fallback: number): number => numberOr(value, fallback, (n) => n >= 0);
@@ -33,5 +41,6 @@ export function gateSettingsOf(options: IDataObject): GateSettings {
 	const debounceMs = Math.round(num(options.gateDebounceSeconds, GATE_DEBOUNCE_SECONDS) * 1000);
 	const capMs = Math.round(num(options.gateCapSeconds, GATE_CAP_SECONDS) * 1000);
 	const maxAgeMinutes = Math.max(GATE_MIN_MAX_AGE_MINUTES, num(options.gateMaxAgeMinutes, GATE_MAX_AGE_MINUTES));
-	return { debounceMs, capMs, maxAgeMs: maxAgeMinutes * MINUTE_MS };
+	const inboxLimit = Math.floor(num(options.gateInboxLimit, GATE_INBOX_LIMIT));
+	return { debounceMs, capMs, maxAgeMs: maxAgeMinutes * MINUTE_MS, inboxLimit };
 }

@@ -15,7 +15,8 @@ import { verifySignature } from './signature';
 import { route, type RouteResult, type RoutedUpdate } from './route';
 import { toItems } from './items';
 import { dedupeKey } from './dedupe';
-import { admissionsFor, gateIdOf, type PendingClaim } from '../gate/inbox';
+import { admissionsFor, gateIdOf, inboxFull, noteAdmitted, type PendingClaim } from '../gate/inbox';
+import { GATE_RETRY_AFTER_SECONDS } from '../gate/settings';
 
 /** Meta sends at most 3 MB per delivery; anything larger is not Meta. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -70,6 +71,8 @@ type Claim = PendingClaim;
 interface GateTarget {
 	gate: string;
 	appSecret: string;
+	/** Gate Inbox Limit; 0: none. */
+	inboxLimit: number;
 }
 
 /**
@@ -86,6 +89,7 @@ async function claimNew(ctx: IWebhookFunctions, claims: Claim[], target?: GateTa
 	if (target) {
 		const won = await store.admitInbox(SCOPES.inbound.name, SCOPES.inbound.lifetimeMs, await admissionsFor(store, keys, target.appSecret, target.gate, claims));
 		fresh = claims.filter((_, i) => won[i]);
+		noteAdmitted(store, target.gate, fresh.filter(({ entry }) => entry.update.kind === 'message').length);
 	} else {
 		for (const claim of claims) {
 			if (await store.claim(SCOPES.inbound.name, claim.key, SCOPES.inbound.lifetimeMs)) fresh.push(claim);
@@ -144,7 +148,8 @@ async function delivery(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
 
 	const config = readConfig(ctx);
 	// Test webhooks (the editor's "listen") have no hand-off loop behind them: the gate is for the active workflow.
-	const gate: GateTarget | undefined = config.gate && ctx.getMode() !== 'manual' ? { gate: gateIdOf(ctx), appSecret: creds.appSecret } : undefined;
+	const gate: GateTarget | undefined =
+		config.gate && ctx.getMode() !== 'manual' ? { gate: gateIdOf(ctx), appSecret: creds.appSecret, inboxLimit: config.gate.inboxLimit } : undefined;
 	let routed: RoutedUpdate[];
 	let dropped: RouteResult['dropped'];
 	let claims: Claim[];
@@ -161,6 +166,18 @@ async function delivery(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
 
 	let fresh: RoutedUpdate[];
 	try {
+		// Overload: with the inbox full, a delivery with messages is not taken (nothing claimed or written) and
+		// Meta is asked to send it again later; deliveries without messages (statuses, events) go on.
+		if (gate && claims.some(({ entry }) => entry.update.kind === 'message')) {
+			const { store } = await storeFor(ctx);
+			if (await inboxFull(store, gate.gate, gate.inboxLimit)) {
+				ctx.logger.warn(`WhatsAuto Trigger: the gate's inbox holds ${gate.inboxLimit} or more waiting messages; answering 503 so Meta sends this delivery again later`, {
+					workflowId: ctx.getWorkflow().id,
+				});
+				ctx.getResponseObject().status(503).setHeader('Retry-After', String(GATE_RETRY_AFTER_SECONDS)).end();
+				return { noWebhookResponse: true };
+			}
+		}
 		fresh = claims.length ? await claimNew(ctx, claims, gate) : [];
 	} catch (error) {
 		ctx.logger.error(`WhatsAuto Trigger could not reach its store; answering 500 so Meta retries: ${(error as Error).message}`);

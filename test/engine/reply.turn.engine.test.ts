@@ -6,6 +6,7 @@ import { customerBlocks, sentTexts, startReplyRig, userText, WA, type ReplyRig }
 
 import { turnItem } from '../../nodes/shared/turns';
 import { msg } from '../../devkit/fakes/webhook-payloads';
+import { sampleAudio, samplePng } from '../../devkit/fakes/openai';
 
 jest.setTimeout(30_000);
 
@@ -30,7 +31,9 @@ describe('a turn (conversation gate)', () => {
 		const { out } = await rig.runReply([turn], { options: { quoteMessage: true } });
 
 		expect(rig.ai.chatRequests).toHaveLength(1);
-		expect(customerBlocks(userText(rig.ai.chatRequests[0])).inside.join('')).toContain('hi\ndo you have\nblue mugs?');
+		// Each message its own framed block, labelled with its position, in order.
+		expect(customerBlocks(userText(rig.ai.chatRequests[0])).inside.map((block) => block.trim())).toEqual(['hi', 'do you have', 'blue mugs?']);
+		expect(userText(rig.ai.chatRequests[0])).toMatch(/Message 1 of 3:[\s\S]*Message 2 of 3:[\s\S]*Message 3 of 3:/);
 		expect(sentTexts(rig.graph)).toEqual([MODEL_ANSWER]);
 		expect(rig.graph.sent[0].body.context).toEqual({ message_id: burst[2].id });
 		expect(out[0]).toMatchObject({ status: 'replied' });
@@ -43,5 +46,33 @@ describe('a turn (conversation gate)', () => {
 		expect(first.out[0]).toMatchObject({ skipped: true, reason: 'duplicate', status: 'replied' });
 		expect(rig.ai.chatRequests).toHaveLength(0);
 		expect(sentTexts(rig.graph)).toEqual([]);
+	});
+
+	it('looks at every message of the turn, media included: one model call with the image, the transcript and the text in order', async () => {
+		const image = rig.graph.addMedia({ bytes: samplePng(2, 2), mimeType: 'image/png' });
+		const ogg = sampleAudio('ogg', 2, 7);
+		rig.ai.setTranscript(ogg, 'I want the one in the picture, in blue');
+		const voice = rig.graph.addMedia({ bytes: ogg, mimeType: 'audio/ogg; codecs=opus' });
+		const burst = [msg.image(WA, image, { caption: 'this mug' }), msg.audio(WA, voice), msg.text(WA, 'how much is it?')];
+		const turn = turnItem(rig.inbound(burst), WA);
+		const { out } = await rig.runReply([turn], { options: { quoteMessage: true } });
+
+		expect(rig.ai.transcriptionRequests).toHaveLength(1);
+		expect(rig.ai.chatRequests).toHaveLength(1);
+		const request = rig.ai.chatRequests[0];
+		expect(request.images).toHaveLength(1);
+		// The user message's parts, in order: each message labelled with its position, then its content.
+		const parts = (request.messages[1].content as Array<{ type: string; text?: string }>).map((p) => (p.type === 'text' ? p.text! : `<${p.type}>`));
+		const at = (needle: string) => parts.findIndex((p) => p.includes(needle));
+		expect(at('Message 1 of 3:')).toBeGreaterThanOrEqual(0);
+		expect(at('this mug')).toBeGreaterThan(at('Message 1 of 3:'));
+		expect(at('<image_url>')).toBeGreaterThan(at('this mug'));
+		expect(at('Message 2 of 3:')).toBeGreaterThan(at('<image_url>'));
+		expect(at('in the picture, in blue')).toBeGreaterThan(at('Message 2 of 3:'));
+		expect(at('Message 3 of 3:')).toBeGreaterThan(at('in the picture, in blue'));
+		expect(at('how much is it?')).toBeGreaterThan(at('Message 3 of 3:'));
+		expect(sentTexts(rig.graph)).toEqual([MODEL_ANSWER]);
+		expect(rig.graph.sent[0].body.context).toEqual({ message_id: burst[2].id });
+		expect(out[0]).toMatchObject({ status: 'replied', understood: { source: 'turn' } });
 	});
 });

@@ -20,10 +20,10 @@ import { mediaOf, type InboundMessage } from '../../../shared/whatsapp';
 import { baseMimeType, transcriptionExtensionFor } from '../../../shared/whatsapp/mime';
 import { canSendTemplate, deliverTemplate, deliverText, prepareReply, RE_ENGAGEMENT } from './deliver';
 import { ReplyLedger, type ReplyOutcome } from './outcome';
-import { isTurn, otherMessageIds, turnContentRefs, turnText } from './turn';
+import { isTurn, otherMessageIds, turnContentRefs, turnMessages, turnText } from './turn';
 import { toReplyOptions, type ReplyOptions } from './options';
 import { chatMessages } from './prompt';
-import { skipReason, understand, type Media, type MediaResult, type Understanding } from './understand';
+import { skipReason, understand, understandTurn, type Media, type MediaResult, type TurnEntry, type Understanding, type UnderstandTools } from './understand';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -111,12 +111,13 @@ async function mediaFor(
 	stored: Media | undefined,
 	svc: Services,
 	maxBytes: number,
+	binaryKey = 'data',
 ): Promise<MediaResult> {
 	const sized = (media: Media): MediaResult => (media.data.length > maxBytes ? { tooLarge: true } : media);
 	if (stored) return sized(stored);
-	const binary = item.binary?.data;
+	const binary = item.binary?.[binaryKey];
 	if (binary) {
-		const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, 'data');
+		const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, binaryKey);
 		return sized({ data, mimeType: binary.mimeType, fileName: binary.fileName });
 	}
 	const details = mediaOf(message);
@@ -193,6 +194,23 @@ async function incoming(item: INodeExecutionData, access: StoreAccess): Promise<
 		if (text) found.message = { ...found.message, text } as InboundMessage;
 	}
 	return found;
+}
+
+/**
+ * Each message of a turn, content resolved, with tools fetching its own media: the turn item's binary data
+ * `data<i>` (the trigger downloaded it), else the store's copy or Meta's.
+ */
+async function turnEntries(
+	item: INodeExecutionData,
+	access: StoreAccess,
+	toolsFor: (message: InboundMessage, binaryKey: string, stored: Media | undefined) => UnderstandTools,
+): Promise<TurnEntry[]> {
+	const entries: TurnEntry[] = [];
+	for (const [index, json] of turnMessages(item.json).entries()) {
+		const { message, media } = await incomingMessage({ json }, access);
+		if (message) entries.push({ message, tools: toolsFor(message, `data${index}`, media) });
+	}
+	return entries;
 }
 
 async function incomingMessage(item: INodeExecutionData, access: StoreAccess): Promise<{ message?: InboundMessage; media?: Media; expired?: boolean }> {
@@ -336,11 +354,15 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		let understanding: Understanding;
 		let reply: Answer;
 		try {
-			understanding = await understand(message, options, {
-				media: async (maxBytes) => await mediaFor(ctx, itemIndex, item, message, storedMedia, svc, maxBytes),
+			const toolsFor = (m: InboundMessage, binaryKey: string, stored: Media | undefined): UnderstandTools => ({
+				media: async (maxBytes) => await mediaFor(ctx, itemIndex, item, m, stored, svc, maxBytes, binaryKey),
 				transcribe: async (media) => await transcribe(svc, options, media, signal),
 				mask,
 			});
+			understanding =
+				turnMessages(json).length > 1
+					? await understandTurn(await turnEntries(item, svc.access, toolsFor), options)
+					: await understand(message, options, toolsFor(message, isTurn(json) ? 'data0' : 'data', storedMedia));
 			reply =
 				understanding.kind === 'model'
 					? await answer(svc, options, understanding, signal)

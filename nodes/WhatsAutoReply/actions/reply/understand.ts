@@ -35,7 +35,7 @@ export type Understanding =
 	| { kind: 'direct'; text: string; reason: DirectReason }
 	| { kind: 'skip'; reason: SkipReason };
 
-export type Source = 'text' | 'image' | 'sticker' | 'voice_note' | 'audio' | 'video' | 'pdf' | 'text_file' | 'structured';
+export type Source = 'turn' | 'text' | 'image' | 'sticker' | 'voice_note' | 'audio' | 'video' | 'pdf' | 'text_file' | 'structured';
 export type DirectReason = 'welcome' | 'unsupported' | 'unreadable_document' | 'too_large' | 'media_unavailable';
 /**
  * `revoked`: the customer deleted the message; `edit_unavailable`: an edit Meta delivered without its content;
@@ -272,4 +272,45 @@ export async function understand(message: InboundMessage, options: ReplyOptions,
 		default:
 			return { kind: 'direct', text: options.unsupportedReply, reason: 'unsupported' };
 	}
+}
+
+/** One message of a turn, with the tools that fetch its own media. */
+export interface TurnEntry {
+	message: InboundMessage;
+	tools: UnderstandTools;
+}
+
+/**
+ * A turn (several messages of one contact): each message understood as it would be alone (its media under the
+ * same caps), then all of it in one model input, in order, each message's parts after a label with its position.
+ * A message that needs no model (too large, unreadable) is named by its label and reason; messages with nothing
+ * to answer are left out. With nothing for the model at all, the last message's own understanding stands.
+ */
+export async function understandTurn(entries: readonly TurnEntry[], options: ReplyOptions): Promise<Understanding> {
+	const understood: Understanding[] = [];
+	for (const { message, tools } of entries) understood.push(await understand(message, options, tools));
+	const models = understood.filter((u): u is Understanding & { kind: 'model' } => u.kind === 'model');
+	if (models.length === 0) {
+		return [...understood].reverse().find((u) => u.kind === 'direct') ?? understood[understood.length - 1] ?? { kind: 'skip', reason: 'empty' };
+	}
+	const parts: ChatCompletionContentPart[] = [];
+	const extracted: string[] = [];
+	let extractedChars = 0;
+	understood.forEach((u, index) => {
+		const label = `Message ${index + 1} of ${understood.length}:`;
+		if (u.kind === 'model') {
+			parts.push({ type: 'text', text: label }, ...u.parts);
+			if (u.extractedChars !== undefined) extractedChars += u.extractedChars;
+			if (u.extracted !== undefined) extracted.push(u.extracted);
+		} else if (u.kind === 'direct' && u.reason !== 'welcome') {
+			parts.push({ type: 'text', text: `${label} (the customer sent something that could not be looked at: ${u.reason.replace(/_/g, ' ')})` });
+		}
+	});
+	const sources = new Set(models.map((u) => u.source));
+	return {
+		kind: 'model',
+		source: sources.size === 1 ? models[0].source : 'turn',
+		parts,
+		...(extracted.length > 0 ? { extractedChars, extracted: extracted.join('\n') } : {}),
+	};
 }

@@ -221,7 +221,8 @@ describe('the conversation gate', () => {
 	it('answers 503 with Retry-After over the Gate Inbox Limit, claiming nothing; after draining, the redelivery is admitted and answered once', async () => {
 		const built = gateWorkflow({ gateInboxLimit: 2, gateDebounceSeconds: 0 });
 		const s = await store();
-		expect((await post(built, [msg.text('16505550041', 'one')])).response.statusCode).toBe(200);
+		const first = msg.text('16505550041', 'one');
+		expect((await post(built, [first])).response.statusCode).toBe(200);
 		expect((await post(built, [msg.text('16505550042', 'two')])).response.statusCode).toBe(200);
 		const admit = jest.spyOn(s, 'admitInbox');
 		const m = msg.text('16505550043', 'three');
@@ -231,6 +232,10 @@ describe('the conversation gate', () => {
 		expect(over.response.body ?? '').toBe('');
 		expect(over.result.workflowData).toBeUndefined();
 		expect(admit).not.toHaveBeenCalled();
+		expect(await s.inboxCounts(gateOf(built))).toEqual({ pending: 2 });
+		// A duplicate of a message already taken is still answered 200, and admits nothing.
+		expect((await post(built, [msg.text('16505550041', 'one', { id: first.id })])).response.statusCode).toBe(200);
+		expect(await admit.mock.results[0]?.value).toEqual([false]);
 		expect(await s.inboxCounts(gateOf(built))).toEqual({ pending: 2 });
 		// Statuses are still taken.
 		const raw = webhookBytes(envelope(account, [statusesChange(account, [status('wamid.out-1', '16505550041', 'delivered')])]));

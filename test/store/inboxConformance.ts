@@ -50,6 +50,21 @@ export function describeInboxConformance(
 			expect(await store().inboxCounts(gate)).toEqual({ pending: 1 });
 		});
 
+		it('tells which claims are held without taking any (the overload check), and counts waiting rows per gate', async () => {
+			const gate = unique('g');
+			const [a, b] = [row(gate, 'alice', Date.now()), row(gate, 'bob', Date.now())];
+			await admit([a]);
+			await admit([row(unique('other-gate'), 'carol', Date.now())]);
+			expect(await store().claimed(SCOPE, [a.id, b.id])).toEqual([true, false]);
+			expect(await store().claimed(SCOPE, [])).toEqual([]);
+			// Read only: the unheld key is still free to claim.
+			expect(await admit([b])).toEqual([true]);
+			await store().withdrawInbox(SCOPE, [a.id]);
+			expect(await store().claimed(SCOPE, [a.id, b.id])).toEqual([false, true]);
+			await lease(gate);
+			expect(await store().inboxCounts(gate)).toEqual({ leased: 1 });
+		});
+
 		it('withdraws rows and their claims, so a retry is admitted', async () => {
 			const gate = unique('g');
 			const r = row(gate, 'alice', Date.now());

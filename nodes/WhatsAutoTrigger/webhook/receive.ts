@@ -166,11 +166,12 @@ async function delivery(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
 
 	let fresh: RoutedUpdate[];
 	try {
-		// Overload: with the inbox full, a delivery with messages is not taken (nothing claimed or written) and
-		// Meta is asked to send it again later; deliveries without messages (statuses, events) go on.
-		if (gate && claims.some(({ entry }) => entry.update.kind === 'message')) {
+		// Overload: with the inbox full, a delivery with new messages is not taken (nothing claimed or written) and
+		// Meta is asked to send it again later; deliveries without messages (statuses, events) or with duplicates only go on.
+		const messageKeys = gate ? claims.filter(({ entry }) => entry.update.kind === 'message').map(({ key }) => key) : [];
+		if (gate && messageKeys.length > 0) {
 			const { store } = await storeFor(ctx);
-			if (await inboxFull(store, gate.gate, gate.inboxLimit)) {
+			if ((await inboxFull(store, gate.gate, gate.inboxLimit)) && (await store.claimed(SCOPES.inbound.name, messageKeys)).includes(false)) {
 				ctx.logger.warn(`WhatsAuto Trigger: the gate's inbox holds ${gate.inboxLimit} or more waiting messages; answering 503 so Meta sends this delivery again later`, {
 					workflowId: ctx.getWorkflow().id,
 				});

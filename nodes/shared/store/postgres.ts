@@ -272,6 +272,20 @@ export class PostgresStore implements WhatsAutoStore {
 		return (result.rowCount ?? 0) > 0;
 	}
 
+	async claimed(scope: string, keys: readonly string[]): Promise<boolean[]> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		for (const key of keys) assertKey('key', key);
+		if (keys.length === 0) return [];
+		const s = quoteIdent(this.schema);
+		const result = await this.pool.query<{ key: string }>(
+			`SELECT key FROM ${s}.claims WHERE scope = $1 AND key = ANY($2::text[]) AND expires_at > ${NOW_MS}`,
+			[scope, [...keys]],
+		);
+		const live = new Set(result.rows.map((r) => r.key));
+		return keys.map((key) => live.has(key));
+	}
+
 	async releaseClaim(scope: string, key: string): Promise<boolean> {
 		this.assertOpen();
 		assertKey('scope', scope);

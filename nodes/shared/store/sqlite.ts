@@ -269,6 +269,15 @@ export class SqliteStore implements WhatsAutoStore {
 		return this.claimStmt.get(scope, key, now + ttl, now) !== undefined;
 	}
 
+	async claimed(scope: string, keys: readonly string[]): Promise<boolean[]> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		for (const key of keys) assertKey('key', key);
+		const now = Date.now();
+		const stmt = this.db.prepare('SELECT 1 AS live FROM claims WHERE scope = ? AND key = ? AND expires_at > ?');
+		return keys.map((key) => stmt.get(scope, key, now) !== undefined);
+	}
+
 	async releaseClaim(scope: string, key: string): Promise<boolean> {
 		this.assertOpen();
 		assertKey('scope', scope);

@@ -19,6 +19,9 @@ export interface WhatsAutoStore {
 	 */
 	releaseClaim(scope: string, key: string): Promise<boolean>;
 
+	/** Whether each of `keys` holds an unexpired claim in `scope`, in order; reads only (the gate's overload check). */
+	claimed(scope: string, keys: readonly string[]): Promise<boolean[]>;
+
 	/** Stores an opaque (already encrypted) blob under `ref` until it expires. `contactKey` is a keyed pseudonym. */
 	putContent(entry: ContentEntry): Promise<void>;
 	/** The blob under `ref`, or undefined when missing or expired. */

@@ -6,20 +6,14 @@
 import { startFakeGraphApi, type FakeGraphApi } from '../../devkit/fakes/graph-api';
 import { msg } from '../../devkit/fakes/webhook-payloads';
 import { type N8n, startN8n } from '../../devkit/n8n';
+import { E2E_ACCOUNT, E2E_VERIFY_TOKEN, settle } from './e2e-account';
 
 jest.setTimeout(300_000);
 
-const ACCOUNT = {
-	accessToken: 'EAAG-e2e-test-token',
-	appSecret: 'e2e_app_secret',
-	phoneNumberId: '106540352242922',
-	displayPhoneNumber: '15550783881',
-	businessAccountId: '102290129340398',
-};
+const ACCOUNT = E2E_ACCOUNT;
 const WEBHOOK_ID = '5c0ffee0-0000-4000-8000-00000000e2e7';
 const WORKFLOW_ID = 'whatsAutoE2eGate';
 
-const settle = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the Conversation Gate in real n8n', () => {
 	let graph: FakeGraphApi;
@@ -33,15 +27,7 @@ describe('the Conversation Gate in real n8n', () => {
 					id: 'metaE2eCred00007',
 					name: 'WhatsApp (fake Graph API)',
 					type: 'whatsAutoMetaApi',
-					data: {
-						accessToken: ACCOUNT.accessToken,
-						appSecret: ACCOUNT.appSecret,
-						verifyToken: 'e2e-verify-token',
-						phoneNumberId: ACCOUNT.phoneNumberId,
-						businessAccountId: ACCOUNT.businessAccountId,
-						graphApiVersion: 'v23.0',
-						baseUrl: graph.baseUrl,
-					},
+					data: graph.credentialData(E2E_VERIFY_TOKEN),
 				},
 			],
 			workflows: [

@@ -5,22 +5,16 @@
 import { startFakeGraphApi, type FakeGraphApi } from '../../devkit/fakes/graph-api';
 import { msg, status } from '../../devkit/fakes/webhook-payloads';
 import { type N8n, startN8n } from '../../devkit/n8n';
+import { E2E_ACCOUNT, E2E_VERIFY_TOKEN, settle } from './e2e-account';
 
 jest.setTimeout(300_000);
 
-const ACCOUNT = {
-	accessToken: 'EAAG-e2e-test-token',
-	appSecret: 'e2e_app_secret',
-	phoneNumberId: '106540352242922',
-	displayPhoneNumber: '15550783881',
-	businessAccountId: '102290129340398',
-};
-const VERIFY_TOKEN = 'e2e-verify-token';
+const ACCOUNT = E2E_ACCOUNT;
+const VERIFY_TOKEN = E2E_VERIFY_TOKEN;
 const WEBHOOK_ID = '5c0ffee0-0000-4000-8000-00000000e2e1';
 const WORKFLOW_ID = 'whatsAutoE2eTrig';
 const CUSTOMER = '16505551234';
 
-const settle = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('WhatsAuto Trigger in real n8n', () => {
 	let graph: FakeGraphApi;

@@ -65,8 +65,6 @@ async function verified(ctx: IWebhookFunctions, raw: Buffer | undefined): Promis
 	return { creds, failure: check.ok ? undefined : check.reason };
 }
 
-type Claim = PendingClaim;
-
 /** With the conversation gate on: which inbox new messages go to, and the app secret that keys it without store keys. */
 interface GateTarget {
 	gate: string;
@@ -82,10 +80,10 @@ interface GateTarget {
  * that fails, the claims are given back so Meta's retry does it all again (both steps are idempotent).
  * With the conversation gate, each new message is claimed and written to the inbox in one transaction.
  */
-async function claimNew(ctx: IWebhookFunctions, claims: Claim[], target?: GateTarget): Promise<RoutedUpdate[]> {
+async function claimNew(ctx: IWebhookFunctions, claims: PendingClaim[], target?: GateTarget): Promise<RoutedUpdate[]> {
 	const { store, keys } = await storeFor(ctx);
 	purgeOccasionally(store, (error) => ctx.logger.warn(`WhatsAuto store purge failed: ${error.message}`), Date.now(), keys);
-	let fresh: Claim[] = [];
+	let fresh: PendingClaim[] = [];
 	if (target) {
 		const won = await store.admitInbox(SCOPES.inbound.name, SCOPES.inbound.lifetimeMs, await admissionsFor(store, keys, target.appSecret, target.gate, claims));
 		fresh = claims.filter((_, i) => won[i]);
@@ -152,7 +150,7 @@ async function delivery(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
 		config.gate && ctx.getMode() !== 'manual' ? { gate: gateIdOf(ctx), appSecret: creds.appSecret, inboxLimit: config.gate.inboxLimit } : undefined;
 	let routed: RoutedUpdate[];
 	let dropped: RouteResult['dropped'];
-	let claims: Claim[];
+	let claims: PendingClaim[];
 	try {
 		// Parse, route and dedupe keys: any exception here is the body's doing (400), never the store's (500).
 		// n8n has already parsed a JSON body (and answered 422 itself when it was not JSON).

@@ -74,6 +74,8 @@ function readConfig() {
 	if (!['workflows', 'trigger', 'all'].includes(suite)) throw new Error(`BENCH_SUITE: "${suite}" is not workflows, trigger or all`);
 	const settings = envList('BENCH_SETTINGS', 'default,lazy');
 	for (const s of settings) if (s !== 'default' && s !== 'lazy') throw new Error(`BENCH_SETTINGS: "${s}" is not default or lazy`);
+	const queueSettings = envList('BENCH_QUEUE_SETTINGS', settings.join(','));
+	for (const s of queueSettings) if (s !== 'default' && s !== 'lazy') throw new Error(`BENCH_QUEUE_SETTINGS: "${s}" is not default or lazy`);
 	const workflows = envList('BENCH_WORKFLOWS', WORKFLOW_KEYS.join(','));
 	for (const w of workflows) if (!WORKFLOW_KEYS.includes(w as WorkflowKey)) throw new Error(`BENCH_WORKFLOWS: "${w}" is not one of ${WORKFLOW_KEYS.join(', ')}`);
 	const queueWorkers = envNumbers('BENCH_QUEUE_WORKERS', '1,2').filter((n) => n > 0);
@@ -87,6 +89,7 @@ function readConfig() {
 		seconds: envNumber('BENCH_SECONDS', 60),
 		modelLatencies: envNumbers('BENCH_MODEL_LATENCIES', '0,1000'),
 		settings: settings as Settings[],
+		queueSettings: queueSettings as Settings[],
 		workflows: workflows as WorkflowKey[],
 		queueWorkers: queueWorkers as Array<1 | 2>,
 		workerConcurrency: process.env.BENCH_WORKER_CONCURRENCY ? envNumber('BENCH_WORKER_CONCURRENCY', 10) : undefined,
@@ -104,10 +107,10 @@ type Config = ReturnType<typeof readConfig>;
 function estimate(config: Config): { groups: number; runs: number; minMinutes: number; maxMinutes: number } {
 	const withModel = config.workflows.filter((w) => w !== 'noop').length;
 	const regular = config.settings.length * (withModel * config.modelLatencies.length + (config.workflows.includes('noop') ? 1 : 0));
-	const queue = config.settings.length * config.queueWorkers.length * config.modelLatencies.length;
+	const queue = config.queueSettings.length * config.queueWorkers.length * config.modelLatencies.length;
 	const groups = regular + queue;
 	const runs = groups * config.rates.length;
-	const startups = (config.settings.length * (1 + config.queueWorkers.length) * 60 + groups * 40) / 60;
+	const startups = ((config.settings.length + config.queueSettings.length * config.queueWorkers.length) * 60 + groups * 40) / 60;
 	const minMinutes = Math.round((runs * (config.seconds + 5)) / 60 + startups);
 	const maxMinutes = Math.round((runs * (config.seconds + config.drainSeconds + 40)) / 60 + startups);
 	return { groups, runs, minMinutes, maxMinutes };
@@ -628,7 +631,7 @@ async function runWorkflows(config: Config, results: BenchResults) {
 			await target.stop();
 		}
 	}
-	for (const settings of config.settings) {
+	for (const settings of config.queueSettings) {
 		for (const workers of config.queueWorkers) {
 			say(`n8n ${n8nVersion()} in queue mode (${settings} settings, ${workers} worker${workers === 1 ? '' : 's'}): starting…`);
 			const target = await startQueue(config, settings, workers);

@@ -177,6 +177,8 @@ export interface TemplatesEnv {
 	/** Waits until every execution of the workflow (with id > afterId) has ended, and at least `count` exist. */
 	waitForEnded(workflowId: string, count: number, afterId?: number, timeoutMs?: number): Promise<ExecutionRow[]>;
 	lastExecutionId(): number;
+	/** Waits until the conversation gate's inbox is empty and every execution of the workflow has ended. */
+	waitForDrained(workflowId: string, timeoutMs?: number): Promise<void>;
 	/** Read-only query against n8n's own database. */
 	n8nQuery(sql: string, ...params: Array<string | number>): Row[];
 	/** Read-only query against the WhatsAuto store (SQLite). */
@@ -358,6 +360,13 @@ export async function startTemplatesEnv(options: StartOptions = {}): Promise<Tem
 				);
 			},
 			lastExecutionId: () => Math.max(0, ...executionRows().map((r) => r.id)),
+			async waitForDrained(workflowId, timeoutMs = 60_000) {
+				await waitUntil(
+					`an empty inbox and every execution of ${workflowId} ended`,
+					() => Number(store('SELECT count(*) AS n FROM inbox')[0]?.n) === 0 && executionRows(workflowId).every((r) => r.ended),
+					timeoutMs,
+				);
+			},
 			n8nQuery: (sql, ...params) => withDb(n8nDb, (db) => db.all(sql, ...params)),
 			store,
 			replyOutcome(messageId) {

@@ -5,7 +5,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { execute } from './actions/reply/execute';
+import { router } from './actions/router';
 import { replyProperties } from './description';
 import { credentialTest, loadOptions } from './methods';
 
@@ -16,11 +16,14 @@ export class WhatsAutoReply implements INodeType {
 		icon: 'file:whatsAutoReply.svg',
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["model"]}}',
+		subtitle: '={{$parameter["operation"] === "reply" || !$parameter["operation"] ? $parameter["model"] : $parameter["operation"]}}',
 		description: 'Answers any WhatsApp message — text, photo, voice note, video, document — with GPT-4, exactly once',
 		defaults: { name: 'WhatsAuto Auto-Reply' },
 		inputs: ['main'],
-		outputs: ['main'],
+		// Replies, and customers who asked for a person (a workflow tells the team).
+		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
+		outputs: ['main', 'main'],
+		outputNames: ['Replies', 'Handoff'],
 		credentials: [
 			{ name: 'whatsAutoMetaApi', required: true, testedBy: 'whatsAutoMetaApiTest' },
 			{ name: 'whatsAutoOpenAiApi', required: true },
@@ -32,6 +35,6 @@ export class WhatsAutoReply implements INodeType {
 	methods = { credentialTest, loadOptions };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await execute(this);
+		return await router(this);
 	}
 }

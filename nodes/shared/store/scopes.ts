@@ -22,10 +22,13 @@ const VERIFICATION_MS = 10 * MINUTE_MS;
 /** An erasure asked for over WhatsApp waits this long for the person's "Delete all my data" tap. */
 const ERASURE_CONFIRMATION_MS = 10 * MINUTE_MS;
 
-const HOUR_MS = 60 * MINUTE_MS;
+export const HOUR_MS = 60 * MINUTE_MS;
 
 /** Meta's customer-service window: a free-form reply is possible this long after the person's last message. */
 const CUSTOMER_SERVICE_WINDOW_MS = 24 * HOUR_MS;
+
+/** The longest a pause of the AI may last without a word from the people answering (the node's silence setting's maximum). */
+export const MAX_PAUSE_MS = 7 * DAY_MS;
 
 /** Kept until erased or withdrawn: a far expiry keeps `purgeExpired` away. */
 const LASTING_MS = 100 * 365 * DAY_MS;
@@ -189,6 +192,30 @@ export const SCOPES = {
 		lifetimeMs: CUSTOMER_SERVICE_WINDOW_MS,
 		contactKeyed: true,
 	},
+	conversationPause: {
+		name: 'conversation-pause',
+		table: 'records',
+		holds:
+			'That the AI stays quiet for a person, why (handoff, a person answering, an operator) and since when; ends after the Auto-Reply node\'s silence setting or on resume.',
+		lifetimeMs: MAX_PAUSE_MS,
+		contactKeyed: true,
+		keyedByPerson: true,
+	},
+	aiDisclosure: {
+		name: 'ai-disclosure',
+		table: 'records',
+		holds: 'That the person was told once that an AI assistant answers, and when.',
+		lifetimeMs: 400 * DAY_MS,
+		contactKeyed: true,
+		keyedByPerson: true,
+	},
+	awayMessage: {
+		name: 'away-message',
+		table: 'claims',
+		holds: 'That the away message went to a person in one closed period (keyed by an HMAC of the person and the period).',
+		lifetimeMs: 15 * DAY_MS,
+		contactKeyed: false,
+	},
 } as const satisfies Record<string, StoreScope>;
 
 /** The scopes whose records are keyed by the person's pseudonym itself: `rekeyContact` moves their keys. */
@@ -203,6 +230,13 @@ export function expiryOf(scope: StoreScope, now: number = Date.now()): Date {
 
 /** How long content kept by reference lives unless the trigger's Content Time-To-Live says otherwise. */
 export const DEFAULT_CONTENT_TTL_MINUTES = 60;
+
+/**
+ * Conversation memory (nodes/shared/conversation/memory.ts) lives in the `content` table, one encrypted row per
+ * turn under a `mem:` reference: by default as long as the customer-service window, at most a week.
+ */
+export const DEFAULT_MEMORY_TTL_MS = CUSTOMER_SERVICE_WINDOW_MS;
+export const MAX_MEMORY_TTL_MS = 7 * DAY_MS;
 
 /**
  * The conversation gate (nodes/WhatsAutoTrigger/gate): how long a message waits in the inbox at most before the

@@ -22,7 +22,12 @@ import { canSendTemplate, deliverTemplate, deliverText, prepareReply, RE_ENGAGEM
 import { ReplyLedger, type ReplyOutcome } from './outcome';
 import { isTurn, otherMessageIds, turnContentRefs, turnMessages, turnText } from './turn';
 import { toReplyOptions, type ReplyOptions } from './options';
-import { chatMessages } from './prompt';
+import { chatMessages, memoryTextOf } from './prompt';
+import { commandsIn, customerTexts, languageFor, outsideHours, silenceReason } from './conversation';
+import { forget, recall, remember, type MemoryTurn } from '../../../shared/conversation/memory';
+import { conversationText } from '../../../shared/conversation/messages';
+import { pauseFor, SILENCE_REASONS } from '../../../shared/conversation/pause';
+import { recordDisclosure, wasDisclosed } from '../../../shared/conversation/firstContact';
 import { skipReason, understand, understandTurn, type Media, type MediaResult, type TurnEntry, type Understanding, type UnderstandTools } from './understand';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -146,13 +151,19 @@ async function transcribe(svc: Services, options: ReplyOptions, media: Media, si
 /** Room for the reply in any script (non-Latin text takes more tokens per character), within model limits. */
 export const completionTokenLimit = (maxReplyChars: number): number => Math.min(Math.ceil(maxReplyChars * 1.5) + 64, 16_000);
 
-async function answer(svc: Services, options: ReplyOptions, understanding: Understanding & { kind: 'model' }, signal: AbortSignal): Promise<Answer> {
+async function answer(
+	svc: Services,
+	options: ReplyOptions,
+	understanding: Understanding & { kind: 'model' },
+	history: readonly MemoryTurn[],
+	signal: AbortSignal,
+): Promise<Answer> {
 	try {
 		const completion = await withinBudget(
 			svc.openai.chat.completions.create(
 				{
 					model: options.model,
-					messages: chatMessages(options, understanding.parts),
+					messages: chatMessages(options, understanding.parts, history),
 					temperature: options.temperature,
 					max_completion_tokens: completionTokenLimit(options.maxReplyChars),
 					store: false,
@@ -284,6 +295,21 @@ function heldByMetaAgent(json: IDataObject, options: ReplyOptions): IDataObject 
 	return { ...about, status: 'skipped', skipped: true, reason: 'held_by_meta_agent', graphMessageIds: [] };
 }
 
+/**
+ * A person at the business answered from the WhatsApp Business app (an `smb_message_echoes` echo): the AI stays
+ * quiet for that contact until the people answering have been silent for the pause setting.
+ */
+async function personAnswered(json: IDataObject, options: ReplyOptions, svc: Services): Promise<IDataObject> {
+	const base = { kind: 'message_echo', messageId: json.messageId, to: json.contactKey ?? json.to ?? '', model: options.model, graphMessageIds: [] };
+	const { store, keys } = svc.access;
+	const ids: Sender = { ...(typeof json.to === 'string' && json.to ? { waId: json.to } : {}), ...(typeof json.toUserId === 'string' ? { userId: json.toUserId } : {}) };
+	const subject = pseudonymOfRef(json.contactKey) ?? (keys ? await canonicalOf(store, keys, ids) : undefined);
+	if (!subject) return { ...base, status: 'skipped', skipped: true, reason: keys ? 'contact_unknown' : 'no_store_key' };
+	const pause = await pauseFor(store, subject, 'human_reply');
+	const until = new Date(Date.parse(pause.lastActivity) + options.conversation.pauseSilenceMs).toISOString();
+	return { ...base, status: 'paused', skipped: true, reason: SILENCE_REASONS[pause.reason], pausedUntil: until };
+}
+
 /** One inbound message → understood, answered, delivered once; the output says exactly what happened. */
 async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INodeExecutionData, svc: Services): Promise<IDataObject> {
 	const started = Date.now();
@@ -291,6 +317,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 	const json = item.json;
 	if (json.kind === 'status') return await handleStatus(ctx, json, options, svc);
 	if (json.kind === 'standby' || json.standby === true) return heldByMetaAgent(json, options);
+	if (json.kind === 'message_echo' && options.conversation.pauseOnHumanReply) return await personAnswered(json, options, svc);
 	if (json.kind !== 'message' && json.kind !== 'turn' && json.kind !== undefined) {
 		return { ...baseOutput(json, options), status: 'skipped', skipped: true, reason: `not_a_message:${String(json.kind)}`, graphMessageIds: [] };
 	}
@@ -325,6 +352,9 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		if (await aiSuppressed(svc.access.store, who.suppressionKeys)) {
 			return await finish({ status: 'skipped', graphMessageIds: [], reason: 'objected' });
 		}
+		// While a person answers (or asked for one), the bot sends this contact nothing at all.
+		const silence = who.subject ? await silenceReason(svc.access, who.subject, options) : undefined;
+		if (silence) return await finish({ status: 'skipped', graphMessageIds: [], reason: silence });
 
 		const { message, media: storedMedia, expired } = await incoming(item, svc.access);
 		if (expired || !message) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'content_expired' });
@@ -343,12 +373,53 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 			return await finish({ status: 'template', graphMessageIds: [wamid], reason: 'window_closed' }, { fallback: true });
 		}
 
+		const conversation = options.conversation;
+		const texts = await customerTexts(json, message, svc.access);
+		const commands = commandsIn(texts);
+		const language = languageFor(options, texts, commands.handoff ?? commands.reset);
+		const send = async (text: string) => {
+			const delivery = await deliverText(svc.http, svc.meta, recipient, text, undefined);
+			sentSomething ||= delivery.graphMessageIds.length > 0;
+			return delivery.graphMessageIds;
+		};
+
+		if (conversation.handoff && commands.handoff) {
+			const text = conversation.handoffMessage || conversationText('handoff', language, { business: options.businessName });
+			const graphMessageIds = options.sendReply ? await send(text) : [];
+			if (who.subject) await pauseFor(svc.access.store, who.subject, 'handoff');
+			return await finish(
+				{ status: 'handoff', graphMessageIds, reason: 'handoff_requested' },
+				{ handoff: { language: language ?? 'en', aiPaused: Boolean(who.subject), contactKey: json.contactKey ?? output.to } },
+			);
+		}
+		const memoryKeys = conversation.memory.turns > 0 && who.subject ? svc.access.keys : undefined;
+		if (memoryKeys && commands.reset) {
+			await forget(svc.access.store, who.subject);
+			if (commands.onlyReset) {
+				const graphMessageIds = options.sendReply ? await send(conversationText('reset', language, { business: options.businessName })) : [];
+				return await finish({ status: 'replied', graphMessageIds, reason: 'memory_reset' });
+			}
+		}
+
+		// Texts that go before the reply: the first-contact disclosure, the away message.
+		const before: string[] = [];
+		const disclose = conversation.disclosure && Boolean(who.subject) && !(await wasDisclosed(svc.access.store, who.subject));
+		if (disclose) before.push(conversation.disclosureMessage || conversationText('disclosure', language, { business: options.businessName }));
+		const hours = await outsideHours(svc.access, who.subject || JSON.stringify(recipient), options, language, opaqueFor(svc));
+		if (hours.closed && conversation.hours?.outside === 'silent') {
+			const graphMessageIds = hours.away && options.sendReply ? await send([...before, hours.away].join('\n\n')) : [];
+			if (disclose && graphMessageIds.length) await recordDisclosure(svc.access.store, who.subject);
+			return await finish({ status: graphMessageIds.length ? 'away' : 'skipped', graphMessageIds, reason: 'outside_hours' });
+		}
+		if (hours.away) before.push(hours.away);
+
 		if (options.sendReply && (options.markAsRead || options.typingIndicator)) {
 			await markAsRead(svc.http, svc.meta, message.messageId, options.typingIndicator).catch((error: Error) =>
 				ctx.logger.warn(`WhatsAuto Auto-Reply could not mark the message as read: ${error.message}`),
 			);
 		}
 
+		const history = memoryKeys && !commands.reset ? await recall(svc.access.store, memoryKeys, who.subject, conversation.memory) : [];
 		const signal = AbortSignal.timeout(options.modelBudgetMs);
 		const mask = (text: string) => (options.maskPersonalData ? maskPersonalData(text).text : text);
 		let understanding: Understanding;
@@ -365,7 +436,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 					: await understand(message, options, toolsFor(message, isTurn(json) ? 'data0' : 'data', storedMedia));
 			reply =
 				understanding.kind === 'model'
-					? await answer(svc, options, understanding, signal)
+					? await answer(svc, options, understanding, history, signal)
 					: {
 							text: understanding.kind === 'direct' ? understanding.text : '',
 							fallback: understanding.kind === 'direct' && understanding.reason === 'media_unavailable',
@@ -385,8 +456,9 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 						...(options.includeUnderstanding && understanding.extracted !== undefined ? { extracted: understanding.extracted } : {}),
 					}
 				: { source: understanding.reason };
+		const replyText = [...before, reply.text].filter(Boolean).join('\n\n');
 		const report: IDataObject = {
-			...(options.includeReplyText ? { replies: [reply.text] } : { replyChars: reply.text.length }),
+			...(options.includeReplyText ? { replies: [replyText] } : { replyChars: replyText.length }),
 			understood,
 			usage: reply.usage ?? null,
 			...(reply.error ? { error: reply.error } : {}),
@@ -396,8 +468,13 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 
 		// an edit is quoted as the message it corrects, the one the customer sees
 		const quoted = options.quoteMessage ? (message.editedMessageId ?? message.messageId) : undefined;
-		const delivery = await deliverText(svc.http, svc.meta, recipient, reply.text, quoted);
+		const delivery = await deliverText(svc.http, svc.meta, recipient, replyText, quoted);
 		sentSomething = delivery.graphMessageIds.length > 0;
+		if (sentSomething && disclose) await recordDisclosure(svc.access.store, who.subject);
+		if (sentSomething && memoryKeys && understanding.kind === 'model' && !reply.fallback) {
+			const turn = { at: new Date().toISOString(), customer: memoryTextOf(understanding.parts), reply: reply.text };
+			await remember(svc.access.store, memoryKeys, who.subject, turn, conversation.memory);
+		}
 		if (delivery.windowClosed) {
 			if (!canSendTemplate(options)) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'window_closed' }, report);
 			const wamid = await deliverTemplate(svc.http, svc.meta, recipient, options);
@@ -426,18 +503,22 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 }
 
 function paramsOf(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
-	const names = ['model', 'businessName', 'instructions', 'knowledge', 'sendReply', 'options'];
-	return Object.fromEntries(names.map((name) => [name, ctx.getNodeParameter(name, itemIndex, undefined) as IDataObject[string]]));
+	const names = ['model', 'businessName', 'instructions', 'knowledge', 'sendReply', 'options', 'conversation'];
+	return {
+		...Object.fromEntries(names.map((name) => [name, ctx.getNodeParameter(name, itemIndex, undefined) as IDataObject[string]])),
+		timezone: ctx.getTimezone(),
+	};
 }
 
 export async function execute(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = ctx.getInputData();
 	const svc = await services(ctx);
 	const results: INodeExecutionData[] = [];
+	const handoffs: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const json = await replyToItem(ctx, itemIndex, items[itemIndex], svc);
-			results.push({ json, pairedItem: { item: itemIndex } });
+			(json.status === 'handoff' && json.reason === 'handoff_requested' ? handoffs : results).push({ json, pairedItem: { item: itemIndex } });
 		} catch (error) {
 			if (ctx.continueOnFail()) {
 				results.push({ json: { messageId: items[itemIndex].json.messageId, error: (error as Error).message }, pairedItem: { item: itemIndex } });
@@ -446,5 +527,5 @@ export async function execute(ctx: IExecuteFunctions): Promise<INodeExecutionDat
 			throw error;
 		}
 	}
-	return [results];
+	return [results, handoffs];
 }

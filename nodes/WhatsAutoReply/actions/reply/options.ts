@@ -1,6 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { booleanOr, numberOr, stringOr, trimmedOr } from '../../../shared/coerce';
+import type { MemorySettings } from '../../../shared/conversation/memory';
+import { DEFAULT_MEMORY_TTL_MS, HOUR_MS, MAX_MEMORY_TTL_MS, MAX_PAUSE_MS } from '../../../shared/store/scopes';
 
 export type TranscriptionModel = 'gpt-4o-mini-transcribe' | 'gpt-4o-transcribe' | 'whisper-1';
 
@@ -34,7 +36,37 @@ export interface ReplyOptions {
 	maxMediaBytes: Record<'image' | 'sticker' | 'audio' | 'video' | 'document', number>;
 	/** Total time the model may take, retries included, before the customer gets the fallback message. */
 	modelBudgetMs: number;
+	conversation: ConversationOptions;
 }
+
+/** The Conversation settings: all off unless added (the template adds them). Texts '' = the localised default. */
+export interface ConversationOptions {
+	/** turns 0: every reply stateless. */
+	memory: MemorySettings;
+	handoff: boolean;
+	handoffMessage: string;
+	pauseOnHumanReply: boolean;
+	pauseSilenceMs: number;
+	disclosure: boolean;
+	disclosureMessage: string;
+	hours?: BusinessHoursOptions;
+}
+
+export interface BusinessHoursOptions {
+	schedule: string;
+	timezone: string;
+	holidays: string;
+	awayMessage: string;
+	outside: 'answer' | 'silent';
+}
+
+export const CONVERSATION_DEFAULTS = {
+	memoryTurns: 10,
+	memoryHours: DEFAULT_MEMORY_TTL_MS / HOUR_MS,
+	memoryMaxTokens: 2000,
+	pauseSilenceHours: 12,
+	schedule: 'Mon-Fri 09:00-18:00',
+} as const;
 
 export const DEFAULTS = {
 	instructions: 'You are a friendly, concise customer-service assistant.',
@@ -99,5 +131,37 @@ export function toReplyOptions(parameters: IDataObject): ReplyOptions {
 			document: numberOr(caps.document, 10) * MB,
 		},
 		modelBudgetMs: Math.max(5, numberOr(options.modelBudgetSeconds, 90)) * 1000,
+		conversation: toConversationOptions((parameters.conversation ?? {}) as IDataObject, stringOr(parameters.timezone, 'UTC')),
+	};
+}
+
+const hoursMs = (value: unknown, fallback: number, maxMs: number): number => Math.min(maxMs, Math.max(HOUR_MS / 60, numberOr(value, fallback) * HOUR_MS));
+
+/** The silence after which a pause ends, as the Conversation settings (or an operation's own field) give it. */
+export const pauseSilenceMsOf = (value: unknown): number => hoursMs(value, CONVERSATION_DEFAULTS.pauseSilenceHours, MAX_PAUSE_MS);
+
+export function toConversationOptions(conversation: IDataObject, workflowTimezone: string): ConversationOptions {
+	const has = (name: string) => conversation[name] !== undefined;
+	return {
+		memory: {
+			turns: has('memoryTurns') ? Math.max(0, Math.floor(numberOr(conversation.memoryTurns, CONVERSATION_DEFAULTS.memoryTurns))) : 0,
+			ttlMs: hoursMs(conversation.memoryHours, CONVERSATION_DEFAULTS.memoryHours, MAX_MEMORY_TTL_MS),
+			maxTokens: Math.max(100, numberOr(conversation.memoryMaxTokens, CONVERSATION_DEFAULTS.memoryMaxTokens)),
+		},
+		handoff: booleanOr(conversation.handoff, false),
+		handoffMessage: stringOr(conversation.handoffMessage).trim(),
+		pauseOnHumanReply: booleanOr(conversation.pauseOnHumanReply, false),
+		pauseSilenceMs: pauseSilenceMsOf(conversation.pauseSilenceHours),
+		disclosure: booleanOr(conversation.aiDisclosure, false),
+		disclosureMessage: stringOr(conversation.disclosureMessage).trim(),
+		hours: has('businessHours')
+			? {
+					schedule: trimmedOr(conversation.businessHours, CONVERSATION_DEFAULTS.schedule),
+					timezone: trimmedOr(conversation.hoursTimezone, workflowTimezone),
+					holidays: stringOr(conversation.holidays),
+					awayMessage: stringOr(conversation.awayMessage).trim(),
+					outside: conversation.outsideHours === 'silent' ? 'silent' : 'answer',
+				}
+			: undefined,
 	};
 }

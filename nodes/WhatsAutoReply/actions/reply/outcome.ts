@@ -4,7 +4,7 @@ import type { WhatsAutoStore } from '../../../shared/store/types';
 
 /** What happened to one inbound message; metadata only, never what anyone wrote (stored: message ids as references). */
 export interface ReplyOutcome {
-	status: 'replied' | 'fallback' | 'template' | 'skipped' | 'output_only';
+	status: 'replied' | 'fallback' | 'template' | 'skipped' | 'output_only' | 'handoff' | 'away';
 	graphMessageIds: string[];
 	reason?: string;
 	at: string;

@@ -1,6 +1,10 @@
 import type { ChatCompletionContentPart, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 
+import type { MemoryTurn } from '../../../shared/conversation/memory';
 import type { ReplyOptions } from './options';
+
+/** What an earlier turn's customer side starts with in the prompt: it is history, framed as it was then. */
+export const HISTORY_LABEL = 'Earlier in this conversation:';
 
 /**
  * The system prompt holds everything stable (persona, scope, rules, knowledge) and comes first, so the
@@ -30,9 +34,29 @@ export function systemPrompt(options: ReplyOptions): string {
 	].join('\n');
 }
 
-export function chatMessages(options: ReplyOptions, parts: ChatCompletionContentPart[]): ChatCompletionMessageParam[] {
+/**
+ * System prompt first (stable, so the provider's prompt cache applies), then the remembered turns oldest first
+ * (the customer's side as it was framed then, the reply we sent), then what the customer sent now.
+ */
+export function chatMessages(options: ReplyOptions, parts: ChatCompletionContentPart[], history: readonly MemoryTurn[] = []): ChatCompletionMessageParam[] {
 	return [
 		{ role: 'system', content: systemPrompt(options) },
+		...history.flatMap((turn): ChatCompletionMessageParam[] => [
+			{ role: 'user', content: `${HISTORY_LABEL}\n${turn.customer}` },
+			{ role: 'assistant', content: turn.reply },
+		]),
 		{ role: 'user', content: parts },
 	];
+}
+
+/** The customer's side of a turn as memory keeps it: the text the model got (framed, masked), media named, never their bytes. */
+export function memoryTextOf(parts: readonly ChatCompletionContentPart[]): string {
+	return parts
+		.map((part) => {
+			if (part.type === 'text') return part.text;
+			if (part.type === 'image_url') return '[a photo, shown to the assistant then]';
+			if (part.type === 'file') return `[a document${part.file.filename ? ` (${part.file.filename})` : ''}, read by the assistant then]`;
+			return '[audio]';
+		})
+		.join('\n');
 }

@@ -132,12 +132,26 @@ function describeBlock(block: Block, request: ChatRequestRecord): string | undef
 }
 
 /**
+ * What the node's conversation memory sent before the current turn (the last user message): one user message per
+ * earlier turn, framed like the current one, each followed by the reply we sent.
+ */
+function memoryOf(request: ChatRequestRecord): string | undefined {
+	const users = request.messages.filter((m) => m.role === 'user');
+	const earlier = users.slice(0, -1);
+	if (earlier.length === 0) return undefined;
+	const last = earlier[earlier.length - 1].text;
+	const said = blocksOf(last).at(-1)?.body ?? last.replace(/^Earlier\b[^\n]*\n?/, '').trim();
+	const count = `${earlier.length} earlier message${earlier.length === 1 ? '' : 's'}`;
+	return `(I remember ${count}${said ? `; you last said ${quote(said, 60)}` : ''}.)`;
+}
+
+/**
  * The reply to one chat request. Deterministic: the same request always gets the same answer.
- * Shape: label, what was understood, what the business knowledge says about it, and how to get real answers.
+ * Shape: label, what it remembers, what was understood, what the business knowledge says about it.
  */
 export function offlineReply(request: ChatRequestRecord): string {
 	const system = request.messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => m.text).join('\n');
-	const user = request.messages.filter((m) => m.role === 'user').map((m) => m.text).join('\n');
+	const user = request.messages.filter((m) => m.role === 'user').at(-1)?.text ?? '';
 	const { name, knowledge } = businessOf(system);
 	const blocks = blocksOf(user);
 	const understood = blocks.map((b) => describeBlock(b, request)).filter((s): s is string => !!s);
@@ -156,7 +170,8 @@ export function offlineReply(request: ChatRequestRecord): string {
 				: `${name} has not given me any business knowledge yet.`
 			: undefined;
 
-	return [`${OFFLINE_LABEL} Hi! ${understood.join(' ') || 'Thanks for your message.'}`, facts].filter(Boolean).join('\n\n');
+	const greeting = [OFFLINE_LABEL, memoryOf(request), 'Hi!', understood.join(' ') || 'Thanks for your message.'].filter(Boolean).join(' ');
+	return [greeting, facts].filter(Boolean).join('\n\n');
 }
 
 /** Simulated transcript for a voice note whose words the sandbox user did not type in. */

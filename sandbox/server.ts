@@ -8,12 +8,14 @@
  * (GET /api/events), history first, so a reload shows the whole conversation. Tapping a reply button on the page
  * sends `{ kind: 'button', messageId, buttonId }`: the server finds that button in what the business sent this
  * customer and delivers what WhatsApp would, an `interactive` `button_reply` (the button's id and title) quoting
- * the message (`context`). GET /media/<id> serves any media the fake holds (downloads of documents the
- * business sent, previews of what the customer sent).
+ * the message (`context`). POST /api/agent `{ text }` plays a person at the business answering from the WhatsApp
+ * Business app: Meta echoes such a message to the webhook (`smb_message_echoes`, to = this customer), and so does
+ * the server, through the same signed delivery. GET /media/<id> serves any media the fake holds (downloads of
+ * documents the business sent, previews of what the customer sent).
  *
  * It only answers its own page: every request must name this server in `Host` (localhost, 127.0.0.1 or [::1]
  * with its port: no DNS rebinding), every state-changing request must come with this server's `Origin` (no
- * cross-site form posts or fetches), and POST /api/send takes `Content-Type: application/json` only (415
+ * cross-site form posts or fetches), and the POSTs take `Content-Type: application/json` only (415
  * otherwise, so no "simple" cross-site request gets through). Refusals are 403 with one log line. Media are
  * served as attachments with `nosniff`, whatever type the uploader claimed.
  */
@@ -22,10 +24,10 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-import { formatDisplayNumber, type FakeGraphApi, type ReadRecord, type SentRecord } from '../devkit/fakes/graph-api';
+import { formatDisplayNumber, type DeliverInput, type DeliverOptions, type FakeGraphApi, type ReadRecord, type SentRecord } from '../devkit/fakes/graph-api';
 import type { FakeOpenAi } from '../devkit/fakes/openai';
-import { msg, wamid, type WebhookMessage } from '../devkit/fakes/webhook-payloads';
-import { defaultTranscript } from './responder';
+import { echo, echoesChange, msg, wamid, type WebhookMessage } from '../devkit/fakes/webhook-payloads';
+import { defaultTranscript, OFFLINE_LABEL } from './responder';
 
 export interface SandboxCustomer {
 	/** Digits with country code, as WhatsApp's wa_id. */
@@ -69,6 +71,8 @@ export type SandboxEvent =
 			buttonId?: string;
 			at: string;
 	  }
+	/** A person at the business answered from the WhatsApp Business app (delivered to n8n as its echo). */
+	| { seq: number; type: 'agent'; id: string; text: string; at: string }
 	| { seq: number; type: 'delivery'; id: string; status: number; ok: boolean; error?: string; at: string }
 	| { seq: number; type: 'read'; id: string; at: string }
 	| { seq: number; type: 'typing'; id: string; at: string }
@@ -106,6 +110,8 @@ export interface Sandbox {
 	events(): SandboxEvent[];
 	/** Sends a customer message the way the page does (used by the page's API and by tests). */
 	send(input: SendInput): Promise<{ id: string; status: number }>;
+	/** Answers the customer as a person at the business would from the WhatsApp Business app: its echo goes to n8n. */
+	answerAsAgent(text: string): Promise<{ id: string; status: number }>;
 	close(): Promise<void>;
 }
 
@@ -204,6 +210,22 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 	});
 }
 
+/** A JSON object body; JSON only, so a cross-site form post or a text/plain fetch (no CORS preflight) never gets through. */
+async function readJsonObject<T extends object>(req: IncomingMessage): Promise<T> {
+	if (mediaType(req.headers['content-type']) !== 'application/json') {
+		throw new HttpError(415, 'Send JSON (Content-Type: application/json).', { 'Accept-Post': 'application/json' });
+	}
+	let input: unknown;
+	try {
+		input = JSON.parse((await readBody(req)).toString('utf8'));
+	} catch (error) {
+		if (error instanceof BadRequest) throw error;
+		throw new BadRequest('The request is not JSON.');
+	}
+	if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new BadRequest('Send a JSON object.');
+	return input as T;
+}
+
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
 	const text = JSON.stringify(body);
 	res.writeHead(status, {
@@ -297,7 +319,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 			filename: str(p.filename),
 			mediaId: str(p.id),
 			mimeType: str(p.id) ? graph.getMedia(String(p.id))?.mimeType : undefined,
-			offline: label.startsWith('[offline demo responder]'),
+			offline: label.includes(OFFLINE_LABEL), // the first reply may open with the AI disclosure
 			inWindow: r.inWindow,
 			replyTo: context?.message_id,
 			...(interactive.footer ? { footer: interactive.footer } : {}),
@@ -337,6 +359,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 		const button = replyButtonsOf(sent).find((b) => b.id === buttonId);
 		if (!button) throw new BadRequest('That message has no such reply button.');
 		return button;
+	}
+
+	/** Signs and POSTs a webhook to n8n as Meta would, and tells the page what n8n answered. */
+	async function deliver(id: string, input: DeliverInput, opts?: DeliverOptions): Promise<{ id: string; status: number }> {
+		const [result] = await graph.deliver(input, opts);
+		const ok = result.status >= 200 && result.status < 300;
+		emit({ type: 'delivery', id, status: result.status, ok, ...(result.error ? { error: result.error } : {}) });
+		return { id, status: result.status };
 	}
 
 	async function send(input: SendInput): Promise<{ id: string; status: number }> {
@@ -392,10 +422,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 			transcript,
 			...(tapped ? { replyTo: tapped.replyTo, buttonId: tapped.button.id } : {}),
 		});
-		const [result] = await graph.deliver([message], { names: customer.name });
-		const ok = result.status >= 200 && result.status < 300;
-		emit({ type: 'delivery', id, status: result.status, ok, ...(result.error ? { error: result.error } : {}) });
-		return { id, status: result.status };
+		return await deliver(id, [message], { names: customer.name });
+	}
+
+	async function answerAsAgent(input: unknown): Promise<{ id: string; status: number }> {
+		const text = typeof input === 'string' ? input.trim() : '';
+		if (!text) throw new BadRequest('Type the answer first.');
+		const id = wamid(customer.waId, 'out');
+		emit({ type: 'agent', id, text });
+		return await deliver(id, echoesChange(graph.account, [echo(graph.account, customer.waId, text, { id })]));
 	}
 
 	const info = () => ({
@@ -431,7 +466,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 	/** The methods each path answers (anything else there: 405). */
 	function methodsFor(pathname: string): string | undefined {
 		if (STATIC[pathname] || pathname === '/api/info' || pathname === '/api/events' || /^\/media\/\d+$/.test(pathname)) return 'GET';
-		if (pathname === '/api/send') return 'POST';
+		if (pathname === '/api/send' || pathname === '/api/agent') return 'POST';
 		return undefined;
 	}
 
@@ -463,21 +498,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 			});
 			return;
 		}
-		if (url.pathname === '/api/send') {
-			// JSON only: a cross-site form post or a text/plain fetch (no CORS preflight) never gets this far
-			if (mediaType(req.headers['content-type']) !== 'application/json') {
-				throw new HttpError(415, 'Send JSON (Content-Type: application/json).', { 'Accept-Post': 'application/json' });
-			}
-			let input: SendInput;
-			try {
-				input = JSON.parse((await readBody(req)).toString('utf8')) as SendInput;
-			} catch (error) {
-				if (error instanceof BadRequest) throw error;
-				throw new BadRequest('The request is not JSON.');
-			}
-			if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new BadRequest('Send a JSON object.');
-			return json(res, 200, await send(input));
-		}
+		if (url.pathname === '/api/send') return json(res, 200, await send(await readJsonObject<SendInput>(req)));
+		if (url.pathname === '/api/agent') return json(res, 200, await answerAsAgent((await readJsonObject<{ text?: unknown }>(req)).text));
 		const media = /^\/media\/(\d+)$/.exec(url.pathname)!;
 		const stored = graph.getMedia(media[1]);
 		if (!stored) return json(res, 404, { error: 'No such media.' });
@@ -533,6 +555,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 		port,
 		events: () => [...log],
 		send,
+		answerAsAgent,
 		async close() {
 			clearInterval(timer);
 			for (const client of clients) client.end();

@@ -95,6 +95,14 @@ function setTicks(id, state) {
 	ticks.title = TICK_TITLE[state];
 }
 
+/** Time and ticks of a message the sandbox delivers to n8n as a webhook; the ticks follow its delivery. */
+function deliveryMeta(e) {
+	const ticks = el('span', { class: 'ticks', 'data-testid': 'ticks' });
+	bubbles.set(e.id, ticks);
+	setTicks(e.id, 'sending');
+	return el('span', { class: 'meta' }, time(e.at), ticks);
+}
+
 // ---------------------------------------------------------------- events from the server
 
 function renderCustomer(e) {
@@ -119,10 +127,7 @@ function renderCustomer(e) {
 		);
 	}
 	if (e.text) bubble.append(formatted(e.text));
-	const ticks = el('span', { class: 'ticks', 'data-testid': 'ticks' });
-	bubble.append(el('span', { class: 'meta' }, time(e.at), ticks));
-	bubbles.set(e.id, ticks);
-	setTicks(e.id, 'sending');
+	bubble.append(deliveryMeta(e));
 	messages.append(el('div', { class: 'bubble-row out' }, bubble));
 }
 
@@ -167,6 +172,15 @@ function renderBusiness(e) {
 	setTyping(false);
 }
 
+/** What a person at the business sent from the WhatsApp Business app; its ticks are its echo's delivery to n8n. */
+function renderAgent(e) {
+	const bubble = el('div', { class: 'bubble in agent', dataset: { id: e.id }, 'data-testid': 'agent-message' });
+	bubble.append(el('div', { class: 'badge agent', title: 'A person at the business, from the WhatsApp Business app' }, '👤 Agent'), el('br'));
+	bubble.append(formatted(e.text));
+	bubble.append(deliveryMeta(e));
+	messages.append(el('div', { class: 'bubble-row in' }, bubble));
+}
+
 /** A tap on a reply button: the server sends the button reply to n8n; the buttons wait meanwhile. */
 async function tapButton(messageId, tapped, all) {
 	if (tapped.disabled) return;
@@ -208,6 +222,9 @@ function onEvent(e) {
 			break;
 		case 'business':
 			renderBusiness(e);
+			break;
+		case 'agent':
+			renderAgent(e);
 			break;
 	}
 	scrollDown();
@@ -271,8 +288,8 @@ function base64(blob) {
 	});
 }
 
-async function post(body) {
-	const res = await fetch('/api/send', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+async function post(body, path = '/api/send') {
+	const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 	const answer = await res.json().catch(() => ({}));
 	if (!res.ok) throw new Error(answer.error || `HTTP ${res.status}`);
 	return answer;
@@ -332,6 +349,24 @@ for (const button of document.querySelectorAll('.suggest')) {
 		send();
 	});
 }
+const agentText = $('agent-text');
+$('agent').addEventListener('submit', async (event) => {
+	event.preventDefault();
+	const typed = agentText.value.trim();
+	if (!typed) return;
+	const button = $('agent-send');
+	button.disabled = true;
+	showError('');
+	try {
+		await post({ text: typed }, '/api/agent');
+		agentText.value = '';
+	} catch (error) {
+		showError(error.message);
+	} finally {
+		button.disabled = false;
+		agentText.focus();
+	}
+});
 for (const button of document.querySelectorAll('.command')) {
 	button.addEventListener('click', async () => {
 		showError('');

@@ -17,8 +17,9 @@ import { crc32, deflateSync } from 'node:zlib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 import { OFFLINE_LABEL } from '../../sandbox/responder';
-import { startLocalStack, type LocalStack } from '../../sandbox/stack';
+import { ACCOUNT, startLocalStack, type LocalStack } from '../../sandbox/stack';
 import { sampleAudio, samplePdf } from '../../devkit/fakes/openai';
+import type { WebhookEnvelope } from '../../devkit/fakes/webhook-payloads';
 import { freePorts, repoRoot } from '../../devkit/n8n';
 
 jest.setTimeout(600_000);
@@ -104,6 +105,11 @@ describe('npm start: the local stack and its sandbox page', () => {
 		return await reply.innerText();
 	}
 
+	async function type(text: string) {
+		await page.fill('[data-testid="composer-input"]', text);
+		await page.press('[data-testid="composer-input"]', 'Enter');
+	}
+
 	async function attach(file: { name: string; mimeType: string; buffer: Buffer }, text: string) {
 		await page.setInputFiles('[data-testid="attach"]', file);
 		await page.locator('#attachment').waitFor({ state: 'visible', timeout: 5_000 });
@@ -162,54 +168,73 @@ describe('npm start: the local stack and its sandbox page', () => {
 		expect(await page.locator('#ai-mode').innerText()).toMatch(/OFFLINE DEMO RESPONDER/);
 	});
 
+	// needs memory in the template: the Auto-Reply node's conversation memory is what sends the responder the earlier turns.
+	// First in the conversation, so that exactly one message came before the second.
+	it('remembers the conversation: the second reply says how many earlier messages it was given and quotes the last one', async () => {
+		await type('Do you sell blue mugs?');
+		const first = await businessReply(0);
+		expect(first).toContain('You wrote: “Do you sell blue mugs?”');
+		expect(first).not.toContain('I remember');
+		// labelled as the offline responder's also when the first-contact AI disclosure comes before it
+		await expect(businessMessages().nth(0).getAttribute('data-offline')).resolves.toBe('true');
+
+		await type('Do you deliver to Lisbon?');
+		const second = await businessReply(1);
+		expect(second).toContain('You wrote: “Do you deliver to Lisbon?”');
+		expect(second).toContain('I remember 1 earlier message; you last said “Do you sell blue mugs?”');
+	});
+
 	it('answers a typed message: read ticks, typing indicator, a labelled reply from the business knowledge', async () => {
 		const t = Date.now();
-		await page.fill('[data-testid="composer-input"]', 'What are your opening hours?');
-		await page.press('[data-testid="composer-input"]', 'Enter');
-		const reply = await businessReply(0);
+		const [before, chats] = [await businessMessages().count(), stack.offlineAi!.chatRequests.length];
+		await type('What are your opening hours?');
+		const reply = await businessReply(before);
 		timings.textReplyMs = Date.now() - t;
 		expect(reply).toContain(OFFLINE_LABEL);
 		expect(reply).toContain('You wrote: “What are your opening hours?”');
 		expect(reply).toContain('Opening hours: Monday to Saturday, 9:00-18:00.');
-		await expect(customerMessages().nth(0).locator('[data-testid="ticks"]').getAttribute('data-state')).resolves.toBe('read');
+		await expect(customerMessages().last().locator('[data-testid="ticks"]').getAttribute('data-state')).resolves.toBe('read');
 
-		const [sent] = sentToCustomer();
+		const sent = sentToCustomer().at(-1)!;
 		expect(sent.type).toBe('text');
 		expect(sentText(sent).startsWith(OFFLINE_LABEL)).toBe(true);
 		const events = stack.sandbox.events();
-		const id = events.find((e) => e.type === 'customer')!.id;
+		const id = events.filter((e) => e.type === 'customer').at(-1)!.id;
 		expect(events.filter((e) => e.id === id).map((e) => e.type)).toEqual(expect.arrayContaining(['customer', 'delivery', 'read', 'typing']));
-		expect(stack.offlineAi!.chatRequests).toHaveLength(1);
+		expect(stack.offlineAi!.chatRequests).toHaveLength(chats + 1);
 	});
 
 	it('understands a photo with a caption', async () => {
 		const t = Date.now();
+		const before = await businessMessages().count();
 		await attach({ name: 'blue-mug.png', mimeType: 'image/png', buffer: photoPng() }, 'Is this mug available in blue?');
-		const reply = await businessReply(1);
+		const reply = await businessReply(before);
 		timings.imageReplyMs = Date.now() - t;
 		expect(reply).toContain(OFFLINE_LABEL);
 		expect(reply).toContain('I see a photo (PNG, 320×220 pixels) with the caption “Is this mug available in blue?”');
-		expect(stack.offlineAi!.chatRequests[1].images).toHaveLength(1);
-		await expect(customerMessages().nth(1).locator('img').count()).resolves.toBe(1);
-		expect(sentText(sentToCustomer()[1])).toContain('I see a photo');
+		expect(stack.offlineAi!.chatRequests.at(-1)!.images).toHaveLength(1);
+		await expect(customerMessages().last().locator('img').count()).resolves.toBe(1);
+		expect(sentText(sentToCustomer().at(-1)!)).toContain('I see a photo');
 	});
 
 	it('reads a PDF', async () => {
 		const t = Date.now();
+		const before = await businessMessages().count();
 		await attach({ name: 'invoice-118.pdf', mimeType: 'application/pdf', buffer: samplePdf(['Invoice 2026-118', 'Total: 42.00 EUR']) }, 'Can you check this invoice?');
-		const reply = await businessReply(2);
+		const reply = await businessReply(before);
 		timings.pdfReplyMs = Date.now() - t;
 		expect(reply).toContain(OFFLINE_LABEL);
 		expect(reply).toContain('I received your PDF “invoice-118.pdf” (2 pages) with the caption “Can you check this invoice?”');
 		expect(reply).toContain('It reads: “Invoice 2026-118 Total: 42.00 EUR”');
-		expect(stack.offlineAi!.chatRequests[2].files[0]).toMatchObject({ filename: 'invoice-118.pdf', pages: 2 });
-		expect(sentText(sentToCustomer()[2])).toContain('invoice-118.pdf');
+		expect(stack.offlineAi!.chatRequests.at(-1)!.files[0]).toMatchObject({ filename: 'invoice-118.pdf', pages: 2 });
+		expect(sentText(sentToCustomer().at(-1)!)).toContain('invoice-118.pdf');
 	});
 
 	it('transcribes a voice note (offline: the words typed with it) and answers from the knowledge', async () => {
 		const t = Date.now();
+		const before = await businessMessages().count();
 		await attach({ name: 'voice-note.ogg', mimeType: 'audio/ogg', buffer: sampleAudio('ogg', 3, 7) }, 'Do you deliver on Saturdays?');
-		const reply = await businessReply(3);
+		const reply = await businessReply(before);
 		timings.voiceReplyMs = Date.now() - t;
 		expect(reply).toContain('Your voice note said: “Do you deliver on Saturdays?”');
 		expect(reply).toContain('Delivery: free over 50 EUR.');
@@ -225,16 +250,16 @@ describe('npm start: the local stack and its sandbox page', () => {
 	it('STOP: confirmation, then no AI reply to the next message', async () => {
 		const workflowId = stack.workflows.autoResponder;
 		const before = (await stack.n8n.executions({ workflowId })).length;
+		const replies = await businessMessages().count();
 		await page.click('.command[data-command="STOP"]');
-		const confirmation = await businessReply(4);
+		const confirmation = await businessReply(replies);
 		expect(confirmation).toContain('we\'ve stopped processing your messages with AI');
 		expect(confirmation).not.toContain(OFFLINE_LABEL);
 		await stack.n8n.waitForExecutions(before + 1, { workflowId, timeoutMs: 30_000 });
 
 		const chats = stack.offlineAi!.chatRequests.length;
 		const sent = sentToCustomer().length;
-		await page.fill('[data-testid="composer-input"]', 'Are you still there?');
-		await page.press('[data-testid="composer-input"]', 'Enter');
+		await type('Are you still there?');
 		const executions = await stack.n8n.waitForExecutions(before + 2, { workflowId, timeoutMs: 30_000 });
 		const last = executions.at(-1)!;
 		expect(last.status).toBe('success');
@@ -242,7 +267,7 @@ describe('npm start: the local stack and its sandbox page', () => {
 		await page.waitForTimeout(1_500); // longer than the sandbox's 100 ms poll and the page's event stream
 		expect(stack.offlineAi!.chatRequests).toHaveLength(chats);
 		expect(sentToCustomer()).toHaveLength(sent);
-		await expect(businessMessages().count()).resolves.toBe(5);
+		await expect(businessMessages().count()).resolves.toBe(replies + 1);
 		await expect(customerMessages().last().locator('[data-testid="ticks"]').getAttribute('data-state')).resolves.toBe('delivered');
 	});
 
@@ -288,6 +313,52 @@ describe('npm start: the local stack and its sandbox page', () => {
 		timings.erasureMs = Date.now() - t;
 		expect(receipt).toContain(`Your erasure request ${requestId} is complete`);
 		expect(sentText(sentToCustomer().at(-1)!)).toContain(requestId);
+	});
+
+	it('answers as a person at the business: n8n accepts the signed smb_message_echoes delivery, the chat shows the agent', async () => {
+		await page.locator('.suggest[data-text="human"]').waitFor({ state: 'visible' });
+		const [sent, replies] = [sentToCustomer().length, await businessMessages().count()];
+		const body = 'Hi, this is Ana from the shop — I’ll check that for you.';
+		const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/agent');
+		await page.fill('[data-testid="agent-input"]', body);
+		await page.click('[data-testid="agent-send"]');
+		const response = await answered;
+		const { id, status } = (await response.json()) as { id: string; status: number };
+		// what n8n answered: the trigger checks X-Hub-Signature-256 (401 when it does not match the app secret)
+		expect({ page: response.status(), n8n: status }).toEqual({ page: 200, n8n: 200 });
+
+		const bubble = page.locator(`[data-testid="agent-message"][data-id="${id}"]`);
+		await bubble.locator('[data-testid="ticks"][data-state="delivered"]').waitFor({ timeout: 10_000 });
+		expect(await bubble.innerText()).toContain('👤 Agent');
+		expect(await bubble.innerText()).toContain(body);
+		await expect(page.locator('[data-testid="agent-input"]').inputValue()).resolves.toBe('');
+
+		// what reached the trigger's production URL: Meta's echo of a Business-app message, business number → this customer
+		const delivery = stack.graph.webhooks.filter((w) => w.kind === 'delivery').at(-1)!;
+		expect(delivery.url).toBe(stack.webhookUrl);
+		expect(delivery.results.map((r) => r.status)).toEqual([200]);
+		expect((delivery.payload as WebhookEnvelope).entry).toEqual([
+			{
+				id: ACCOUNT.businessAccountId,
+				changes: [
+					{
+						field: 'smb_message_echoes',
+						value: {
+							messaging_product: 'whatsapp',
+							metadata: { display_phone_number: ACCOUNT.displayPhoneNumber, phone_number_id: ACCOUNT.phoneNumberId },
+							message_echoes: [
+								{ from: ACCOUNT.displayPhoneNumber, to: stack.customer.waId, id, timestamp: expect.stringMatching(/^\d+$/), type: 'text', text: { body } },
+							],
+						},
+					},
+				],
+			},
+		]);
+		expect(stack.sandbox.events().filter((e) => e.id === id).map((e) => e.type)).toEqual(['agent', 'delivery']);
+		// the person's message did not go through the Cloud API, and nothing answers it
+		await page.waitForTimeout(1_500);
+		expect(sentToCustomer()).toHaveLength(sent);
+		await expect(businessMessages().count()).resolves.toBe(replies);
 	});
 
 	it('shows the auto-responder in the n8n editor to the owner', async () => {

@@ -205,15 +205,28 @@ export interface TriggerSuiteResult {
 	results: Array<{ label: string; rows: TriggerRow[] }>;
 }
 
-/** The four scenarios, with default settings and with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true; `track` gets each n8n started (to stop it on Ctrl-C). */
+/** n8n's expression-engine settings the webhook path is measured with (BENCH_TRIGGER_SETTINGS picks them by key). */
+export const ENGINE_SETTINGS: Record<string, { label: string; env: Record<string, string> }> = {
+	default: { label: 'default settings', env: {} },
+	lazy: { label: 'N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true', env: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' } },
+	'lazy-compile-cache': {
+		label: 'LAZY_ACQUIRE=true, COMPILE_CACHE=true',
+		env: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true', N8N_EXPRESSION_ENGINE_COMPILE_CACHE: 'true' },
+	},
+	'pool-4': { label: 'N8N_EXPRESSION_ENGINE_POOL_SIZE=4', env: { N8N_EXPRESSION_ENGINE_POOL_SIZE: '4' } },
+	'compile-cache': { label: 'N8N_EXPRESSION_ENGINE_COMPILE_CACHE=true', env: { N8N_EXPRESSION_ENGINE_COMPILE_CACHE: 'true' } },
+	legacy: { label: 'N8N_EXPRESSION_ENGINE=legacy', env: { N8N_EXPRESSION_ENGINE: 'legacy' } },
+};
+
+/** The four scenarios under each chosen engine setting (default: default and lazy); `track` gets each n8n started (to stop it on Ctrl-C). */
 export async function runTriggerSuite(options: { n?: number; concurrency?: number; track?: (n8n: N8n) => void } = {}): Promise<TriggerSuiteResult> {
 	const n = options.n ?? Number(process.env.BENCH_N ?? 200);
 	const concurrency = options.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 4);
 	const track = options.track ?? (() => undefined);
-	const results = [
-		await bench('default settings', {}, n, concurrency, track),
-		await bench('N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true', { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' }, n, concurrency, track),
-	];
+	const keys = (process.env.BENCH_TRIGGER_SETTINGS ?? 'default,lazy').split(',').map((key) => key.trim()).filter(Boolean);
+	for (const key of keys) if (!ENGINE_SETTINGS[key]) throw new Error(`BENCH_TRIGGER_SETTINGS: "${key}" is not one of ${Object.keys(ENGINE_SETTINGS).join(', ')}`);
+	const results = [];
+	for (const key of keys) results.push(await bench(ENGINE_SETTINGS[key].label, ENGINE_SETTINGS[key].env, n, concurrency, track));
 	return { n, concurrency, results };
 }
 

@@ -56,6 +56,14 @@ export function languageFor(options: ReplyOptions, texts: readonly string[], det
 	return (options.replyLanguage ? languageNamed(options.replyLanguage) : undefined) ?? detected?.language ?? languageOf(texts.join('\n'));
 }
 
+/** A Conversation setting the node cannot work with (the workflow's author must fix it). */
+export class ConversationSettingsError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'ConversationSettingsError';
+	}
+}
+
 const parsedHours = new Map<string, BusinessHours>();
 
 /** The schedule parsed, once per process and setting (parsing throws a readable error on bad input). */
@@ -63,7 +71,11 @@ export function businessHoursOf(options: BusinessHoursOptions): BusinessHours {
 	const key = JSON.stringify([options.schedule, options.timezone, options.holidays]);
 	let hours = parsedHours.get(key);
 	if (!hours) {
-		hours = parseBusinessHours({ schedule: options.schedule, timezone: options.timezone, holidays: options.holidays });
+		try {
+			hours = parseBusinessHours({ schedule: options.schedule, timezone: options.timezone, holidays: options.holidays });
+		} catch (error) {
+			throw new ConversationSettingsError(`Conversation › Business Hours: ${(error as Error).message}`);
+		}
 		if (parsedHours.size > 100) parsedHours.clear();
 		parsedHours.set(key, hours);
 	}

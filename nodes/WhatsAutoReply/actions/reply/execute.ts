@@ -23,7 +23,7 @@ import { ReplyLedger, type ReplyOutcome } from './outcome';
 import { isTurn, otherMessageIds, turnContentRefs, turnMessages, turnText } from './turn';
 import { toReplyOptions, type ReplyOptions } from './options';
 import { chatMessages, memoryTextOf } from './prompt';
-import { commandsIn, customerTexts, languageFor, outsideHours, silenceReason } from './conversation';
+import { commandsIn, ConversationSettingsError, customerTexts, languageFor, outsideHours, silenceReason } from './conversation';
 import { forget, recall, remember, type MemoryTurn } from '../../../shared/conversation/memory';
 import { conversationText } from '../../../shared/conversation/messages';
 import { pauseFor, SILENCE_REASONS } from '../../../shared/conversation/pause';
@@ -465,6 +465,9 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		};
 
 		if (!options.sendReply) return await finish({ status: 'output_only', graphMessageIds: [] }, { ...report, fallback: reply.fallback });
+		// A person may have taken over while the model was writing: they answer, not the bot.
+		const tookOver = who.subject ? await silenceReason(svc.access, who.subject, options) : undefined;
+		if (tookOver) return await finish({ status: 'skipped', graphMessageIds: [], reason: tookOver }, report);
 
 		// an edit is quoted as the message it corrects, the one the customer sees
 		const quoted = options.quoteMessage ? (message.editedMessageId ?? message.messageId) : undefined;
@@ -491,6 +494,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		return result;
 	} catch (error) {
 		if (!sentSomething) await ledger.abandon(key).catch(() => undefined);
+		if (error instanceof ConversationSettingsError) throw new NodeOperationError(ctx.getNode(), error.message, { itemIndex });
 		if (error instanceof GraphApiError) {
 			throw new NodeApiError(
 				ctx.getNode(),

@@ -2,6 +2,7 @@
  * The WhatsAuto GPT-4 Auto-Reply node inside n8n-core's real engine, against both fakes:
  *
  *   const rig = await startReplyRig();                  // fake Graph API + fake OpenAI + SQLite store, in-process
+ *   await rig.useBackend('postgres');                   // the store credential on a real PostgreSQL from now on
  *   const items = rig.inbound([msg.text(WA, 'Olá')]);   // trigger-shaped items (the parser's output), window opened
  *   const result = await rig.runReply(items, { options: { quoteMessage: true } });
  *   expect(rig.graph.sent[0].body.text).toMatchObject({ body: '…' });
@@ -14,6 +15,12 @@
  * assert that no message content ever reached a log line.
  *
  * n8n and the store use the test file's throw-away N8N_USER_FOLDER (jest.config.js: test/engine/setup-env.ts); close() removes it.
+ * The store credential runs on SQLite in the rig's folder (`store-1`) or, after `useBackend('postgres')` (or
+ * `startReplyRig({ backend: 'postgres' })`), on a real PostgreSQL (privacy-postgres.ts: scripts/postgres.sh, or the
+ * server WHATSAUTO_TEST_PG_* names) in a schema of the rig's own (`store-pg`); close() drops the schema and stops the
+ * server if the rig started it. One rig serves both backends of a file: the nodes cache credentials by id for 30 s
+ * (credentialCache.ts), so a second rig's fakes behind the same ids would not be reached at first.
+ * `rig.database()` reaches the store's tables directly on either backend (moving time, reading raw bytes).
  */
 import { removeUserFolder } from './user-folder';
 
@@ -23,12 +30,15 @@ import { join } from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { DatabaseSync } from 'node:sqlite';
+
 import { Logger } from '@n8n/backend-common';
 import { Container } from '@n8n/di';
 import type { ICredentialDataDecryptedObject, IConnections, IDataObject, INode, INodeExecutionData, INodeParameters, IRun, Workflow } from 'n8n-workflow';
 
-import { closeAllStores, openStore, type WhatsAutoStore } from '../../nodes/shared/store';
-import { toContentKeys } from '../../nodes/shared/store/access';
+import { closeAllStores, openStore, type StoreBackend, type WhatsAutoStore } from '../../nodes/shared/store';
+import { toContentKeys, toStoreConfig } from '../../nodes/shared/store/access';
+import { quoteIdent } from '../../nodes/shared/store/postgres';
 import type { ContentKeys } from '../../nodes/shared/store/contentByReference';
 import { isInboundMessage, isStatusUpdate, parseDelivery } from '../../nodes/shared/whatsapp';
 import { startFakeGraphApi, type FakeGraphApi, type FakeGraphApiOptions } from '../../devkit/fakes/graph-api';
@@ -36,6 +46,7 @@ import { webhookBytes } from '../../devkit/fakes/meta-json';
 import { startFakeOpenAi, type FakeOpenAi, type FakeOpenAiOptions } from '../../devkit/fakes/openai';
 import { envelope, messagesChange, statusesChange, type Account, type WebhookMessage, type WebhookStatus } from '../../devkit/fakes/webhook-payloads';
 import { TestCredentialsHelper } from './harness';
+import { PG_START_TIMEOUT_MS, startPostgres, type PostgresServer } from './privacy-postgres';
 import { actionNode, deliverToTrigger, engineWorkflow, passThroughNode, postToTrigger, REPLY_TYPE, runFrom, to, TRIGGER_NODE, triggerNode, whatsAutoNodeTypes } from './workflow-rig';
 
 export { PASS_TYPE, REPLY_TYPE, TRIGGER_NODE, TRIGGER_TYPE } from './workflow-rig';
@@ -71,9 +82,13 @@ export interface RunOptions {
 
 export interface ReplyRun {
 	run: IRun;
-	/** The Auto-Reply node's output items (first run, first output), [] when it failed. */
+	/** The Auto-Reply node's output items (first run, first output: Replies), [] when it failed. */
 	items: INodeExecutionData[];
 	out: IDataObject[];
+	/** Every output of the Auto-Reply node (first run): [Replies, Handoff]; [] when it failed. */
+	outputs: INodeExecutionData[][];
+	/** The items on the Handoff output (the second): customers who asked for a person. */
+	handoff: INodeExecutionData[];
 	/** The execution's error, when the node failed. */
 	error?: { message: string; description?: string | null; name?: string; httpCode?: string | null };
 	order: string[];
@@ -83,6 +98,29 @@ export interface ChainOptions extends RunOptions {
 	triggerParameters?: INodeParameters;
 	/** Also connect the trigger's Statuses output to the Auto-Reply node. */
 	connectStatuses?: boolean;
+	/** Also connect the trigger's Events output (echoes from the WhatsApp Business app, standby…) to the Auto-Reply node. */
+	connectEvents?: boolean;
+}
+
+/** What a rig's store runs on: SQLite in the rig's folder, or a real PostgreSQL. */
+export type ReplyStoreBackend = StoreBackend;
+
+/** How long starting a rig (or its PostgreSQL) may take: a first PostgreSQL run installs the server with apt-get. */
+export const RIG_START_TIMEOUT_MS = PG_START_TIMEOUT_MS + 30_000;
+
+/** The store credential's id on each backend. */
+const STORE_IDS: Readonly<Record<ReplyStoreBackend, string>> = { sqlite: 'store-1', postgres: 'store-pg' };
+
+/**
+ * The store's own tables, reached past the store: statements with `?` placeholders and tables written `{name}`
+ * (`{content}`, `{records}`…), on the same database file or schema the nodes use.
+ */
+export interface StoreDatabase {
+	readonly backend: ReplyStoreBackend;
+	/** The rows a statement returns (binary columns as bytes). */
+	rows<T = Record<string, unknown>>(sql: string, ...params: Array<string | number>): Promise<T[]>;
+	/** Runs a statement; resolves how many rows it changed. */
+	run(sql: string, ...params: Array<string | number>): Promise<number>;
 }
 
 export class ReplyRig {
@@ -90,7 +128,6 @@ export class ReplyRig {
 	/** Every error message an execution ended with, for the "no content in errors" assertion. */
 	readonly errors: string[] = [];
 	readonly storeFolder = mkdtempSync(join(tmpdir(), 'whatsauto-reply-store-'));
-	readonly storeCredential: ICredentialDataDecryptedObject;
 	readonly credentialData = new Map<string, ICredentialDataDecryptedObject>();
 	readonly credentials = new TestCredentialsHelper(this.credentialData);
 	readonly nodeTypes = whatsAutoNodeTypes();
@@ -98,16 +135,47 @@ export class ReplyRig {
 	private readonly extraGraphs: FakeGraphApi[] = [];
 	private sink: http.Server | undefined;
 	private sinkUrl = '';
+	private sqlite: DatabaseSync | undefined;
+	/** The PostgreSQL server and the rig's schema on it, once a test asked for that backend. */
+	private postgres: { server: PostgresServer; schema: string } | undefined;
+	private current: ReplyStoreBackend = 'sqlite';
 
 	constructor(
 		readonly graph: FakeGraphApi,
 		readonly ai: FakeOpenAi,
 	) {
-		this.storeCredential = { backend: 'sqlite', sqlitePath: join(this.storeFolder, 'reply.sqlite'), secretKey: STORE_SECRET };
 		this.credentialData.set('meta-1', graph.credentialData(VERIFY_TOKEN));
 		this.credentialData.set('openai-1', { apiKey: OPENAI_KEY, baseUrl: ai.baseUrl });
-		this.credentialData.set('store-1', this.storeCredential);
+		this.credentialData.set(STORE_IDS.sqlite, { backend: 'sqlite', sqlitePath: join(this.storeFolder, 'reply.sqlite'), secretKey: STORE_SECRET });
 		this.captureLogs();
+	}
+
+	/** What the store credential runs on now. */
+	get backend(): ReplyStoreBackend {
+		return this.current;
+	}
+
+	/** The id of the store credential the nodes use (`store-1` on SQLite, `store-pg` on PostgreSQL). */
+	get storeId(): string {
+		return STORE_IDS[this.current];
+	}
+
+	/** The store credential the nodes use. */
+	get storeCredential(): ICredentialDataDecryptedObject {
+		return this.credentialData.get(this.storeId)!;
+	}
+
+	/**
+	 * Runs the store credential on `backend` from now on (the nodes' credential id changes with it). PostgreSQL is
+	 * started on first use (up to {@link RIG_START_TIMEOUT_MS}), with a schema of the rig's own.
+	 */
+	async useBackend(backend: ReplyStoreBackend): Promise<void> {
+		if (backend === 'postgres' && !this.postgres) {
+			const server = await startPostgres();
+			this.postgres = { server, schema: server.schema('reply') };
+			this.credentialData.set(STORE_IDS.postgres, { backend: 'postgres', ...server.base, ssl: false, schema: this.postgres.schema, secretKey: STORE_SECRET });
+		}
+		this.current = backend;
 	}
 
 	/** Another fake Graph API (e.g. with window131047 'sync'), registered under credential id `id`. */
@@ -138,9 +206,32 @@ export class ReplyRig {
 		return toContentKeys(this.storeCredential)!;
 	}
 
-	/** The store the node uses (the same cached instance: same SQLite file). */
+	/** The store the node uses (the same cached instance: same SQLite file, same PostgreSQL pool and schema). */
 	async store(): Promise<WhatsAutoStore> {
-		return await openStore({ backend: 'sqlite', path: this.storeCredential.sqlitePath as string });
+		return await openStore(toStoreConfig(this.storeCredential));
+	}
+
+	/** The store's tables directly (see {@link StoreDatabase}); open the store first so its tables exist. */
+	database(): StoreDatabase {
+		if (this.current === 'postgres' && this.postgres) {
+			const { server, schema } = this.postgres;
+			const text = (sql: string) => {
+				let n = 0;
+				return sql.replace(/\{(\w+)\}/g, (_, table: string) => `${quoteIdent(schema)}.${quoteIdent(table)}`).replace(/\?/g, () => `$${++n}`);
+			};
+			return {
+				backend: 'postgres',
+				rows: async <T>(sql: string, ...params: Array<string | number>) => (await server.admin.query(text(sql), params)).rows as T[],
+				run: async (sql, ...params) => (await server.admin.query(text(sql), params)).rowCount ?? 0,
+			};
+		}
+		const db = (this.sqlite ??= new DatabaseSync(this.storeCredential.sqlitePath as string));
+		const text = (sql: string) => sql.replace(/\{(\w+)\}/g, (_, table: string) => `"${table.replaceAll('"', '""')}"`);
+		return {
+			backend: 'sqlite',
+			rows: async <T>(sql: string, ...params: Array<string | number>) => db.prepare(text(sql)).all(...params) as T[],
+			run: async (sql, ...params) => Number(db.prepare(text(sql)).run(...params).changes),
+		};
 	}
 
 	// ---------------------------------------------------------------- items
@@ -181,7 +272,7 @@ export class ReplyRig {
 			type: REPLY_TYPE,
 			position: [400, 0],
 			parameters: { businessName: 'Lucky Shrub', ...run.parameters, options: { ...run.options } as INodeParameters },
-			credentials: { whatsAutoMetaApi: 'meta-1', whatsAutoOpenAiApi: 'openai-1', whatsAutoStoreApi: 'store-1', ...run.credentials },
+			credentials: { whatsAutoMetaApi: 'meta-1', whatsAutoOpenAiApi: 'openai-1', whatsAutoStoreApi: this.storeId, ...run.credentials },
 			continueOnFail: run.continueOnFail,
 		});
 	}
@@ -198,7 +289,7 @@ export class ReplyRig {
 	 * `trigger()` starts (gate-harness.ts startTrigger); `post` makes one signed webhook call into the trigger.
 	 */
 	chainWorkflow(run: ChainOptions = {}): { workflow: Workflow; start: INode; post: (payload: unknown) => Promise<number> } {
-		const workflow = this.workflow([triggerNode(run.triggerParameters ?? {}, 'store-1'), this.replyNode(run)], {
+		const workflow = this.workflow([triggerNode(run.triggerParameters ?? {}, this.storeId), this.replyNode(run)], {
 			[TRIGGER_NODE]: { main: [to(REPLY_NODE), [], []] },
 		});
 		const start = workflow.getNode(TRIGGER_NODE)!;
@@ -209,11 +300,11 @@ export class ReplyRig {
 	/** WhatsAuto Trigger → Auto-Reply: a signed webhook call into the trigger, then the execution it starts. */
 	async runChain(payload: unknown, run: ChainOptions = {}): Promise<ReplyRun & { status: number }> {
 		const toReply = to(REPLY_NODE);
-		const workflow = this.workflow([triggerNode(run.triggerParameters ?? {}, 'store-1'), this.replyNode(run)], {
-			[TRIGGER_NODE]: { main: run.connectStatuses ? [toReply, toReply, []] : [toReply, [], []] },
+		const workflow = this.workflow([triggerNode(run.triggerParameters ?? {}, this.storeId), this.replyNode(run)], {
+			[TRIGGER_NODE]: { main: [toReply, run.connectStatuses ? toReply : [], run.connectEvents ? toReply : []] },
 		});
 		const { status, result } = await deliverToTrigger(workflow, this.credentials, payload, APP_SECRET, run.timeoutMs);
-		if (!result) return { status, run: undefined as unknown as IRun, items: [], out: [], order: [] };
+		if (!result) return { status, run: undefined as unknown as IRun, items: [], out: [], outputs: [], handoff: [], order: [] };
 		return { status, ...this.collect(result.run, result.order) };
 	}
 
@@ -223,12 +314,13 @@ export class ReplyRig {
 
 	private collect(run: IRun, order: string[]): ReplyRun {
 		const nodeRun = run.data.resultData.runData[REPLY_NODE]?.[0];
-		const items = nodeRun?.data?.main?.[0] ?? [];
+		const outputs = (nodeRun?.data?.main ?? []).map((output) => output ?? []);
+		const items = outputs[0] ?? [];
 		const failure = run.data.resultData.error as (Error & { description?: string | null; httpCode?: string | null }) | undefined;
 		const error = failure && { message: failure.message, description: failure.description, name: failure.name, httpCode: failure.httpCode };
 		if (error) this.errors.push(error.message, String(error.description ?? ''));
-		for (const item of items) if (typeof item.json.error === 'string') this.errors.push(item.json.error);
-		return { run, items, out: items.map((item) => item.json), error, order };
+		for (const item of outputs.flat()) if (typeof item.json.error === 'string') this.errors.push(item.json.error);
+		return { run, items, out: items.map((item) => item.json), outputs, handoff: outputs[1] ?? [], error, order };
 	}
 
 	// ---------------------------------------------------------------- logs
@@ -276,6 +368,11 @@ export class ReplyRig {
 			await new Promise<void>((resolve) => sink.close(() => resolve()));
 		}
 		await closeAllStores();
+		this.sqlite?.close();
+		this.sqlite = undefined;
+		// the schema dropped, the admin connection ended, the server stopped if the rig started it
+		await this.postgres?.server.stop();
+		this.postgres = undefined;
 		rmSync(this.storeFolder, { recursive: true, force: true });
 		removeUserFolder();
 	}
@@ -300,12 +397,26 @@ function graphOptions(): FakeGraphApiOptions {
 	};
 }
 
-export async function startReplyRig(
-	options: { graph?: Partial<FakeGraphApiOptions>; ai?: Partial<FakeOpenAiOptions> } = {},
-): Promise<ReplyRig> {
+export interface ReplyRigOptions {
+	graph?: Partial<FakeGraphApiOptions>;
+	ai?: Partial<FakeOpenAiOptions>;
+	/** The store credential's backend (default SQLite); PostgreSQL needs {@link RIG_START_TIMEOUT_MS} to start. */
+	backend?: ReplyStoreBackend;
+}
+
+export async function startReplyRig(options: ReplyRigOptions = {}): Promise<ReplyRig> {
 	const graph = await startFakeGraphApi({ ...graphOptions(), ...options.graph });
 	const ai = await startFakeOpenAi({ apiKey: OPENAI_KEY, ...options.ai });
-	return new ReplyRig(graph, ai);
+	const rig = new ReplyRig(graph, ai);
+	if (options.backend && options.backend !== 'sqlite') {
+		try {
+			await rig.useBackend(options.backend);
+		} catch (error) {
+			await rig.close();
+			throw error;
+		}
+	}
+	return rig;
 }
 
 export interface ReplySuite {

@@ -80,8 +80,11 @@ export async function remember(store: WhatsAutoStore, keys: ContentKeys, subject
 		data: encrypt(keys.contentKey, Buffer.from(JSON.stringify(stored)), ref),
 		expiresAt: new Date(Date.parse(turn.at) + settings.ttlMs),
 	});
+	// What the next prompt shows is what any later prompt could show at most (newer turns only push older ones out):
+	// beyond the turn count or past the token cap, a turn is never shown again, so it is not kept either.
 	const turns = await storedTurns(store, keys, subject);
-	for (const old of turns.slice(0, Math.max(0, turns.length - settings.turns))) await store.deleteContent(old.ref);
+	const shown = new Set(fitHistory(turns.map((stored) => stored.turn), settings));
+	for (const old of turns) if (!shown.has(old.turn)) await store.deleteContent(old.ref);
 }
 
 /** Deletes everything memory holds about `subject` (the reset command); returns how many turns went. */

@@ -86,6 +86,11 @@ export interface HoursVerdict {
 	closed: boolean;
 	/** The away message, when this person has not had it in this closed period yet. */
 	away?: string;
+	/**
+	 * With `away`: gives the claim on it back, for when it did not reach the person after all (the send failed, or
+	 * nothing was sent): their next message in this closed period, or the retried execution, gets it instead.
+	 */
+	release?: () => Promise<boolean>;
 }
 
 /**
@@ -105,7 +110,12 @@ export async function outsideHours(
 	const hours = businessHoursOf(settings);
 	if (isOpen(hours, now)) return { closed: false };
 	const since = closedSince(hours, now)?.toISOString() ?? '';
-	const first = await access.store.claim(SCOPES.awayMessage.name, opaque(`away:${who}:${since}`), SCOPES.awayMessage.lifetimeMs);
+	const key = opaque(`away:${who}:${since}`);
+	const first = await access.store.claim(SCOPES.awayMessage.name, key, SCOPES.awayMessage.lifetimeMs);
 	if (!first) return { closed: true };
-	return { closed: true, away: settings.awayMessage || conversationText('away', language, { business: options.businessName }) };
+	return {
+		closed: true,
+		away: settings.awayMessage || conversationText('away', language, { business: options.businessName }),
+		release: async () => await access.store.releaseClaim(SCOPES.awayMessage.name, key),
+	};
 }

@@ -306,6 +306,8 @@ async function personAnswered(json: IDataObject, options: ReplyOptions, svc: Ser
 	const subject = pseudonymOfRef(json.contactKey) ?? (keys ? await canonicalOf(store, keys, ids) : undefined);
 	if (!subject) return { ...base, status: 'skipped', skipped: true, reason: keys ? 'contact_unknown' : 'no_store_key' };
 	const pause = await pauseFor(store, subject, 'human_reply');
+	// what the person at the business wrote is theirs to keep, not ours: the echo's content goes now
+	if (typeof json.contentRef === 'string') await forgetContent(store, json.contentRef);
 	const until = new Date(Date.parse(pause.lastActivity) + options.conversation.pauseSilenceMs).toISOString();
 	return { ...base, status: 'paused', skipped: true, reason: SILENCE_REASONS[pause.reason], pausedUntil: until };
 }
@@ -334,8 +336,11 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 	if (begun.state === 'busy') return { ...output, status: 'skipped', skipped: true, reason: 'in_progress', graphMessageIds: [] };
 
 	let sentSomething = false;
+	// The claim on this closed period's away message, given back unless something reached the person.
+	let releaseAway: (() => Promise<unknown>) | undefined;
 	try {
 		const finish = async (outcome: Omit<ReplyOutcome, 'at'>, extra: IDataObject = {}): Promise<IDataObject> => {
+			if (!sentSomething) await releaseAway?.();
 			const full: ReplyOutcome = { ...outcome, at: new Date().toISOString() };
 			await ledger.finish(key, full);
 			// A turn's other messages get the same outcome: each inbound message is answered exactly once.
@@ -389,7 +394,8 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 			if (who.subject) await pauseFor(svc.access.store, who.subject, 'handoff');
 			return await finish(
 				{ status: 'handoff', graphMessageIds, reason: 'handoff_requested' },
-				{ handoff: { language: language ?? 'en', aiPaused: Boolean(who.subject), contactKey: json.contactKey ?? output.to } },
+				// contactKey at the top too: the Contact field of Resume AI / Get Status reads `$json.contactKey` by default
+				{ contactKey: json.contactKey ?? output.to, handoff: { language: language ?? 'en', aiPaused: Boolean(who.subject), contactKey: json.contactKey ?? output.to } },
 			);
 		}
 		const memoryKeys = conversation.memory.turns > 0 && who.subject ? svc.access.keys : undefined;
@@ -406,6 +412,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		const disclose = conversation.disclosure && Boolean(who.subject) && !(await wasDisclosed(svc.access.store, who.subject));
 		if (disclose) before.push(conversation.disclosureMessage || conversationText('disclosure', language, { business: options.businessName }));
 		const hours = await outsideHours(svc.access, who.subject || JSON.stringify(recipient), options, language, opaqueFor(svc));
+		releaseAway = hours.release;
 		if (hours.closed && conversation.hours?.outside === 'silent') {
 			const graphMessageIds = hours.away && options.sendReply ? await send([...before, hours.away].join('\n\n')) : [];
 			if (disclose && graphMessageIds.length) await recordDisclosure(svc.access.store, who.subject);
@@ -493,7 +500,10 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		}
 		return result;
 	} catch (error) {
-		if (!sentSomething) await ledger.abandon(key).catch(() => undefined);
+		if (!sentSomething) {
+			await ledger.abandon(key).catch(() => undefined);
+			await releaseAway?.().catch(() => undefined);
+		}
 		if (error instanceof ConversationSettingsError) throw new NodeOperationError(ctx.getNode(), error.message, { itemIndex });
 		if (error instanceof GraphApiError) {
 			throw new NodeApiError(

@@ -2,7 +2,10 @@
  * The Auto-Reply answering a turn from the trigger's conversation gate (gate/turns.ts): one model call with every
  * message's text in order, one reply quoting the last message, the outcome recorded for each message.
  */
-import { customerBlocks, sentTexts, startReplyRig, userText, WA, type ReplyRig } from './reply-harness';
+import { ACCOUNT, customerBlocks, sentTexts, startReplyRig, userText, WA, type ReplyRig } from './reply-harness';
+
+import { toContentKeys } from '../../nodes/shared/store/access';
+import { SCOPES } from '../../nodes/shared/store/scopes';
 
 import { turnItem } from '../../nodes/shared/turns';
 import { msg } from '../../devkit/fakes/webhook-payloads';
@@ -74,5 +77,30 @@ describe('a turn (conversation gate)', () => {
 		expect(sentTexts(rig.graph)).toEqual([MODEL_ANSWER]);
 		expect(rig.graph.sent[0].body.context).toEqual({ message_id: burst[2].id });
 		expect(out[0]).toMatchObject({ status: 'replied', understood: { source: 'turn' } });
+	});
+
+	it('is taken over by a later hand-off when the execution holding it died: answered once, not left "in progress"', async () => {
+		const sent = [msg.text(WA, 'are you open on Sunday?')];
+		const handedOn = (lease: string) => {
+			const items = rig.inbound(sent).map((item) => ({ ...item, json: { ...item.json, gateLease: lease } }));
+			return turnItem(items, WA);
+		};
+		// the execution of the first hand-off died after taking the message's reply lease (a kill -9): its claim stays
+		const store = await rig.store();
+		const keys = toContentKeys(rig.storeCredential)!;
+		const key = keys.pseudonymise(`${ACCOUNT.phoneNumberId}:${sent[0].id}`);
+		expect(await store.claim(SCOPES.replyLease.name, `${key}:lease-1`, SCOPES.replyLease.lifetimeMs)).toBe(true);
+
+		const same = await rig.runReply([handedOn('lease-1')]);
+		expect(same.out[0]).toMatchObject({ skipped: true, reason: 'in_progress' });
+		expect(sentTexts(rig.graph)).toEqual([]);
+
+		const takeover = await rig.runReply([handedOn('lease-2')]);
+		expect(takeover.out[0]).toMatchObject({ status: 'replied' });
+		expect(sentTexts(rig.graph)).toEqual([MODEL_ANSWER]);
+
+		const again = await rig.runReply([handedOn('lease-3')]);
+		expect(again.out[0]).toMatchObject({ skipped: true, reason: 'duplicate' });
+		expect(sentTexts(rig.graph)).toEqual([MODEL_ANSWER]);
 	});
 });

@@ -155,7 +155,9 @@ export class HandoffLoop {
 				await store.settleTurn(turn.leaseId, 'failed', 1);
 				continue;
 			}
-			const messageItems = (await toItems(this.ctx, this.config, creds, routed)).map((o) => o.item);
+			// Each message names the hand-off it belongs to: after a crash the turn is handed on under a new lease,
+			// and the Auto-Reply may then take it over from the execution that died with the old one.
+			const messageItems = (await toItems(this.ctx, this.config, creds, routed)).map((o) => ({ ...o.item, json: { ...o.item.json, gateLease: turn.leaseId } }));
 			items.push(turnItem(messageItems, turn.contactKey));
 			handed.push(turn);
 		}

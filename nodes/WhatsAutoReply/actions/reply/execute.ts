@@ -331,7 +331,8 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 	const key = ledger.key(String(json.phoneNumberId ?? svc.meta.phoneNumberId), json.messageId);
 	const output = baseOutput(json, options);
 
-	const begun = await ledger.begin(key);
+	const handOn = typeof json.gateLease === 'string' ? json.gateLease : '';
+	const begun = await ledger.begin(key, handOn);
 	if (begun.state === 'done') return { ...output, ...begun.outcome, skipped: true, reason: 'duplicate' };
 	if (begun.state === 'busy') return { ...output, status: 'skipped', skipped: true, reason: 'in_progress', graphMessageIds: [] };
 
@@ -501,7 +502,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		return result;
 	} catch (error) {
 		if (!sentSomething) {
-			await ledger.abandon(key).catch(() => undefined);
+			await ledger.abandon(key, handOn).catch(() => undefined);
 			await releaseAway?.().catch(() => undefined);
 		}
 		if (error instanceof ConversationSettingsError) throw new NodeOperationError(ctx.getNode(), error.message, { itemIndex });

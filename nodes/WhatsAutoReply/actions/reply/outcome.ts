@@ -12,6 +12,8 @@ export interface ReplyOutcome {
 
 const { reply: OUTCOMES, replyLease: LEASES, sent: SENT } = SCOPES;
 
+const leaseKey = (key: string, handOn: string): string => (handOn ? `${key}:${handOn}` : key);
+
 export type Begin = { state: 'done'; outcome: ReplyOutcome } | { state: 'busy' } | { state: 'mine' };
 
 /**
@@ -33,10 +35,14 @@ export class ReplyLedger {
 		return this.opaque(`${phoneNumberId}:${messageId}`);
 	}
 
-	async begin(key: string): Promise<Begin> {
+	/**
+	 * `handOn` names who handed the message on (the conversation gate's lease of its turn): a later hand-off of the
+	 * same message (its earlier execution died with the process) takes its own lease instead of waiting for the old one.
+	 */
+	async begin(key: string, handOn = ''): Promise<Begin> {
 		const done = await this.store.getRecord<ReplyOutcome>(OUTCOMES.name, key);
 		if (done) return { state: 'done', outcome: done.value };
-		if (!(await this.store.claim(LEASES.name, key, LEASES.lifetimeMs))) return { state: 'busy' };
+		if (!(await this.store.claim(LEASES.name, leaseKey(key, handOn), LEASES.lifetimeMs))) return { state: 'busy' };
 		const raced = await this.store.getRecord<ReplyOutcome>(OUTCOMES.name, key);
 		return raced ? { state: 'done', outcome: raced.value } : { state: 'mine' };
 	}
@@ -70,8 +76,8 @@ export class ReplyLedger {
 		await this.store.putRecord({ scope: OUTCOMES.name, key, contactKey: this.contactKey, value: { ...outcome, graphMessageIds }, expiresAt: expiryOf(OUTCOMES) });
 	}
 
-	async abandon(key: string): Promise<void> {
-		await this.store.releaseClaim(LEASES.name, key);
+	async abandon(key: string, handOn = ''): Promise<void> {
+		await this.store.releaseClaim(LEASES.name, leaseKey(key, handOn));
 	}
 
 	/**

@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import type { PrivacyOperation } from './fields';
 import { detect, execute, extendDeadline, getStatus, listOpen, verify } from './request';
 import { privacyServices } from './services';
+import { perItem } from '../../shared/perItem';
 
 /** The operations that run once per input item. */
 const PER_ITEM = { execute: execute.execute, verify: verify.execute, getStatus: getStatus.execute, extend: extendDeadline.execute } as const;
@@ -17,15 +18,5 @@ export async function router(ctx: IExecuteFunctions): Promise<INodeExecutionData
 	const svc = await privacyServices(ctx);
 	if (operation === 'listOpen') return [await listOpen.execute(ctx, svc)];
 	const run = PER_ITEM[operation];
-	const results: INodeExecutionData[] = [];
-	const items = ctx.getInputData();
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			results.push(await run(ctx, svc, itemIndex));
-		} catch (error) {
-			if (!ctx.continueOnFail()) throw error;
-			results.push({ json: { error: (error as Error).message }, pairedItem: { item: itemIndex } });
-		}
-	}
-	return [results];
+	return [await perItem(ctx, async (itemIndex) => await run(ctx, svc, itemIndex))];
 }

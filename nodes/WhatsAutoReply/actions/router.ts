@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import { perItem } from '../../shared/perItem';
 import { storeFor } from '../../shared/store/access';
 import { pause, resume, status } from './conversation';
 import type { ReplyOperation } from './conversation/fields';
@@ -13,15 +14,5 @@ export async function router(ctx: IExecuteFunctions): Promise<INodeExecutionData
 	if (operation === 'reply') return await reply(ctx);
 	const run = CONVERSATION[operation];
 	const access = await storeFor(ctx);
-	const results: INodeExecutionData[] = [];
-	const items = ctx.getInputData();
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			results.push(await run(ctx, access, itemIndex));
-		} catch (error) {
-			if (!ctx.continueOnFail()) throw error;
-			results.push({ json: { error: (error as Error).message }, pairedItem: { item: itemIndex } });
-		}
-	}
-	return [results, []];
+	return [await perItem(ctx, async (itemIndex) => await run(ctx, access, itemIndex)), []];
 }

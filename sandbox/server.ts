@@ -10,8 +10,11 @@
  * customer and delivers what WhatsApp would, an `interactive` `button_reply` (the button's id and title) quoting
  * the message (`context`). POST /api/agent `{ text }` plays a person at the business answering from the WhatsApp
  * Business app: Meta echoes such a message to the webhook (`smb_message_echoes`, to = this customer), and so does
- * the server, through the same signed delivery. GET /media/<id> serves any media the fake holds (downloads of
- * documents the business sent, previews of what the customer sent).
+ * the server, through the same signed delivery. POST /api/resume `{}` ends a pause of the AI for this customer (one a
+ * person's answer or "human" started) the way the Auto-Reply node's Resume AI does: it opens the WhatsAuto store
+ * n8n's nodes use, finds the customer's pseudonym with the store credential's key and deletes the pause
+ * (`{ resumed }`: whether there was one). GET /media/<id> serves any media the fake holds (downloads of documents
+ * the business sent, previews of what the customer sent).
  *
  * It only answers its own page: every request must name this server in `Host` (localhost, 127.0.0.1 or [::1]
  * with its port: no DNS rebinding), every state-changing request must come with this server's `Origin` (no
@@ -19,14 +22,23 @@
  * otherwise, so no "simple" cross-site request gets through). Refusals are 403 with one log line. Media are
  * served as attachments with `nosniff`, whatever type the uploader claimed.
  */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+
 import { formatDisplayNumber, type DeliverInput, type DeliverOptions, type FakeGraphApi, type ReadRecord, type SentRecord } from '../devkit/fakes/graph-api';
 import type { FakeOpenAi } from '../devkit/fakes/openai';
 import { echo, echoesChange, msg, wamid, type WebhookMessage } from '../devkit/fakes/webhook-payloads';
+import { trimmedOr } from '../nodes/shared/coerce';
+import { resume } from '../nodes/shared/conversation/pause';
+import { toContentKeys, toStoreConfig } from '../nodes/shared/store/access';
+import { defaultSqlitePath, openStore, type StoreConfig, type WhatsAutoStore } from '../nodes/shared/store/index';
+import { personOf } from '../nodes/shared/store/people';
 import { defaultTranscript, OFFLINE_LABEL } from './responder';
 
 export interface SandboxCustomer {
@@ -52,6 +64,26 @@ export interface SandboxOptions {
 	deliveryTimeoutMs?: number;
 	/** One line per refused request (foreign Host or Origin). Default: stderr. */
 	log?: (line: string) => void;
+	/** The WhatsAuto store n8n's nodes use, for POST /api/resume (without it, that answers 503). */
+	store?: SandboxStore;
+}
+
+/** Where n8n's WhatsAuto nodes keep their store, as n8n has it. */
+export interface SandboxStore {
+	/** The WhatsAuto: Store API credential's data, as imported into n8n (backend, sqlitePath, secretKey, …). */
+	credential: ICredentialDataDecryptedObject;
+	/** n8n's N8N_USER_FOLDER: where an empty SQLite path points (store/index.ts defaultSqlitePath). */
+	userFolder: string;
+}
+
+/**
+ * The store configuration n8n's nodes derive from `store.credential` (store/access.ts toStoreConfig). An empty
+ * SQLite path means defaultSqlitePath under n8n's N8N_USER_FOLDER, not this process's: it is filled in from
+ * there first.
+ */
+export function storeConfigOf(store: SandboxStore): StoreConfig {
+	const sqlitePath = trimmedOr(store.credential.sqlitePath) || defaultSqlitePath({ N8N_USER_FOLDER: store.userFolder });
+	return toStoreConfig({ ...store.credential, sqlitePath });
 }
 
 /** One entry of the conversation as the page sees it. */
@@ -73,6 +105,8 @@ export type SandboxEvent =
 	  }
 	/** A person at the business answered from the WhatsApp Business app (delivered to n8n as its echo). */
 	| { seq: number; type: 'agent'; id: string; text: string; at: string }
+	/** Resume AI was asked for: whether a pause of the AI for this customer ended (false: there was none). */
+	| { seq: number; type: 'resume'; id: string; resumed: boolean; at: string }
 	| { seq: number; type: 'delivery'; id: string; status: number; ok: boolean; error?: string; at: string }
 	| { seq: number; type: 'read'; id: string; at: string }
 	| { seq: number; type: 'typing'; id: string; at: string }
@@ -112,6 +146,9 @@ export interface Sandbox {
 	send(input: SendInput): Promise<{ id: string; status: number }>;
 	/** Answers the customer as a person at the business would from the WhatsApp Business app: its echo goes to n8n. */
 	answerAsAgent(text: string): Promise<{ id: string; status: number }>;
+	/** Ends a pause of the AI for the customer, as the Auto-Reply node's Resume AI does; true when there was one. */
+	resumeAi(): Promise<{ resumed: boolean }>;
+	/** Stops the server and closes the store handle /api/resume opened. */
 	close(): Promise<void>;
 }
 
@@ -280,6 +317,12 @@ function interactiveText(record: SentRecord): { text?: string; footer?: string }
 
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 	const { graph, customer } = options;
+	// the store and keys are checked now (a secret too short fails the start), the store opened on first use
+	const storeConfig = options.store ? storeConfigOf(options.store) : undefined;
+	const storeKeys = options.store ? toContentKeys(options.store.credential) : undefined;
+	if (options.store && !storeKeys) throw new Error('sandbox: the WhatsAuto store credential has no secret key, so no pseudonyms to find a pause by');
+	let storeOpening: Promise<WhatsAutoStore> | undefined;
+	let closed = false;
 	const log: SandboxEvent[] = [];
 	let seq = 0;
 	const clients = new Set<ServerResponse>();
@@ -433,6 +476,34 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 		return await deliver(id, echoesChange(graph.account, [echo(graph.account, customer.waId, text, { id })]));
 	}
 
+	/** The one store handle of this server (opened on first use, kept until close). */
+	function openedStore(config: StoreConfig): Promise<WhatsAutoStore> {
+		if (closed) return Promise.reject(new HttpError(503, 'The sandbox is stopping.'));
+		if (!storeOpening) {
+			const opening = openStore(config);
+			storeOpening = opening;
+			opening.catch(() => {
+				if (storeOpening === opening) storeOpening = undefined; // the next request tries again
+			});
+		}
+		return storeOpening;
+	}
+
+	/** Ends the customer's pause the way the Auto-Reply node's Resume AI does (its Contact: the customer's number). */
+	async function resumeAi(): Promise<{ resumed: boolean }> {
+		if (!storeConfig || !storeKeys) throw new HttpError(503, 'This sandbox has no WhatsAuto store to resume the AI in.');
+		let resumed = false;
+		// no store file yet: the nodes have kept nothing, so nothing is paused (and the file is theirs to create)
+		if (storeConfig.backend !== 'sqlite' || existsSync(storeConfig.path)) {
+			const store = await openedStore(storeConfig);
+			const person = await personOf(store, storeKeys, customer.waId);
+			if (!person) throw new Error(`sandbox: ${customer.waId} is not a WhatsApp number`);
+			resumed = await resume(store, person.subject);
+		}
+		emit({ type: 'resume', id: `resume.${randomUUID()}`, resumed });
+		return { resumed };
+	}
+
 	const info = () => ({
 		customer,
 		business: { name: options.businessName, phoneNumber: formatDisplayNumber(graph.account.displayPhoneNumber) },
@@ -466,7 +537,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 	/** The methods each path answers (anything else there: 405). */
 	function methodsFor(pathname: string): string | undefined {
 		if (STATIC[pathname] || pathname === '/api/info' || pathname === '/api/events' || /^\/media\/\d+$/.test(pathname)) return 'GET';
-		if (pathname === '/api/send' || pathname === '/api/agent') return 'POST';
+		if (pathname === '/api/send' || pathname === '/api/agent' || pathname === '/api/resume') return 'POST';
 		return undefined;
 	}
 
@@ -500,6 +571,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 		}
 		if (url.pathname === '/api/send') return json(res, 200, await send(await readJsonObject<SendInput>(req)));
 		if (url.pathname === '/api/agent') return json(res, 200, await answerAsAgent((await readJsonObject<{ text?: unknown }>(req)).text));
+		if (url.pathname === '/api/resume') {
+			await readJsonObject(req); // nothing to say but `{}`; JSON all the same (no "simple" cross-site request)
+			return json(res, 200, await resumeAi());
+		}
 		const media = /^\/media\/(\d+)$/.exec(url.pathname)!;
 		const stored = graph.getMedia(media[1]);
 		if (!stored) return json(res, 404, { error: 'No such media.' });
@@ -556,13 +631,18 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 		events: () => [...log],
 		send,
 		answerAsAgent,
+		resumeAi,
 		async close() {
+			closed = true;
 			clearInterval(timer);
 			for (const client of clients) client.end();
 			clients.clear();
-			const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+			const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
 			server.closeAllConnections();
-			await closed;
+			await stopped;
+			const store = await storeOpening?.catch(() => undefined);
+			storeOpening = undefined;
+			await store?.close();
 		},
 	};
 }

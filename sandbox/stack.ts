@@ -321,6 +321,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 					description: `No OPENAI_API_KEY is set, so a local OpenAI-compatible server answers instead of GPT-4o: canned, deterministic replies, each starting with ${OFFLINE_LABEL}. Set OPENAI_API_KEY and run npm start again for real answers.`,
 				};
 
+		const storeCredential = {
+			id: CREDENTIAL_IDS.whatsAutoStoreApi,
+			name: CREDENTIAL_NAMES.whatsAutoStoreApi,
+			type: 'whatsAutoStoreApi',
+			data: { backend: 'sqlite', sqlitePath: '', secretKey: state.storeSecretKey },
+		};
 		const credentials = [
 			{
 				id: CREDENTIAL_IDS.whatsAutoMetaApi,
@@ -336,12 +342,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 					baseUrl: graph.baseUrl,
 				},
 			},
-			{
-				id: CREDENTIAL_IDS.whatsAutoStoreApi,
-				name: CREDENTIAL_NAMES.whatsAutoStoreApi,
-				type: 'whatsAutoStoreApi',
-				data: { backend: 'sqlite', sqlitePath: '', secretKey: state.storeSecretKey },
-			},
+			storeCredential,
 			{
 				id: CREDENTIAL_IDS.whatsAutoOpenAiApi,
 				name: CREDENTIAL_NAMES.whatsAutoOpenAiApi,
@@ -405,6 +406,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 			publicDir: join(repoRoot, 'sandbox', 'public'),
 			port: sandboxPort,
 			log: options.log, // refused requests (default: stderr)
+			// Resume AI: the store n8n's nodes keep pauses in (an empty SQLite path: in n8n's user folder)
+			store: { credential: storeCredential.data, userFolder: n8n.userFolder },
 		});
 		cleanups.push(() => sandbox.close());
 

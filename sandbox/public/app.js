@@ -181,6 +181,11 @@ function renderAgent(e) {
 	messages.append(el('div', { class: 'bubble-row in' }, bubble));
 }
 
+/** A note from the sandbox itself, centred in the chat (not a message anyone sent). */
+function renderSystemNote(text, testid) {
+	messages.append(el('div', { class: 'bubble-row system' }, el('div', { class: 'system-note', role: 'status', 'data-testid': testid }, text)));
+}
+
 /** A tap on a reply button: the server sends the button reply to n8n; the buttons wait meanwhile. */
 async function tapButton(messageId, tapped, all) {
 	if (tapped.disabled) return;
@@ -225,6 +230,9 @@ function onEvent(e) {
 			break;
 		case 'agent':
 			renderAgent(e);
+			break;
+		case 'resume':
+			renderSystemNote(e.resumed ? '▶ AI resumed' : 'The AI was not paused', 'resume-note');
 			break;
 	}
 	scrollDown();
@@ -365,6 +373,19 @@ $('agent').addEventListener('submit', async (event) => {
 	} finally {
 		button.disabled = false;
 		agentText.focus();
+	}
+});
+// Resume AI: the note comes back as an event (every open page shows it, a reload too)
+$('resume').addEventListener('click', async () => {
+	const button = $('resume');
+	button.disabled = true;
+	showError('');
+	try {
+		await post({}, '/api/resume');
+	} catch (error) {
+		showError(error.message);
+	} finally {
+		button.disabled = false;
 	}
 });
 for (const button of document.querySelectorAll('.command')) {

@@ -2,8 +2,11 @@
  * The sandbox page's server (sandbox/server.ts) on its own, over real HTTP: the fake Graph API plays WhatsApp and
  * a small HTTP server plays n8n's webhook. It answers its own page only (Host, Origin), takes JSON only where it
  * takes a body, serves uploads as nosniff attachments, and makes its message ids from a cryptographic source.
- * Also: secret files (devkit/n8n/secret-files.ts) are written 0600 and removed unless kept.
+ * Resume AI (POST /api/resume) ends the sandbox customer's pause in the WhatsAuto store n8n's nodes use (SQLite in
+ * n8n's user folder, opened here through a handle of its own, as n8n would). Also: secret files
+ * (devkit/n8n/secret-files.ts) are written 0600 and removed unless kept.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http, { type IncomingHttpHeaders } from 'node:http';
@@ -14,7 +17,13 @@ import { join } from 'node:path';
 import { startFakeGraphApi, type FakeGraphApi } from '../../devkit/fakes/graph-api';
 import { repoRoot } from '../../devkit/n8n/paths';
 import { keepSecretFile, markSecretFile, removePendingSecretFiles, writeSecretFile } from '../../devkit/n8n/secret-files';
-import { startSandbox, type Sandbox } from '../../sandbox/server';
+import { pauseFor, pauseOf } from '../../nodes/shared/conversation/pause';
+import { toContentKeys } from '../../nodes/shared/store/access';
+import { defaultSqlitePath } from '../../nodes/shared/store/index';
+import { canonicalOf } from '../../nodes/shared/store/people';
+import { SCOPES } from '../../nodes/shared/store/scopes';
+import { SqliteStore } from '../../nodes/shared/store/sqlite';
+import { startSandbox, storeConfigOf, type Sandbox } from '../../sandbox/server';
 
 const ACCOUNT = { accessToken: 'EAAG-sandbox-test', appSecret: 'sandbox_test_secret', phoneNumberId: '106540352242922', displayPhoneNumber: '15550783881', businessAccountId: '102290129340398' };
 const CUSTOMER = { waId: '447700900123', name: 'Alex (test)' };
@@ -162,6 +171,12 @@ describe('sandbox server', () => {
 		expect(logged).toEqual([]);
 	});
 
+	it('answers Resume AI with 503 when it has no WhatsAuto store', async () => {
+		const res = await request(port, { method: 'POST', path: '/api/resume', headers: { Origin: own(), 'Content-Type': 'application/json' }, body: '{}' });
+		expect(res.status).toBe(503);
+		expect(res.json().error).toMatch(/no WhatsAuto store/);
+	});
+
 	it('accepts what the page sends: same-origin JSON (any loopback name of this server) with a cryptographically random wamid', async () => {
 		const a = await sendJson({ kind: 'text', text: 'What are your opening hours?' }, { 'Content-Type': 'application/json; charset=utf-8' });
 		expect(a.status).toBe(200);
@@ -226,6 +241,10 @@ describe('sandbox server', () => {
 			if (!shown) await new Promise((resolve) => setTimeout(resolve, 50));
 		}
 		expect(shown).toMatchObject({ kind: 'interactive', text: 'Delete everything?', footer: 'Request PR-20261206-ABCDEF', buttons: buttons.map((b) => b.reply) });
+		// the message to the other number was outside its 24-hour window: the fake's 131047 `failed` status webhook
+		// follows the send asynchronously; let it arrive before counting what the taps deliver
+		for (let i = 0; i < 50 && !deliveries.some((d) => d.includes(elsewhere.messages[0].id)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+		expect(deliveries.some((d) => d.includes(elsewhere.messages[0].id) && d.includes('131047'))).toBe(true);
 		deliveries.length = 0;
 
 		// buttons it never sent, or sent to someone else, cannot be tapped; the Origin and JSON checks hold
@@ -261,6 +280,127 @@ describe('sandbox server', () => {
 		];
 		for (const file of files) expect({ file, random: /Math\.random/.test(readFileSync(file, 'utf8')) }).toEqual({ file, random: false });
 		expect(readFileSync(join(repoRoot, 'devkit', 'fakes', 'webhook-payloads.ts'), 'utf8')).toMatch(/import \{[^}]*randomBytes[^}]*\} from 'node:crypto'/);
+	});
+});
+
+describe('sandbox server: Resume AI (POST /api/resume)', () => {
+	const PAUSES = SCOPES.conversationPause.name;
+	const credential = { backend: 'sqlite', sqlitePath: '', secretKey: randomBytes(32).toString('hex') };
+	const keys = toContentKeys(credential)!;
+	let folder: string;
+	let path: string;
+	let graph: FakeGraphApi;
+	let sandbox: Sandbox;
+	let port: number;
+	let n8nSide: SqliteStore | undefined;
+	const logged: string[] = [];
+
+	const own = () => `http://localhost:${port}`;
+	const resumeAi = (o: { method?: string; headers?: Record<string, string | undefined>; body?: string } = {}) =>
+		request(port, { method: o.method ?? 'POST', path: '/api/resume', headers: { Origin: own(), 'Content-Type': 'application/json', ...o.headers }, body: o.body ?? '{}' });
+	const resumeNotes = () => sandbox.events().flatMap((e) => (e.type === 'resume' ? [e.resumed] : []));
+	/** n8n's side: its own handle on the store file, keyed and paused as the Auto-Reply node does on an echo. */
+	const pauseAsN8n = async (waId: string) => {
+		n8nSide ??= await SqliteStore.open({ backend: 'sqlite', path });
+		const subject = (await canonicalOf(n8nSide, keys, { waId }))!;
+		await pauseFor(n8nSide, subject, 'human_reply');
+		return subject;
+	};
+
+	beforeAll(async () => {
+		folder = await mkdtemp(join(tmpdir(), 'whatsauto-sandbox-store-'));
+		path = defaultSqlitePath({ N8N_USER_FOLDER: folder });
+		graph = await startFakeGraphApi(ACCOUNT);
+		sandbox = await startSandbox({
+			graph,
+			ai: { mode: 'offline', description: 'test' },
+			customer: CUSTOMER,
+			businessName: 'Test Business',
+			links: { editorUrl: 'http://localhost:1', formUrl: 'http://localhost:1/form' },
+			publicDir: join(repoRoot, 'sandbox', 'public'),
+			port: 0,
+			log: (line) => logged.push(line),
+			store: { credential, userFolder: folder },
+		});
+		port = sandbox.port;
+	});
+
+	afterAll(async () => {
+		await n8nSide?.close();
+		await sandbox?.close();
+		await graph?.close();
+		await rm(folder, { recursive: true, force: true });
+	});
+
+	it("opens the store where n8n's nodes do: an empty SQLite path is whatsauto.sqlite in n8n's user folder", () => {
+		expect(storeConfigOf({ credential, userFolder: folder })).toEqual({ backend: 'sqlite', path: join(folder, '.n8n', 'whatsauto.sqlite') });
+		expect(storeConfigOf({ credential: { ...credential, sqlitePath: ' /srv/store.sqlite ' }, userFolder: folder })).toEqual({ backend: 'sqlite', path: '/srv/store.sqlite' });
+	});
+
+	it('the page has the Resume AI control, which posts JSON to /api/resume', async () => {
+		expect((await request(port, { path: '/' })).body.toString('utf8')).toMatch(/<button[^>]*id="resume"[^>]*>▶ Resume AI<\/button>/);
+		expect((await request(port, { path: '/app.js' })).body.toString('utf8')).toContain("post({}, '/api/resume')");
+	});
+
+	it('before n8n kept anything: not paused, and no store file created', async () => {
+		const res = await resumeAi();
+		expect(res.status).toBe(200);
+		expect(res.json()).toEqual({ resumed: false });
+		expect(existsSync(path)).toBe(false);
+		expect(resumeNotes()).toEqual([false]);
+	});
+
+	it("ends the customer's pause (the record is gone), only theirs; asked again: it was not paused", async () => {
+		const subject = await pauseAsN8n(CUSTOMER.waId);
+		const someoneElse = await pauseAsN8n('447700900999');
+		expect(await n8nSide!.getRecord(PAUSES, subject)).toBeDefined();
+
+		const first = await resumeAi();
+		expect({ status: first.status, body: first.json() }).toEqual({ status: 200, body: { resumed: true } });
+		expect(first.headers['cache-control']).toBe('no-store');
+		expect(await n8nSide!.getRecord(PAUSES, subject)).toBeUndefined();
+		expect(await pauseOf(n8nSide!, subject, 12 * 3_600_000)).toBeUndefined();
+		expect(await n8nSide!.getRecord(PAUSES, someoneElse)).toBeDefined();
+
+		const again = await resumeAi();
+		expect({ status: again.status, body: again.json() }).toEqual({ status: 200, body: { resumed: false } });
+		expect(resumeNotes().slice(-2)).toEqual([true, false]);
+		await expect(sandbox.resumeAi()).resolves.toEqual({ resumed: false });
+		expect(logged).toEqual([]);
+	});
+
+	it('refuses what /api/agent refuses: another method (405), anything but JSON (415), another origin (403); the pause stays', async () => {
+		const subject = await pauseAsN8n(CUSTOMER.waId);
+		const notes = resumeNotes().length;
+		for (const method of ['GET', 'PUT', 'DELETE']) {
+			// node:http sends a GET's or DELETE's body without a length: only PUT gets one
+			const res = await resumeAi({ method, body: method === 'PUT' ? '{}' : '' });
+			expect({ method, status: res.status, allow: res.headers.allow }).toEqual({ method, status: 405, allow: 'POST' });
+		}
+		for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined]) {
+			expect({ type, status: (await resumeAi({ headers: { 'Content-Type': type } })).status }).toEqual({ type, status: 415 });
+		}
+		expect((await resumeAi({ body: 'not json' })).status).toBe(400);
+		expect((await resumeAi({ body: '[]' })).status).toBe(400);
+		const origins = ['https://evil.example', 'null', `http://localhost:${port + 1}`, undefined];
+		for (const origin of origins) expect({ origin, status: (await resumeAi({ headers: { Origin: origin } })).status }).toEqual({ origin, status: 403 });
+		expect((await resumeAi({ headers: { Host: `rebind.attacker.example:${port}`, Origin: `http://rebind.attacker.example:${port}` } })).status).toBe(403);
+		expect(logged).toHaveLength(origins.length + 1);
+		expect(logged[0]).toMatch(/^sandbox: refused POST "\/api\/resume": Origin "https:\/\/evil\.example" is not this sandbox/);
+		expect(await n8nSide!.getRecord(PAUSES, subject)).toBeDefined();
+		expect(resumeNotes()).toHaveLength(notes);
+		expect((await resumeAi()).json()).toEqual({ resumed: true });
+	});
+
+	it('closes its store handle on close: with n8n\'s closed too, SQLite folds and removes the WAL', async () => {
+		await n8nSide?.close();
+		n8nSide = undefined;
+		expect(existsSync(path)).toBe(true);
+		await sandbox.close();
+		expect(existsSync(`${path}-wal`)).toBe(false);
+		expect(existsSync(`${path}-shm`)).toBe(false);
+		// a request after close finds nothing listening
+		await expect(resumeAi()).rejects.toThrow();
 	});
 });
 

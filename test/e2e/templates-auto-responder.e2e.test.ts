@@ -4,24 +4,37 @@
  * (signed deliveries to n8n's real production webhook URL), OpenAI by the fake OpenAI.
  *
  * Every inbound message type gets the right answer, duplicates and batches behave, forged deliveries start
- * nothing, and privacy commands sent on WhatsApp are handled before the AI sees them.
+ * nothing, and privacy commands sent on WhatsApp are handled before the AI sees them. The template's Conversation
+ * settings: the first reply to each customer starts with the AI disclosure, the model gets the earlier turns
+ * (kept encrypted in the store for 24 h), "human" hands the customer to a person, a reply from the WhatsApp Business
+ * app pauses the AI, "reset" clears the memory.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { conversationText } from '../../nodes/shared/conversation/messages';
 import { deriveKeys, pseudonymise } from '../../nodes/shared/crypto';
 import { DEFAULTS } from '../../nodes/WhatsAutoReply/actions/reply/options';
 import type { SentRecord } from '../../devkit/fakes/graph-api';
 import { samplePdf, samplePng, sampleAudio } from '../../devkit/fakes/openai';
-import { msg, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
+import { echo, echoesChange, msg, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
 import {
 	ACCOUNT,
 	bindCredentials,
+	BUSINESS_NAME,
+	contentRows,
+	DISCLOSURE,
+	expectOnlyMemory,
+	hasDisclosure,
+	MARKER_PATTERN,
+	MEMORY_PREFIX,
+	MEMORY_TTL_MS,
 	marker,
 	scanN8n,
 	scanStore,
 	sentText,
 	sleep,
+	splitDisclosure,
 	STORE_SECRET,
 	storeMessageRef,
 	useTemplatesEnv,
@@ -37,6 +50,8 @@ const WF = WORKFLOW_IDS.autoResponder;
 const REPLY_TIMEOUT = 60_000;
 const keys = deriveKeys(STORE_SECRET);
 const subjectOf = (waId: string) => pseudonymise(keys.pseudonymKey, waId);
+/** Before anything was written to the store: memory rows expire no earlier than 24 h after this. */
+const suiteStart = Date.now();
 
 let nextNumber = 100;
 /** A fresh customer number per scenario, so every reply can be told apart by recipient. */
@@ -173,11 +188,16 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			expect(results.flat().map((r) => r.status)).toEqual(Object.values(messages).map(() => 200));
 		});
 
-		/** The one reply the customer got: the model's answer (echoing what it understood), after "read + typing". */
+		/**
+		 * The one reply the customer got: the AI disclosure (their first reply), then the model's answer (echoing what it
+		 * understood), after "read + typing".
+		 */
 		async function aiReply(kind: string, markers: string[]): Promise<SentRecord> {
 			const [reply] = await env.waitForSent(who[kind]);
-			expect(textOf(reply)).toMatch(/^Happy to help! About /);
-			for (const m of markers) expect(textOf(reply)).toContain(m);
+			const { disclosure, rest } = splitDisclosure(textOf(reply));
+			expect(disclosure).toBe(DISCLOSURE);
+			expect(rest).toMatch(/^Happy to help! About /);
+			for (const m of markers) expect(rest).toContain(m);
 			expect(reply.type).toBe('text');
 			expect(await waitForOutcome(ids[kind])).toMatchObject({ status: 'replied', graphMessageIds: [storeMessageRef(reply.id)] });
 			expect(env.graph.readReceipts.find((r) => r.messageId === ids[kind])).toMatchObject({ typing: true });
@@ -185,7 +205,8 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 		}
 		async function directReply(kind: string, text: string, reason: string) {
 			const [reply] = await env.waitForSent(who[kind]);
-			expect(textOf(reply)).toBe(text);
+			// a first reply: the disclosure comes first here too
+			expect(textOf(reply)).toBe(`${DISCLOSURE}\n\n${text}`);
 			expect(await waitForOutcome(ids[kind])).toMatchObject({ graphMessageIds: [storeMessageRef(reply.id)] });
 			await sleep(500);
 			expect(env.sentTo(who[kind])).toHaveLength(1);
@@ -285,9 +306,12 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			await noReply('system', 'system');
 		});
 
-		it('every answered message’s content is gone from the store, which never held it in plaintext', async () => {
+		it('every answered message’s content is gone from the store, which never held it in plaintext; memory keeps the model’s turns, encrypted, for 24 h', async () => {
 			await env.waitForDrained(WF);
-			expect(env.store('SELECT ref FROM content')).toEqual([]);
+			const memory = expectOnlyMemory(env, suiteStart);
+			// one remembered turn per customer the model answered; none for direct replies (.docx, welcome, unsupported) or no reply
+			const byModel = ['text', 'image', 'sticker', 'voice', 'video', 'pdf', 'location', 'contacts', 'buttonReply', 'listReply', 'button', 'order'];
+			expect(memory.map((r) => r.contactKey).sort()).toEqual(byModel.map((k) => subjectOf(who[k])).sort());
 			const { findings } = scanStore(env, [...Object.values(M), ...Object.values(bytes)]);
 			expect(findings).toEqual([]);
 			// and n8n itself holds none of it: execution data, binary data, logs
@@ -353,6 +377,8 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 
 	describe('privacy commands on WhatsApp', () => {
 		const REQUEST_ID = /PR-\d{8}-[A-Z2-9]{6}/;
+		/** Customers who confirmed "delete my data": the store keeps nothing of them, memory included. */
+		const erased: string[] = [];
 
 		it('STOP: confirmed; the next message gets no AI reply; START: replies again', async () => {
 			const wa = customer();
@@ -387,10 +413,16 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 
 		it('"delete my data": asked once with reply buttons; on "Delete all my data" a receipt with the request id, and the store forgets the person', async () => {
 			const wa = customer();
+			erased.push(wa);
 			const m = marker('BEFOREDELETE');
-			await deliver(msg.text(wa, `Do you have gift cards? ${m}`));
+			const first = msg.text(wa, `Do you have gift cards? ${m}`);
+			await deliver(first);
 			await env.waitForSent(wa);
+			await waitForOutcome(first.id);
+			await env.waitForDrained(WF);
 			expect(env.store('SELECT key FROM records WHERE contact_key = ?', subjectOf(wa)).length).toBeGreaterThan(0);
+			// the answered turn is in memory (encrypted)
+			expect(env.store('SELECT ref FROM content WHERE contact_key = ?', subjectOf(wa)).map((r) => String(r.ref))).toEqual([expect.stringMatching(/^mem:/)]);
 
 			await deliver(msg.text(wa, 'delete my data'));
 			const [, question] = await env.waitForSent(wa, 2);
@@ -450,6 +482,7 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 
 		it('a command in Bengali gets its confirmation in Bengali', async () => {
 			const wa = customer();
+			erased.push(wa);
 			await deliver(msg.text(wa, 'আমার তথ্য মুছে ফেলুন'));
 			// the question and its buttons in Bengali too
 			const [question] = await env.waitForSent(wa);
@@ -463,9 +496,202 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			expect(env.ai.chatRequests.some((r) => JSON.stringify(r.body).includes('মুছে'))).toBe(false);
 		});
 
-		it('privacy commands leave no content behind in the store either', async () => {
-			await env.waitForEnded(WF, 0);
-			expect(env.store('SELECT ref, expires_at FROM content')).toEqual([]);
+		it('privacy commands leave no content behind in the store either: memory only, none of the people erased', async () => {
+			await env.waitForDrained(WF);
+			const memory = expectOnlyMemory(env, suiteStart);
+			for (const wa of erased) expect(memory.filter((r) => r.contactKey === subjectOf(wa))).toEqual([]);
+		});
+	});
+
+	describe('conversation: memory, disclosure, a person on request, replies from the Business app, reset', () => {
+		const HANDOFF = conversationText('handoff', 'en', { business: BUSINESS_NAME });
+		const RESET = conversationText('reset', 'en', { business: BUSINESS_NAME });
+		const requestsWith = (needle: string) => env.ai.chatRequests.filter((r) => JSON.stringify(r.body).includes(needle));
+		const memoryOf = (wa: string) => contentRows(env).filter((r) => r.contactKey === subjectOf(wa) && r.ref.startsWith(MEMORY_PREFIX));
+		const pauseOf = (wa: string) => {
+			const [row] = env.store('SELECT value FROM records WHERE scope = ? AND key = ?', 'conversation-pause', subjectOf(wa));
+			return row ? (JSON.parse(String(row.value)) as Json) : undefined;
+		};
+		/** One text from the customer, answered (or not) once the Auto-Reply recorded its outcome. */
+		const say = async (wa: string, text: string) => {
+			const message = msg.text(wa, text);
+			await deliver(message);
+			return { message, outcome: await waitForOutcome(message.id) };
+		};
+		/** The customer's messages got no reply, no read receipt, and never reached the model. */
+		const ignored = async (wa: string, sentBefore: number, messages: WebhookMessage[], markers: string[]) => {
+			await sleep(1_000);
+			expect(env.sentTo(wa)).toHaveLength(sentBefore);
+			for (const m of messages) expect(env.graph.readReceipts.filter((r) => r.messageId === m.id)).toEqual([]);
+			for (const m of markers) expect(env.ai.allReceivedText()).not.toContain(m);
+		};
+
+		it('memory: the second question reaches the model with the first turn (the customer’s message, the reply), after the system prompt', async () => {
+			const wa = customer();
+			const mug = marker('MUG');
+			const first = await say(wa, `Do you sell blue mugs? ${mug}`);
+			expect(first.outcome).toMatchObject({ status: 'replied' });
+			const [firstReply] = env.sentTo(wa);
+			const { disclosure, rest: firstAnswer } = splitDisclosure(textOf(firstReply));
+			expect(disclosure).toBe(DISCLOSURE);
+			expect(firstAnswer).toMatch(/^Happy to help! About /);
+			expect(firstAnswer).toContain(mug);
+			const [firstRequest, ...others] = requestsWith(mug);
+			expect(others).toEqual([]);
+			expect(firstRequest.messages.map((m) => m.role)).toEqual(['system', 'user']);
+			expect(memoryOf(wa)).toHaveLength(1);
+
+			const price = marker('PRICE');
+			const second = await say(wa, `How much is it? ${price}`);
+			expect(second.outcome).toMatchObject({ status: 'replied' });
+			const requests = requestsWith(price);
+			expect(requests).toHaveLength(1);
+			const { messages } = requests[0];
+			expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+			// the stable system prompt first, then the earlier turn as history, then the new message
+			expect(messages[0].text).toBe(firstRequest.messages[0].text);
+			// the customer's side as the model got it then (framed, masked), labelled as history
+			expect(messages[1].text).toBe(`Earlier in this conversation:\n${firstRequest.messages[1].text}`);
+			expect(messages[1].text).toContain(`Do you sell blue mugs? ${mug}`);
+			expect(messages[1].text).not.toContain(price);
+			expect(messages[2].text).toBe(firstAnswer);
+			expect(messages[3].text).toContain(`How much is it? ${price}`);
+			expect(messages[3].text).not.toContain(mug);
+			// one reply per turn, the disclosure only on the first
+			const [, secondReply] = env.sentTo(wa);
+			expect(env.sentTo(wa)).toHaveLength(2);
+			expect(splitDisclosure(textOf(secondReply)).disclosure).toBeUndefined();
+			expect(textOf(secondReply)).toContain(price);
+
+			// both turns remembered: encrypted (no marker of the conversation in the store's files), for 24 h
+			const memory = memoryOf(wa);
+			expect(memory).toHaveLength(2);
+			for (const row of memory) {
+				expect(row.expiresAt).toBeLessThanOrEqual(Date.now() + MEMORY_TTL_MS);
+				expect(row.expiresAt).toBeGreaterThan(Date.now() + MEMORY_TTL_MS - 5 * 60_000);
+			}
+			const said = [mug, price, ...env.sentTo(wa).flatMap((s) => textOf(s).match(MARKER_PATTERN) ?? [])];
+			expect(scanStore(env, said).findings).toEqual([]);
+			expect(scanN8n(env, said).findings).toEqual([]);
+		});
+
+		it('the AI disclosure: told once per customer, before their first reply only', async () => {
+			const wa = customer();
+			const topics = [marker('ONCEA'), marker('ONCEB'), marker('ONCEC')];
+			for (const topic of topics) expect((await say(wa, `Tell me about ${topic}`)).outcome).toMatchObject({ status: 'replied' });
+			const texts = env.sentTo(wa).map(textOf);
+			expect(texts).toHaveLength(3);
+			expect(texts[0].startsWith(`${DISCLOSURE}\n\n`)).toBe(true);
+			expect(texts.filter(hasDisclosure)).toHaveLength(1);
+			topics.forEach((topic, i) => expect(splitDisclosure(texts[i]).rest).toContain(topic));
+			// recorded under the person's pseudonym
+			expect(env.store('SELECT key FROM records WHERE scope = ? AND key = ?', 'ai-disclosure', subjectOf(wa))).toHaveLength(1);
+			// and no customer of this suite was told twice
+			for (const to of new Set(env.graph.sent.map((s) => s.waId))) {
+				const disclosures = env.graph.sent.filter((s) => s.waId === to && hasDisclosure(textOf(s))).length;
+				expect({ to, disclosures }).toEqual({ to, disclosures: Math.min(disclosures, 1) });
+			}
+		});
+
+		it('"human": the handoff message, the item leaves on Handoff (Tell Your Team); then the AI stays silent for that customer', async () => {
+			const wa = customer();
+			const before = env.lastExecutionId();
+			const chatsBefore = env.ai.chatRequests.length;
+			const ask = msg.text(wa, 'human');
+			await deliver(ask);
+			const [handoff] = await env.waitForSent(wa);
+			expect(textOf(handoff)).toBe(HANDOFF);
+			// status "handoff" with reason "handoff_requested" is what the Auto-Reply puts on its second output, Handoff,
+			// which the template connects to "Tell Your Team" (the template saves no execution data to show the run)
+			expect(await waitForOutcome(ask.id)).toMatchObject({ status: 'handoff', reason: 'handoff_requested', graphMessageIds: [storeMessageRef(handoff.id)] });
+			expect(pauseOf(wa)).toMatchObject({ reason: 'handoff' });
+			await env.waitForDrained(WF);
+			const runs = env.executionRows(WF).filter((r) => r.id > before);
+			expect(runs.length).toBeGreaterThan(0);
+			for (const run of runs) expect(['error', 'crashed']).not.toContain(run.status);
+			expect(env.ai.chatRequests.length).toBe(chatsBefore);
+
+			// three more messages: one on its own, then two in one burst (one turn)
+			const quiet = [marker('PAUSEDA'), marker('PAUSEDB'), marker('PAUSEDC')];
+			const alone = msg.text(wa, `Hello? ${quiet[0]}`);
+			await deliver(alone);
+			expect(await waitForOutcome(alone.id)).toMatchObject({ status: 'skipped', reason: 'paused_by_handoff', graphMessageIds: [] });
+			await sleep(1_000);
+			const burst = [msg.text(wa, `Any news? ${quiet[1]}`), msg.text(wa, `Please answer ${quiet[2]}`)];
+			await deliver(burst);
+			for (const m of burst) expect(await waitForOutcome(m.id)).toMatchObject({ status: 'skipped', reason: 'paused_by_handoff', graphMessageIds: [] });
+			await ignored(wa, 1, [alone, ...burst], quiet);
+			expect(pauseOf(wa)).toMatchObject({ reason: 'handoff' });
+			// nothing of them left in the store either
+			await env.waitForDrained(WF);
+			expect(contentRows(env).filter((r) => r.contactKey === subjectOf(wa))).toEqual([]);
+		});
+
+		it('a reply from the WhatsApp Business app (smb_message_echoes) pauses the AI for that customer', async () => {
+			const wa = customer();
+			const question = marker('BEFOREECHO');
+			expect((await say(wa, `Can I collect my order today? ${question}`)).outcome).toMatchObject({ status: 'replied' });
+			expect(env.sentTo(wa)).toHaveLength(1);
+
+			// a person at the business answers from the app: Meta sends the echo (from the business number, to the
+			// customer), signed with the app secret like every delivery
+			const ana = marker('ECHO');
+			const before = env.lastExecutionId();
+			const echoed = echo(ACCOUNT, wa, `Hi, this is Ana from the shop: yes, until 18:00. ${ana}`);
+			expect(echoed).toMatchObject({ from: ACCOUNT.displayPhoneNumber, to: wa, type: 'text' });
+			const results = await env.deliver(echoesChange(ACCOUNT, [echoed]));
+			expect(results.map((r) => r.status)).toEqual([200]);
+			expect(await waitUntil('the pause the echo starts', () => pauseOf(wa), REPLY_TIMEOUT)).toMatchObject({ reason: 'human_reply' });
+			await env.waitForEnded(WF, 1, before);
+			// the app's message is no reply of ours: nothing sent
+			expect(env.sentTo(wa)).toHaveLength(1);
+
+			const after = marker('AFTERECHO');
+			const next = await say(wa, `Great, thanks! ${after}`);
+			expect(next.outcome).toMatchObject({ status: 'skipped', reason: 'paused_by_human_reply', graphMessageIds: [] });
+			await ignored(wa, 1, [next.message], [after]);
+			// what Ana wrote is nowhere in n8n and never in plaintext in the store
+			expect(scanN8n(env, [ana, after]).findings).toEqual([]);
+			expect(scanStore(env, [ana, after]).findings).toEqual([]);
+		});
+
+		it('the echo’s content does not stay in the store once the Auto-Reply has taken note of it', async () => {
+			const wa = customer();
+			const before = env.lastExecutionId();
+			const results = await env.deliver(echoesChange(ACCOUNT, [echo(ACCOUNT, wa, `Hello from the shop ${marker('ECHOKEPT')}`)]));
+			expect(results.map((r) => r.status)).toEqual([200]);
+			expect(await waitUntil('the pause the echo starts', () => pauseOf(wa), REPLY_TIMEOUT)).toMatchObject({ reason: 'human_reply' });
+			await env.waitForEnded(WF, 1, before);
+			await env.waitForDrained(WF);
+			expect(contentRows(env).filter((r) => r.contactKey === subjectOf(wa))).toEqual([]);
+			// nor under any other key: the whole table holds memory only
+			expectOnlyMemory(env, suiteStart);
+		});
+
+		it('"reset": the confirmation, the memory gone, and the next request carries no history', async () => {
+			const wa = customer();
+			const old = marker('FORGOTTEN');
+			expect((await say(wa, `I am looking for a teapot ${old}`)).outcome).toMatchObject({ status: 'replied' });
+			expect(memoryOf(wa)).toHaveLength(1);
+
+			const reset = await say(wa, 'reset');
+			expect(reset.outcome).toMatchObject({ status: 'replied', reason: 'memory_reset' });
+			const [, confirmation] = await env.waitForSent(wa, 2);
+			expect(textOf(confirmation)).toBe(RESET);
+			expect(memoryOf(wa)).toEqual([]);
+			expect(requestsWith(old)).toHaveLength(1);
+
+			const fresh = marker('FRESH');
+			expect((await say(wa, `Do you have cups? ${fresh}`)).outcome).toMatchObject({ status: 'replied' });
+			const requests = requestsWith(fresh);
+			expect(requests).toHaveLength(1);
+			expect(requests[0].messages.map((m) => m.role)).toEqual(['system', 'user']);
+			expect(JSON.stringify(requests[0].body)).not.toContain(old);
+			expect(JSON.stringify(requests[0].body)).not.toContain('Earlier in this conversation');
+			const [, , answer] = await env.waitForSent(wa, 3);
+			expect(hasDisclosure(textOf(answer))).toBe(false);
+			expect(textOf(answer)).not.toContain(old);
+			expect(memoryOf(wa)).toHaveLength(1);
 		});
 	});
 });

@@ -17,6 +17,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { messageRef } from '../../nodes/shared/contact';
+import { MEMORY_REF_PREFIX } from '../../nodes/shared/conversation/memory';
+import { conversationText } from '../../nodes/shared/conversation/messages';
+import { LANGUAGES } from '../../nodes/shared/privacy/messages';
 import { deriveKeys, pseudonymise } from '../../nodes/shared/crypto';
 import { startFakeGraphApi, type DeliverInput, type DeliverOptions, type DeliveryResult, type FakeGraphApi, type SentRecord } from '../../devkit/fakes/graph-api';
 import { startFakeOpenAi, type ChatRequestRecord, type FakeOpenAi } from '../../devkit/fakes/openai';
@@ -131,6 +134,62 @@ export function encodedForms(needle: string | Buffer): string[] {
 export function sentText(sent: SentRecord): string {
 	const body = sent.body as { text?: { body?: string }; document?: { caption?: string } };
 	return body.text?.body ?? body.document?.caption ?? '';
+}
+
+// ------------------------------------------------------------------------------------------ conversation
+
+/** The Business Name the auto-responder template's Auto-Reply node has. */
+export const BUSINESS_NAME = 'Your Business';
+/** The first-contact AI disclosure in English, as the template's Auto-Reply sends it. */
+export const DISCLOSURE = conversationText('disclosure', 'en', { business: BUSINESS_NAME });
+const DISCLOSURES = LANGUAGES.map((lang) => conversationText('disclosure', lang, { business: BUSINESS_NAME }));
+
+/**
+ * A reply split into the first-contact disclosure it starts with (any language; the first reply to each customer
+ * is "<disclosure>\n\n<reply>") and the rest: the reply itself.
+ */
+export function splitDisclosure(text: string): { disclosure?: string; rest: string } {
+	for (const disclosure of DISCLOSURES) if (text.startsWith(`${disclosure}\n\n`)) return { disclosure, rest: text.slice(disclosure.length + 2) };
+	return { rest: text };
+}
+
+/** Whether a text holds the disclosure (any language) anywhere. */
+export const hasDisclosure = (text: string): boolean => DISCLOSURES.some((disclosure) => text.includes(disclosure));
+
+/** The memory's reference prefix: each answered turn is one encrypted `content` row under `mem:…`. */
+export const MEMORY_PREFIX = MEMORY_REF_PREFIX;
+/** How long the template's Auto-Reply remembers a turn (Conversation › Memory Hours: 24). */
+export const MEMORY_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface ContentRow {
+	ref: string;
+	/** The pseudonym the row is kept under. */
+	contactKey: string;
+	/** Unix ms. */
+	expiresAt: number;
+}
+
+/** Every row of the store's `content` table (SQLite store). */
+export function contentRows(env: Pick<TemplatesEnv, 'store'>): ContentRow[] {
+	return env
+		.store('SELECT ref, contact_key, expires_at FROM content ORDER BY ref')
+		.map((r) => ({ ref: String(r.ref), contactKey: String(r.contact_key), expiresAt: Number(r.expires_at) }));
+}
+
+/**
+ * What answering may leave in the `content` table: the memory's turns only (`mem:…`, encrypted: the leak scans
+ * look for the plaintext), each expiring MEMORY_TTL_MS after it was written, that is no later than 24 h from now and
+ * no earlier than 24 h after `since` (before any of them was written). Returns the memory rows.
+ */
+export function expectOnlyMemory(env: Pick<TemplatesEnv, 'store'>, since: number): ContentRow[] {
+	const rows = contentRows(env);
+	expect(rows.filter((r) => !r.ref.startsWith(MEMORY_PREFIX))).toEqual([]);
+	const now = Date.now();
+	for (const row of rows) {
+		expect(row.expiresAt).toBeLessThanOrEqual(now + MEMORY_TTL_MS);
+		expect(row.expiresAt).toBeGreaterThanOrEqual(since + MEMORY_TTL_MS - 2_000);
+	}
+	return rows;
 }
 
 // ------------------------------------------------------------------------------------------ waiting

@@ -6,17 +6,25 @@
  * Every message, caption, transcript, PDF and image carries a distinctive marker (ZEBRA-…). n8n must never hold one
  * — while the Auto-Reply waits for the model ("during"), once the execution ended ("right after") and after n8n
  * restarted ("later"). The store may hold content only encrypted, deletes it once the message is answered, and
- * holds pseudonyms, never a phone number.
+ * holds pseudonyms, never a phone number. What stays is the conversation memory the template turns on: each answered
+ * turn, encrypted, under a `mem:` reference that expires 24 h after it was written, and none of a person who had
+ * their data erased.
+ *
+ * The template's conversation gate hands a customer's quick messages on together: messages sent within 3 s of
+ * each other are one turn, answered with one model call and one reply.
  */
 import { userPreferencesChange, msg, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
 import { samplePdf, samplePng, sampleAudio } from '../../devkit/fakes/openai';
+import { deriveKeys, pseudonymise } from '../../nodes/shared/crypto';
 import {
 	ACCOUNT,
+	expectOnlyMemory,
 	MARKER_PATTERN,
 	marker,
 	scanN8n,
 	scanStore,
 	sentText,
+	STORE_SECRET,
 	storeOccurrences,
 	useTemplatesEnv,
 	waitUntil,
@@ -30,6 +38,9 @@ jest.setTimeout(300_000);
 const WF = WORKFLOW_IDS.autoResponder;
 
 const textOf = sentText;
+const subjectOf = (waId: string) => pseudonymise(deriveKeys(STORE_SECRET).pseudonymKey, waId);
+/** Before anything was written to the store: memory rows expire no earlier than 24 h after this. */
+const suiteStart = Date.now();
 
 describe('template privacy: no message content in n8n, only encrypted and short-lived in the store', () => {
 	let env: TemplatesEnv;
@@ -55,6 +66,18 @@ describe('template privacy: no message content in n8n, only encrypted and short-
 		return all.length;
 	};
 	const contentRows = () => env.store('SELECT ref, contact_key, length(data) AS size FROM content');
+	/**
+	 * After answering, the content table holds the memory's turns only (encrypted, 24 h), one per answered turn of the
+	 * customers given, and none of anyone else (Carol had hers erased).
+	 */
+	const expectMemoryOf = (turns: Partial<Record<keyof typeof customers, number>>) => {
+		const memory = expectOnlyMemory(env, suiteStart);
+		for (const [name, waId] of Object.entries(customers)) {
+			const count = turns[name as keyof typeof customers] ?? 0;
+			expect({ name, turns: memory.filter((r) => r.contactKey === subjectOf(waId)).length }).toEqual({ name, turns: count });
+		}
+		expect(memory).toHaveLength(Object.values(turns).reduce((a, b) => a + (b ?? 0), 0));
+	};
 
 	it('during: while the Auto-Reply waits for the model, n8n holds no content; the store holds it encrypted', async () => {
 		const text = marker('DURINGTEXT');
@@ -68,10 +91,14 @@ describe('template privacy: no message content in n8n, only encrypted and short-
 		try {
 			await deliver(msg.text(customers.alice, `My order number is lost, can you help? ${text}`));
 			await deliver(msg.image(customers.alice, image, { caption }));
-			// both executions are inside the Auto-Reply, waiting for the model's answer
-			await waitUntil('two chat requests in flight', () => env.ai.chatRequests.filter((r) => r.status === 0).length >= 2);
+			// one turn (sent within the gate's 3 s): its execution is inside the Auto-Reply, waiting for the model's
+			// answer to the text and the photo together
+			const held = await waitUntil('the turn’s chat request in flight', () => env.ai.chatRequests.find((r) => r.status === 0));
+			expect(JSON.stringify(held.body)).toContain(text);
+			expect(JSON.stringify(held.body)).toContain(caption);
+			expect(held.images).toHaveLength(1);
 			const running = env.executionRows(WF).filter((r) => !r.ended);
-			expect(running.length).toBeGreaterThanOrEqual(2);
+			expect(running.length).toBeGreaterThanOrEqual(1);
 
 			expect(expectNoLeak('during')).toBeGreaterThan(0);
 			// the content is in the store, encrypted (text and image: three rows), and in plaintext nowhere
@@ -80,20 +107,23 @@ describe('template privacy: no message content in n8n, only encrypted and short-
 		} finally {
 			release();
 		}
-		await env.waitForSent(customers.alice, 2);
-		await env.waitForEnded(WF, 0);
+		await env.waitForSent(customers.alice, 1);
+		await env.waitForDrained(WF);
+		await new Promise((resolve) => setTimeout(resolve, 1_000));
+		expect(env.sentTo(customers.alice)).toHaveLength(1);
+		expect(env.ai.chatRequests).toHaveLength(1);
 	});
 
-	it('right after: the executions ended, n8n holds none of it and the store has deleted it', async () => {
+	it('right after: the executions ended, n8n holds none of it and the store has deleted it (memory aside: one encrypted turn)', async () => {
 		expectNoLeak('right after');
-		expect(contentRows()).toEqual([]);
+		expectMemoryOf({ alice: 1 });
 		// what the scan read: n8n kept the executions, soft-deleted, with the data written when they started
 		// (the trigger's items: ids, metadata and a contentRef)
 		const kept = env.n8nQuery(
 			'SELECT e.id, e.deletedAt, d.data FROM execution_entity e JOIN execution_data d ON d.executionId = e.id WHERE e.workflowId = ?',
 			WF,
 		);
-		expect(kept.length).toBeGreaterThanOrEqual(2);
+		expect(kept.length).toBeGreaterThanOrEqual(1);
 		for (const row of kept) {
 			expect(row.deletedAt).not.toBeNull();
 			expect(String(row.data)).toContain('contentRef');
@@ -147,9 +177,21 @@ describe('template privacy: no message content in n8n, only encrypted and short-
 			msg.reaction(bob, 'wamid.HBgLNDQ3NzAwOTY2MDAyFQIAERgSQUJDREVGMDEyMzQ1Njc4OQA=', '❤️'),
 			msg.text(bob, `Replying to your offer: ${m.quoted}`, { context: { from: ACCOUNT.displayPhoneNumber, id: 'wamid.HBgLNDQ3NzAwOTY2MDAyFQIAERgSQUJDREVGMDEyMzQ1Njc4OQA=' } }),
 		];
+		const chatsBefore = env.ai.chatRequests.length;
 		await deliver(batch);
-		// eleven answers (the reaction gets none)
-		await env.waitForSent(bob, 11);
+		// one delivery from one customer: one turn, one model call with everything but the reaction (and the .docx,
+		// which is named as unreadable), one reply
+		await env.waitForSent(bob, 1);
+		await env.waitForDrained(WF);
+		expect(env.sentTo(bob)).toHaveLength(1);
+		const bobsCalls = env.ai.chatRequests.slice(chatsBefore);
+		expect(bobsCalls).toHaveLength(1);
+		// the fake model echoes every marker it was given (texts, transcripts, image and PDF bytes)
+		const bobsReply = textOf(env.sentTo(bob)[0]);
+		for (const seen of [m.sticker, m.voice, m.video, m.videoCaption, m.pdf, m.pdfCaption, m.location, m.contact, m.choice, m.button, m.order, m.quoted]) {
+			expect(bobsReply).toContain(seen);
+		}
+		expect(bobsReply).not.toContain(m.docx);
 
 		// Carol: a question, then STOP, a message while stopped, START, a correction, "send me my data", "delete my data"
 		const carol = customers.carol;
@@ -196,11 +238,13 @@ describe('template privacy: no message content in n8n, only encrypted and short-
 				.find((r) => r.channel === 'meta_preferences'),
 		);
 		expect(objection).toMatchObject({ type: 'object', scope: 'marketing', state: 'completed' });
-		expect(env.sentTo(customers.alice)).toHaveLength(2);
+		expect(env.sentTo(customers.alice)).toHaveLength(1);
 
-		await env.waitForEnded(WF, 0);
+		await env.waitForDrained(WF);
 		expectNoLeak('right after every kind of content');
-		expect(contentRows()).toEqual([]);
+		// Carol's one answered turn went with her erasure
+		expectMemoryOf({ alice: 1, bob: 1 });
+		expect(contentRows().length).toBe(2);
 		expect(scanStore(env, [...needles, ...replyMarkers()]).findings).toEqual([]);
 	});
 
@@ -230,10 +274,10 @@ describe('template privacy: no message content in n8n, only encrypted and short-
 		const late = marker('AFTERRESTART');
 		needles.push(late);
 		await deliver(msg.text(customers.alice, `One more question: ${late}`));
-		await env.waitForSent(customers.alice, 3);
-		await env.waitForEnded(WF, 0);
+		await env.waitForSent(customers.alice, 2);
+		await env.waitForDrained(WF);
 		expectNoLeak('after restart and one more message');
-		expect(contentRows()).toEqual([]);
+		expectMemoryOf({ alice: 2, bob: 1 });
 		expect(scanStore(env, [...needles, ...replyMarkers()]).findings).toEqual([]);
 	});
 });

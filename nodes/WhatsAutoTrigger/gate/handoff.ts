@@ -156,8 +156,13 @@ export class HandoffLoop {
 				continue;
 			}
 			// Each message names the hand-off it belongs to: after a crash the turn is handed on under a new lease,
-			// and the Auto-Reply may then take it over from the execution that died with the old one.
-			const messageItems = (await toItems(this.ctx, this.config, creds, routed)).map((o) => ({ ...o.item, json: { ...o.item.json, gateLease: turn.leaseId } }));
+			// and the Auto-Reply may then take it over from the execution that died with the old one. It also says when
+			// the trigger stored it and when it was handed on (epoch ms), for the usage ledger's latencies.
+			const handedOnAt = Date.now();
+			const messageItems = (await toItems(this.ctx, this.config, creds, routed)).map((o, i) => ({
+				...o.item,
+				json: { ...o.item.json, gateLease: turn.leaseId, receivedAt: turn.messages[i].receivedAt, handedOnAt },
+			}));
 			items.push(turnItem(messageItems, turn.contactKey));
 			handed.push(turn);
 		}

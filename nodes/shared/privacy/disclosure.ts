@@ -6,7 +6,7 @@
  */
 
 import { numberOr, trimmedOr } from '../coerce';
-import { DAY_MS, DEFAULT_CONTENT_TTL_MINUTES, SCOPES } from '../store/scopes';
+import { DAY_MS, DEFAULT_CONTENT_TTL_MINUTES, DEFAULT_MEMORY_TTL_MS, DEFAULT_USAGE_RETENTION_MONTHS, HOUR_MS, SCOPES } from '../store/scopes';
 import { DEFAULT_AUTHORITY, resolveLanguage, type Language } from './messages';
 
 export interface OperatorInfo {
@@ -21,6 +21,8 @@ export const DEFAULT_RETENTION = {
 	outcomesDays: SCOPES.reply.lifetimeMs / DAY_MS,
 	requestRecordsMonths: 24,
 	auditLogMonths: 24,
+	memoryHours: DEFAULT_MEMORY_TTL_MS / HOUR_MS,
+	usageMonths: DEFAULT_USAGE_RETENTION_MONTHS,
 	/** OpenAI's API data policy: abuse-monitoring logs are kept up to 30 days. */
 	openAiAbuseMonitoringDays: 30,
 } as const;
@@ -66,6 +68,8 @@ export function accessDisclosure(operator: OperatorInfo, language?: Language): R
 	const outcomesDays = positive(r.outcomesDays, DEFAULT_RETENTION.outcomesDays);
 	const requestRecordsMonths = positive(r.requestRecordsMonths, DEFAULT_RETENTION.requestRecordsMonths);
 	const auditLogMonths = DEFAULT_RETENTION.auditLogMonths;
+	const memoryHours = DEFAULT_RETENTION.memoryHours;
+	const usageMonths = DEFAULT_RETENTION.usageMonths;
 	const openAiDays = DEFAULT_RETENTION.openAiAbuseMonitoringDays;
 
 	return {
@@ -109,6 +113,14 @@ export function accessDisclosure(operator: OperatorInfo, language?: Language): R
 				detail: 'Metadata about each reply (message ids, timestamps, delivered / failed / skipped, error codes) — no message text.',
 			},
 			{
+				category: 'Conversation memory',
+				detail: `Where the operator turns it on: the last turns of our conversation (what you wrote, as text, and our replies), encrypted, so the assistant can follow it; each turn deleted ${plural(memoryHours, 'hour')} after it, or at once when you write "reset" or ask for erasure.`,
+			},
+			{
+				category: 'Conversation state and usage',
+				detail: `Whether the assistant is paused for you (you asked for a person, or staff are answering) and whether you were told you are talking to an AI; where the operator turns it on, one usage record per conversation turn (message types, outcome, model, token counts, timings, Meta's pricing category) — no message text — kept ${plural(usageMonths, 'month')}.`,
+			},
+			{
 				category: 'Privacy request history',
 				detail: `Your privacy requests (type, dates, status, outcome), and a suppression entry if you sent ${C.object}.`,
 			},
@@ -129,6 +141,8 @@ export function accessDisclosure(operator: OperatorInfo, language?: Language): R
 		retention: {
 			messageContent: { period: plural(contentMinutes, 'minute'), minutes: contentMinutes, note: 'Encrypted, stored by reference, deleted automatically.' },
 			replyOutcomes: { period: plural(outcomesDays, 'day'), days: outcomesDays },
+			conversationMemory: { period: plural(memoryHours, 'hour'), hours: memoryHours, note: 'Encrypted; deleted at once on "reset" or erasure.' },
+			usageRecords: { period: plural(usageMonths, 'month'), months: usageMonths, note: 'Metadata only, never message text.' },
 			privacyRequestRecords: {
 				period: plural(requestRecordsMonths, 'month'),
 				months: requestRecordsMonths,

@@ -1,6 +1,7 @@
 import { decrypt } from '../crypto';
 import { aiSuppressed, contactOf, suppressionKeysOf, type Person } from '../store/people';
 import { SCOPES } from '../store/scopes';
+import { usageOf, type UsageRecords } from '../usage/ledger';
 import type { PrivacyDesk, Profile, Suppression } from './desk';
 import { TERMINAL_STATES, type PrivacyRequest, type StoreResult } from './lifecycle';
 
@@ -14,6 +15,8 @@ export interface AccessExport {
 	processingState: { aiReplies: 'active' | 'objected'; marketing: 'active' | 'objected'; since?: string };
 	conversationMemory: Array<{ expiresAt: string; content: unknown }>;
 	replyHistory: Array<Record<string, unknown>>;
+	/** The usage ledger's rows about the person (metadata only: outcomes, types, tokens, times; pricing of what they were sent). */
+	usage: UsageRecords;
 	privacyRequests: Array<Pick<PrivacyRequest, 'id' | 'type' | 'channel' | 'state' | 'receivedAt' | 'dueAt' | 'completedAt'>>;
 }
 
@@ -34,6 +37,7 @@ export async function collectAccess(desk: PrivacyDesk, person: Person, requestId
 	});
 	const replies = await desk.store.listRecords<Record<string, unknown>>(SCOPES.reply.name, { contactKey: subject, limit: 1000 });
 	const requests = await desk.history(subject);
+	const usage = await usageOf(desk.store, subject);
 	const data: AccessExport = {
 		format: 'whatsauto-access-export/v1',
 		requestId,
@@ -47,6 +51,7 @@ export async function collectAccess(desk: PrivacyDesk, person: Person, requestId
 		},
 		conversationMemory,
 		replyHistory: replies.map((record) => ({ ...record.value, recordedAt: record.createdAt.toISOString() })),
+		usage,
 		privacyRequests: requests.map(({ id, type, channel, state, receivedAt, dueAt, completedAt }) => ({
 			id,
 			type,
@@ -61,7 +66,7 @@ export async function collectAccess(desk: PrivacyDesk, person: Person, requestId
 		data,
 		results: [
 			{ store: 'content', outcome: 'done', count: conversationMemory.length },
-			{ store: 'records', outcome: 'done', count: replies.length + requests.length },
+			{ store: 'records', outcome: 'done', count: replies.length + requests.length + usage.turns.length + usage.pricing.length },
 		],
 	};
 }

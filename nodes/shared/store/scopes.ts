@@ -30,6 +30,15 @@ const CUSTOMER_SERVICE_WINDOW_MS = 24 * HOUR_MS;
 /** The longest a pause of the AI may last without a word from the people answering (the node's silence setting's maximum). */
 export const MAX_PAUSE_MS = 7 * DAY_MS;
 
+/**
+ * The usage ledger (nodes/shared/usage/ledger.ts) counts months as 31 days, so a retention of N months always
+ * covers N whole calendar months. By default 13: a full year compared with the month before it.
+ */
+export const USAGE_MONTH_MS = 31 * DAY_MS;
+export const DEFAULT_USAGE_RETENTION_MONTHS = 13;
+export const MAX_USAGE_RETENTION_MONTHS = 120;
+export const DEFAULT_USAGE_RETENTION_MS = DEFAULT_USAGE_RETENTION_MONTHS * USAGE_MONTH_MS;
+
 /** Kept until erased or withdrawn: a far expiry keeps `purgeExpired` away. */
 const LASTING_MS = 100 * 365 * DAY_MS;
 
@@ -215,6 +224,22 @@ export const SCOPES = {
 		holds: 'That the away message went to a person in one closed period (keyed by an HMAC of the person and the period).',
 		lifetimeMs: 15 * DAY_MS,
 		contactKeyed: false,
+	},
+	usage: {
+		name: 'usage',
+		table: 'records',
+		holds:
+			'One row per message or turn the Auto-Reply processed (Usage Ledger option): when, outcome and reason, message types and count, model, tokens, stage latencies, how many messages were sent. Metadata only, never text; dated (state "turn", due at its time) so a period can be read in order. Lives as long as the node\'s Usage Retention (13 months by default).',
+		lifetimeMs: DEFAULT_USAGE_RETENTION_MS,
+		contactKeyed: true,
+	},
+	usagePricing: {
+		name: 'usage-pricing',
+		table: 'records',
+		holds:
+			'The pricing Meta reported (category, billable, pricing model) for one message the Auto-Reply sent, from its first status webhook that carried pricing; keyed by a keyed hash of the message id. Same retention as `usage`.',
+		lifetimeMs: DEFAULT_USAGE_RETENTION_MS,
+		contactKeyed: true,
 	},
 } as const satisfies Record<string, StoreScope>;
 

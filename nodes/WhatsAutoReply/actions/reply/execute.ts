@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 import { toFile } from 'openai';
 import type OpenAI from 'openai';
 import { NodeApiError, NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
@@ -28,6 +30,7 @@ import { forget, recall, remember, type MemoryTurn } from '../../../shared/conve
 import { conversationText } from '../../../shared/conversation/messages';
 import { pauseFor, SILENCE_REASONS } from '../../../shared/conversation/pause';
 import { recordDisclosure, wasDisclosed } from '../../../shared/conversation/firstContact';
+import { recordPricing, recordTurn, type UsageEntry, type UsageLatencies, type UsageOutcome } from '../../../shared/usage/ledger';
 import { skipReason, understand, understandTurn, type Media, type MediaResult, type TurnEntry, type Understanding, type UnderstandTools } from './understand';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -249,6 +252,7 @@ function baseOutput(json: IDataObject, options: ReplyOptions): IDataObject {
 }
 
 async function handleStatus(ctx: IExecuteFunctions, json: IDataObject, options: ReplyOptions, svc: Services): Promise<IDataObject> {
+	if (options.usageLedger && svc.access.keys) await notePricing(ctx, json, options, svc);
 	const errors = (json.errors ?? []) as Array<{ code?: number }>;
 	const closed = json.status === 'failed' && errors.some((error) => error.code === RE_ENGAGEMENT);
 	const base = { messageId: json.messageId, kind: 'status', model: options.model };
@@ -276,6 +280,90 @@ async function handleStatus(ctx: IExecuteFunctions, json: IDataObject, options: 
 	ctx.logger.info('WhatsAuto Auto-Reply sent the template fallback after a late 24-hour-window failure (131047)');
 	const graphMessageIds = [ref || isMessageRef(json.messageId) ? ledger.ref(wamid) : wamid];
 	return { ...base, status: 'template', fallback: true, reason: 'window_closed_async', graphMessageIds };
+}
+
+/**
+ * The usage ledger's pricing row for a message we sent, from the first of its statuses that carries Meta's `pricing`
+ * block. Keyed by a keyed hash of the message's reference (never the wamid), filed under the person the message
+ * went to (the contact key of its `sent` record). Never fails the item: usage is bookkeeping.
+ */
+async function notePricing(ctx: IExecuteFunctions, json: IDataObject, options: ReplyOptions, svc: Services): Promise<void> {
+	const pricing = json.pricing as IDataObject | undefined;
+	if (!pricing || typeof pricing !== 'object' || typeof json.messageId !== 'string') return;
+	try {
+		const { store } = svc.access;
+		const opaque = opaqueFor(svc);
+		const ref = new ReplyLedger(store, '', opaque).ref(json.messageId);
+		// the `sent` record ReplyLedger.finish wrote for it (ReplyLedger.sentBy's keys): only messages we sent count
+		const sent =
+			(await store.getRecord(SCOPES.sent.name, opaque(ref))) ??
+			(isMessageRef(json.messageId) ? undefined : await store.getRecord(SCOPES.sent.name, opaque(json.messageId)));
+		if (!sent) return;
+		const at = typeof json.timestampUnix === 'number' && json.timestampUnix > 0 ? new Date(json.timestampUnix * 1000) : new Date();
+		await recordPricing(
+			store,
+			opaque(`usage-pricing:${ref}`),
+			{
+				at: at.toISOString(),
+				contactKey: sent.contactKey,
+				category: stringOr(pricing.category, ''),
+				billable: pricing.billable === true,
+				pricingModel: stringOr(pricing.pricingModel, ''),
+			},
+			options.usageRetentionMs,
+		);
+	} catch (error) {
+		ctx.logger.warn(`WhatsAuto Auto-Reply could not record the pricing of a sent message: ${(error as Error).message}`);
+	}
+}
+
+type Stage = 'understand' | 'model' | 'send';
+
+/** A finite number field of an item, else undefined. */
+const numberField = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+
+/**
+ * The usage ledger's row for an item: its message types (a turn's, in order), the outcome, the model's tokens, and
+ * the stage latencies. `ack` and `wait` come from the conversation gate's hand-off (gate/handoff.ts): `receivedAt`,
+ * when the trigger stored the (last) message, and `handedOnAt`, when the turn was handed on (epoch ms).
+ */
+function usageEntry(
+	json: IDataObject,
+	subject: string,
+	outcome: { status: UsageOutcome; reason?: string; graphMessageIds: string[]; at: string },
+	stages: Partial<Record<Stage, number>>,
+	totalMs: number,
+	model: { name: string; usage?: Usage } | undefined,
+): UsageEntry {
+	const types = isTurn(json) ? turnMessages(json).map((m) => String(m.type ?? 'other')) : [String(json.type ?? 'other')];
+	const receivedAt = numberField(json.receivedAt);
+	const handedOnAt = numberField(json.handedOnAt);
+	const sentAt = numberField(json.timestampUnix);
+	const latencyMs: UsageLatencies = {
+		...(receivedAt !== undefined && sentAt ? { ack: Math.max(0, receivedAt - sentAt * 1000) } : {}),
+		...(receivedAt !== undefined && handedOnAt !== undefined ? { wait: Math.max(0, handedOnAt - receivedAt) } : {}),
+		...Object.fromEntries(Object.entries(stages).map(([stage, ms]) => [stage, Math.max(0, Math.round(ms))])),
+		total: Math.max(0, Math.round(totalMs)),
+	};
+	return {
+		at: outcome.at,
+		contactKey: subject,
+		messageTypes: types,
+		messages: types.length,
+		outcome: outcome.status,
+		...(outcome.reason ? { reason: outcome.reason } : {}),
+		...(model ? { model: model.name } : {}),
+		...(model?.usage ? { tokens: { prompt: model.usage.promptTokens, completion: model.usage.completionTokens, cached: model.usage.cachedTokens } } : {}),
+		latencyMs,
+		sent: outcome.graphMessageIds.length,
+	};
+}
+
+/** Why an item failed, as a label for the usage ledger (never an error's text: it may quote what was sent). */
+function failureLabel(error: unknown): string {
+	if (error instanceof ConversationSettingsError) return 'conversation_settings';
+	if (error instanceof GraphApiError) return `graph_api${error.code !== undefined ? `_${error.code}` : ''}`;
+	return 'error';
 }
 
 /**
@@ -315,6 +403,7 @@ async function personAnswered(json: IDataObject, options: ReplyOptions, svc: Ser
 /** One inbound message → understood, answered, delivered once; the output says exactly what happened. */
 async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INodeExecutionData, svc: Services): Promise<IDataObject> {
 	const started = Date.now();
+	const clock = performance.now();
 	const options = toReplyOptions(paramsOf(ctx, itemIndex));
 	const json = item.json;
 	if (json.kind === 'status') return await handleStatus(ctx, json, options, svc);
@@ -339,11 +428,33 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 	let sentSomething = false;
 	// The claim on this closed period's away message, given back unless something reached the person.
 	let releaseAway: (() => Promise<unknown>) | undefined;
+	// The usage ledger's measurements (Usage Ledger option): time per stage, the model's tokens.
+	const stages: Partial<Record<Stage, number>> = {};
+	const timed = async <T>(stage: Stage, work: () => Promise<T>): Promise<T> => {
+		const at = performance.now();
+		try {
+			return await work();
+		} finally {
+			stages[stage] = (stages[stage] ?? 0) + (performance.now() - at);
+		}
+	};
+	let model: { name: string; usage?: Usage } | undefined;
+	let usageNoted = false;
+	const noteUsage = async (outcome: { status: UsageOutcome; reason?: string; graphMessageIds: string[]; at: string }): Promise<void> => {
+		if (!options.usageLedger || !svc.access.keys || usageNoted) return;
+		usageNoted = true;
+		try {
+			await recordTurn(svc.access.store, key, usageEntry(json, who.subject, outcome, stages, performance.now() - clock, model), options.usageRetentionMs);
+		} catch (error) {
+			ctx.logger.warn(`WhatsAuto Auto-Reply could not record usage: ${(error as Error).message}`);
+		}
+	};
 	try {
 		const finish = async (outcome: Omit<ReplyOutcome, 'at'>, extra: IDataObject = {}): Promise<IDataObject> => {
 			if (!sentSomething) await releaseAway?.();
 			const full: ReplyOutcome = { ...outcome, at: new Date().toISOString() };
 			await ledger.finish(key, full);
+			await noteUsage(full);
 			// A turn's other messages get the same outcome: each inbound message is answered exactly once.
 			const phone = String(json.phoneNumberId ?? svc.meta.phoneNumberId);
 			for (const id of otherMessageIds(json)) await ledger.record(ledger.key(phone, id), full);
@@ -374,7 +485,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		const windowOpen = !json.timestampUnix || ageMs < WINDOW_MS;
 		if (!windowOpen) {
 			if (!options.sendReply || !canSendTemplate(options)) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'window_closed' });
-			const wamid = await deliverTemplate(svc.http, svc.meta, recipient, options);
+			const wamid = await timed('send', async () => await deliverTemplate(svc.http, svc.meta, recipient, options));
 			sentSomething = true;
 			return await finish({ status: 'template', graphMessageIds: [wamid], reason: 'window_closed' }, { fallback: true });
 		}
@@ -384,7 +495,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		const commands = commandsIn(texts);
 		const language = languageFor(options, texts, commands.handoff ?? commands.reset);
 		const send = async (text: string) => {
-			const delivery = await deliverText(svc.http, svc.meta, recipient, text, undefined);
+			const delivery = await timed('send', async () => await deliverText(svc.http, svc.meta, recipient, text, undefined));
 			sentSomething ||= delivery.graphMessageIds.length > 0;
 			return delivery.graphMessageIds;
 		};
@@ -438,13 +549,16 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 				transcribe: async (media) => await transcribe(svc, options, media, signal),
 				mask,
 			});
-			understanding =
+			understanding = await timed('understand', async () =>
 				turnMessages(json).length > 1
 					? await understandTurn(await turnEntries(item, svc.access, toolsFor), options)
-					: await understand(message, options, toolsFor(message, isTurn(json) ? 'data0' : 'data', storedMedia));
+					: await understand(message, options, toolsFor(message, isTurn(json) ? 'data0' : 'data', storedMedia)),
+			);
+			const understood = understanding;
+			if (understood.kind === 'model') model = { name: options.model };
 			reply =
-				understanding.kind === 'model'
-					? await answer(svc, options, understanding, history, signal)
+				understood.kind === 'model'
+					? await timed('model', async () => await answer(svc, options, understood, history, signal))
 					: {
 							text: understanding.kind === 'direct' ? understanding.text : '',
 							fallback: understanding.kind === 'direct' && understanding.reason === 'media_unavailable',
@@ -454,6 +568,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 			understanding = { kind: 'direct', text: options.fallbackMessage, reason: 'media_unavailable' };
 			reply = { text: options.fallbackMessage, fallback: true, error: failure.message, configurationError: failure.configuration };
 		}
+		if (model) model.usage = reply.usage;
 		if (understanding.kind === 'skip') return await finish({ status: 'skipped', graphMessageIds: [], reason: understanding.reason });
 
 		const understood: IDataObject =
@@ -479,7 +594,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 
 		// an edit is quoted as the message it corrects, the one the customer sees
 		const quoted = options.quoteMessage ? (message.editedMessageId ?? message.messageId) : undefined;
-		const delivery = await deliverText(svc.http, svc.meta, recipient, replyText, quoted);
+		const delivery = await timed('send', async () => await deliverText(svc.http, svc.meta, recipient, replyText, quoted));
 		sentSomething = delivery.graphMessageIds.length > 0;
 		if (sentSomething && disclose) await recordDisclosure(svc.access.store, who.subject);
 		if (sentSomething && memoryKeys && understanding.kind === 'model' && !reply.fallback) {
@@ -488,7 +603,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		}
 		if (delivery.windowClosed) {
 			if (!canSendTemplate(options)) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'window_closed' }, report);
-			const wamid = await deliverTemplate(svc.http, svc.meta, recipient, options);
+			const wamid = await timed('send', async () => await deliverTemplate(svc.http, svc.meta, recipient, options));
 			sentSomething = true;
 			return await finish({ status: 'template', graphMessageIds: [wamid], reason: 'window_closed' }, { ...report, fallback: true });
 		}
@@ -505,6 +620,9 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 			await ledger.abandon(key, handOn).catch(() => undefined);
 			await releaseAway?.().catch(() => undefined);
 		}
+		// Counted as failed (unless its outcome was recorded before, e.g. a configuration error after the fallback was sent);
+		// a retry that gets further replaces the row (same key).
+		await noteUsage({ status: 'failed', reason: failureLabel(error), graphMessageIds: [], at: new Date().toISOString() });
 		if (error instanceof ConversationSettingsError) throw new NodeOperationError(ctx.getNode(), error.message, { itemIndex });
 		if (error instanceof GraphApiError) {
 			throw new NodeApiError(

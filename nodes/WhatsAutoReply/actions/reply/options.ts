@@ -2,7 +2,8 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { booleanOr, numberOr, stringOr, trimmedOr } from '../../../shared/coerce';
 import type { MemorySettings } from '../../../shared/conversation/memory';
-import { DEFAULT_MEMORY_TTL_MS, HOUR_MS, MAX_MEMORY_TTL_MS, MAX_PAUSE_MS } from '../../../shared/store/scopes';
+import { DEFAULT_MEMORY_TTL_MS, DEFAULT_USAGE_RETENTION_MONTHS, HOUR_MS, MAX_MEMORY_TTL_MS, MAX_PAUSE_MS } from '../../../shared/store/scopes';
+import { usageRetentionMs } from '../../../shared/usage/ledger';
 
 export type TranscriptionModel = 'gpt-4o-mini-transcribe' | 'gpt-4o-transcribe' | 'whisper-1';
 
@@ -36,6 +37,10 @@ export interface ReplyOptions {
 	maxMediaBytes: Record<'image' | 'sticker' | 'audio' | 'video' | 'document', number>;
 	/** Total time the model may take, retries included, before the customer gets the fallback message. */
 	modelBudgetMs: number;
+	/** Usage Ledger: one metadata row per processed item (and the pricing of what was sent), in the store. */
+	usageLedger: boolean;
+	/** How long usage rows live (Usage Retention, in months of 31 days; 13 by default). */
+	usageRetentionMs: number;
 	conversation: ConversationOptions;
 }
 
@@ -131,6 +136,8 @@ export function toReplyOptions(parameters: IDataObject): ReplyOptions {
 			document: numberOr(caps.document, 10) * MB,
 		},
 		modelBudgetMs: Math.max(5, numberOr(options.modelBudgetSeconds, 90)) * 1000,
+		usageLedger: booleanOr(options.usageLedger, false),
+		usageRetentionMs: usageRetentionMs(numberOr(options.usageRetentionMonths, DEFAULT_USAGE_RETENTION_MONTHS)),
 		conversation: toConversationOptions((parameters.conversation ?? {}) as IDataObject, stringOr(parameters.timezone, 'UTC')),
 	};
 }

@@ -470,7 +470,7 @@ export const replyProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: true,
 				description:
-					'Whether to keep one metadata row per processed turn (outcome, message types, model, tokens, stage latencies; never text) and, from the Statuses output connected here, Meta’s pricing category of each message sent — for the Get Usage Report operation',
+					'Whether to keep one metadata row per processed turn (outcome, message types, model, tokens, stage latencies; never text) and, from the Statuses output connected here (or the trigger’s Record Meta Pricing option, without an execution), Meta’s pricing category of each message sent — for the Get Usage Report operation',
 			},
 			{
 				displayName: 'Usage Retention (Months)',

@@ -217,6 +217,14 @@ export const triggerProperties: INodeProperties[] = [
 				default: 'drop',
 			},
 			{
+				displayName: 'Record Meta Pricing',
+				name: 'recordPricing',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to record Meta’s pricing category of each message the Auto-Reply sent into the usage ledger, from status webhooks, without starting an execution (the Statuses output need not be on). Needs the WhatsAuto: Store API credential with a secret key; metadata only (category, billable, pricing model, time), kept 13 months.',
+			},
+			{
 				displayName: 'Show Contact Number',
 				name: 'showContactNumber',
 				type: 'boolean',

@@ -22,6 +22,8 @@ export interface TriggerConfig {
 	maxAgeMs: number;
 	staleMessages: 'drop' | 'flag';
 	subscribeOnActivation: boolean;
+	/** Record Meta Pricing: statuses of messages the Auto-Reply sent give the usage ledger their pricing (no execution). */
+	recordPricing: boolean;
 	/** The conversation gate (gate/): off, or how it hands turns on. */
 	gate?: GateSettings;
 }
@@ -50,6 +52,7 @@ export function toTriggerConfig(parameters: IDataObject): TriggerConfig {
 		maxAgeMs: num(options.maxAgeMinutes, 60) * MINUTE,
 		staleMessages: options.staleMessages === 'flag' ? 'flag' : 'drop',
 		subscribeOnActivation: options.subscribeOnActivation !== false,
+		recordPricing: options.recordPricing === true,
 		gate: options.conversationGate === true ? gateSettingsOf(options) : undefined,
 	};
 }

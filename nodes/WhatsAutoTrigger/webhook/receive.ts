@@ -4,8 +4,9 @@ import { cachedCredentials, invalidateCredentials } from '../../shared/credentia
 import { opaqueKey } from '../../shared/crypto';
 import { META_CREDENTIAL, toMetaCredentials, type MetaCredentials } from '../../shared/transport/metaCredentials';
 import { purgeOccasionally, storeFor } from '../../shared/store/access';
-import { SCOPES } from '../../shared/store/scopes';
-import { DeliveryRejectedError, parseDelivery, type WebhookUpdate } from '../../shared/whatsapp';
+import { DEFAULT_USAGE_RETENTION_MS, SCOPES } from '../../shared/store/scopes';
+import { recordSentPricing } from '../../shared/usage/pricing';
+import { DeliveryRejectedError, parseDelivery, type StatusUpdate, type WebhookUpdate } from '../../shared/whatsapp';
 import type { ContentKeys } from '../../shared/store/contentByReference';
 import { followIdentityChange, linkUserId } from '../../shared/store/people';
 import type { WhatsAutoStore } from '../../shared/store/types';
@@ -116,6 +117,26 @@ async function followPerson(store: WhatsAutoStore, keys: ContentKeys, update: We
 	if (update.from.waId && update.from.userId) await linkUserId(store, keys, update.from.waId, update.from.userId);
 }
 
+/**
+ * Record Meta Pricing: the pricing of each newly claimed status about a message the Auto-Reply sent goes into the
+ * usage ledger (recordSentPricing: once per message), kept DEFAULT_USAGE_RETENTION_MS. Only with the store
+ * credential's keys (the Auto-Reply's `sent` records are keyed by them). After the 200, never failing the call:
+ * a failure is one warning line.
+ */
+async function notePricing(ctx: IWebhookFunctions, fresh: RoutedUpdate[]): Promise<void> {
+	const priced = fresh.filter(({ update }) => update.kind === 'status' && update.pricing !== undefined);
+	if (priced.length === 0) return;
+	try {
+		const { store, keys } = await storeFor(ctx);
+		if (!keys) return;
+		for (const { update } of priced) await recordSentPricing(store, keys.pseudonymise, update as StatusUpdate, DEFAULT_USAGE_RETENTION_MS);
+	} catch (error) {
+		ctx.logger.warn(`WhatsAuto Trigger could not record Meta's pricing of a sent message: ${(error as Error).message}`, {
+			workflowId: ctx.getWorkflow().id,
+		});
+	}
+}
+
 /** Why a verified body is refused (400); never quotes the body (a SyntaxError's message would). */
 function rejection(error: unknown): string {
 	if (error instanceof DeliveryRejectedError) return error.reason;
@@ -194,8 +215,9 @@ async function delivery(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
 	}
 
 	reply(ctx, 200);
+	if (config.recordPricing) await notePricing(ctx, fresh);
 	// With the gate, messages wait in the inbox for the hand-off loop (gate/handoff.ts); statuses and events go on now.
-	const now = gate ? fresh.filter((entry) => entry.update.kind !== 'message') : fresh;
+	const now = fresh.filter((entry) => !entry.pricingOnly && !(gate && entry.update.kind === 'message'));
 	if (now.length === 0) return { noWebhookResponse: true };
 
 	const outputs: INodeExecutionData[][] = [[], [], []];

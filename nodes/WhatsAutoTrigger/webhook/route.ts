@@ -9,6 +9,8 @@ export interface RoutedUpdate {
 	update: WebhookUpdate;
 	output: (typeof OUTPUT)[keyof typeof OUTPUT];
 	stale: boolean;
+	/** A status nobody asked for, routed only so its pricing is recorded once (Record Meta Pricing): no item. */
+	pricingOnly?: boolean;
 }
 
 export interface RouteResult {
@@ -64,9 +66,10 @@ export function route(updates: WebhookUpdate[], config: TriggerConfig, us: Recip
 		if (update.kind !== 'message') {
 			const output = update.kind === 'status' ? OUTPUT.statuses : OUTPUT.events;
 			const wanted = update.kind === 'status' ? config.emitStatuses : config.events.has(EVENT_OPTION[update.kind] ?? '');
-			if (!wanted) drop(update.kind === 'status' ? 'statuses_off' : 'event_not_selected');
+			const priced = update.kind === 'status' && config.recordPricing && update.pricing !== undefined;
+			if (!wanted && !priced) drop(update.kind === 'status' ? 'statuses_off' : 'event_not_selected');
 			else if (isStale(update)) drop('stale');
-			else routed.push({ update, output, stale: false });
+			else routed.push({ update, output, stale: false, ...(wanted ? {} : { pricingOnly: true }) });
 			continue;
 		}
 		if (config.messageTypes !== 'all' && !config.messageTypes.has(update.type)) {

@@ -21,7 +21,7 @@ import { describeOpenAiError, OPENAI_CREDENTIAL, openAiClient, toOpenAiCredentia
 import { mediaOf, type InboundMessage } from '../../../shared/whatsapp';
 import { baseMimeType, transcriptionExtensionFor } from '../../../shared/whatsapp/mime';
 import { canSendTemplate, deliverTemplate, deliverText, prepareReply, RE_ENGAGEMENT } from './deliver';
-import { ReplyLedger, type ReplyOutcome } from './outcome';
+import { ReplyLedger, type ReplyOutcome } from '../../../shared/replyLedger';
 import { isTurn, otherMessageIds, turnContentRefs, turnMessages, turnText } from './turn';
 import { toReplyOptions, type ReplyOptions } from './options';
 import { chatMessages, memoryTextOf } from './prompt';
@@ -30,7 +30,8 @@ import { forget, recall, remember, type MemoryTurn } from '../../../shared/conve
 import { conversationText } from '../../../shared/conversation/messages';
 import { pauseFor, SILENCE_REASONS } from '../../../shared/conversation/pause';
 import { recordDisclosure, wasDisclosed } from '../../../shared/conversation/firstContact';
-import { recordPricing, recordTurn, type UsageEntry, type UsageLatencies, type UsageOutcome } from '../../../shared/usage/ledger';
+import { recordSentPricing } from '../../../shared/usage/pricing';
+import { recordTurn, type UsageEntry, type UsageLatencies, type UsageOutcome } from '../../../shared/usage/ledger';
 import { skipReason, understand, understandTurn, type Media, type MediaResult, type TurnEntry, type Understanding, type UnderstandTools } from './understand';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -288,30 +289,8 @@ async function handleStatus(ctx: IExecuteFunctions, json: IDataObject, options: 
  * went to (the contact key of its `sent` record). Never fails the item: usage is bookkeeping.
  */
 async function notePricing(ctx: IExecuteFunctions, json: IDataObject, options: ReplyOptions, svc: Services): Promise<void> {
-	const pricing = json.pricing as IDataObject | undefined;
-	if (!pricing || typeof pricing !== 'object' || typeof json.messageId !== 'string') return;
 	try {
-		const { store } = svc.access;
-		const opaque = opaqueFor(svc);
-		const ref = new ReplyLedger(store, '', opaque).ref(json.messageId);
-		// the `sent` record ReplyLedger.finish wrote for it (ReplyLedger.sentBy's keys): only messages we sent count
-		const sent =
-			(await store.getRecord(SCOPES.sent.name, opaque(ref))) ??
-			(isMessageRef(json.messageId) ? undefined : await store.getRecord(SCOPES.sent.name, opaque(json.messageId)));
-		if (!sent) return;
-		const at = typeof json.timestampUnix === 'number' && json.timestampUnix > 0 ? new Date(json.timestampUnix * 1000) : new Date();
-		await recordPricing(
-			store,
-			opaque(`usage-pricing:${ref}`),
-			{
-				at: at.toISOString(),
-				contactKey: sent.contactKey,
-				category: stringOr(pricing.category, ''),
-				billable: pricing.billable === true,
-				pricingModel: stringOr(pricing.pricingModel, ''),
-			},
-			options.usageRetentionMs,
-		);
+		await recordSentPricing(svc.access.store, opaqueFor(svc), json, options.usageRetentionMs);
 	} catch (error) {
 		ctx.logger.warn(`WhatsAuto Auto-Reply could not record the pricing of a sent message: ${(error as Error).message}`);
 	}

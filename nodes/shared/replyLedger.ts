@@ -1,6 +1,6 @@
-import { isMessageRef, messageRef } from '../../../shared/contact';
-import { expiryOf, SCOPES } from '../../../shared/store/scopes';
-import type { WhatsAutoStore } from '../../../shared/store/types';
+import { isMessageRef, messageRef } from './contact';
+import { expiryOf, SCOPES } from './store/scopes';
+import type { WhatsAutoStore } from './store/types';
 
 /** What happened to one inbound message; metadata only, never what anyone wrote (stored: message ids as references). */
 export interface ReplyOutcome {
@@ -8,6 +8,13 @@ export interface ReplyOutcome {
 	graphMessageIds: string[];
 	reason?: string;
 	at: string;
+}
+
+/** A message the Auto-Reply sent: which inbound message (by its key) it answered, how, and to whom. */
+export interface SentMessage {
+	inReplyTo: string;
+	status: string;
+	contactKey: string;
 }
 
 const { reply: OUTCOMES, replyLease: LEASES, sent: SENT } = SCOPES;
@@ -83,9 +90,13 @@ export class ReplyLedger {
 	/**
 	 * The inbound message one of our sent messages answered, if we sent it: by its wamid or its reference (a status
 	 * item with pseudonymous ids). Records written before references (keyed by the wamid's hash) are found too.
+	 * `contactKey` is the person the message went to (the record's contact key; '' when the store knew none).
 	 */
-	async sentBy(messageId: string): Promise<{ inReplyTo: string; status: string } | undefined> {
-		const read = async (key: string) => (await this.store.getRecord<{ inReplyTo: string; status: string }>(SENT.name, key))?.value;
+	async sentBy(messageId: string): Promise<SentMessage | undefined> {
+		const read = async (key: string): Promise<SentMessage | undefined> => {
+			const record = await this.store.getRecord<{ inReplyTo: string; status: string }>(SENT.name, key);
+			return record && { ...record.value, contactKey: record.contactKey };
+		};
 		return (await read(this.opaque(this.ref(messageId)))) ?? (isMessageRef(messageId) ? undefined : await read(this.opaque(messageId)));
 	}
 }

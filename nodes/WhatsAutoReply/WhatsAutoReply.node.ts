@@ -20,10 +20,10 @@ export class WhatsAutoReply implements INodeType {
 		description: 'Answers any WhatsApp message — text, photo, voice note, video, document — with GPT-4, exactly once',
 		defaults: { name: 'WhatsAuto Auto-Reply' },
 		inputs: ['main'],
-		// Replies, and customers who asked for a person (a workflow tells the team).
+		// Replies, customers who asked for a person (a workflow tells the team), and messages a keyword rule routed.
 		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
-		outputs: ['main', 'main'],
-		outputNames: ['Replies', 'Handoff'],
+		outputs: ['main', 'main', 'main'],
+		outputNames: ['Replies', 'Handoff', 'Rule'],
 		credentials: [
 			{ name: 'whatsAutoMetaApi', required: true, testedBy: 'whatsAutoMetaApiTest' },
 			{ name: 'whatsAutoOpenAiApi', required: true },

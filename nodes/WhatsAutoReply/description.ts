@@ -249,6 +249,26 @@ export const replyProperties: INodeProperties[] = [
 				default: {},
 				options: [
 					{
+						displayName: 'Allowed Contacts',
+						name: 'allowContacts',
+						type: 'string',
+						typeOptions: { rows: 3 },
+						default: '',
+						placeholder: '+34 655 501 234, +1 650 555 1234',
+						description:
+							'Phone numbers in international format, comma or newline separated: only they get answers (others: skipped, reason not_allowed). Empty: everyone.',
+					},
+					{
+						displayName: 'Blocked Contacts',
+						name: 'denyContacts',
+						type: 'string',
+						typeOptions: { rows: 3 },
+						default: '',
+						placeholder: '+34 655 501 234',
+						description:
+							'Phone numbers in international format, comma or newline separated, that never get an answer (skipped, reason blocked_contact). Wins over Allowed Contacts.',
+					},
+					{
 						displayName: 'Fallback Message',
 						name: 'fallbackMessage',
 						type: 'string',
@@ -270,6 +290,61 @@ export const replyProperties: INodeProperties[] = [
 						default: true,
 						description:
 							'Whether to put the text sent to the customer in the output. Off: only its length, so execution data holds nothing the reply may have quoted.',
+					},
+					{
+						displayName: 'Keyword Rules',
+						name: 'keywordRules',
+						type: 'fixedCollection',
+						typeOptions: { multipleValues: true, sortable: true },
+						placeholder: 'Add Rule',
+						default: {},
+						description:
+							'Checked in order before the model, on each of the customer’s texts; the first match wins. Exact and Contains ignore case, accents and surrounding spaces; a regex (at most 200 characters) runs with the u and i flags on the first 1,000 characters of each text.',
+						options: [
+							{
+								displayName: 'Rule',
+								name: 'rule',
+								values: [
+									{
+										displayName: 'Action',
+										name: 'action',
+										type: 'options',
+										options: [
+											{ name: 'Reply', value: 'reply' },
+											{ name: 'Route', value: 'route' },
+										],
+										default: 'reply',
+										description: 'Reply: send the fixed Reply Text, without the model. Route: send nothing; the item leaves on the Rule output for the workflow to handle.',
+									},
+									{
+										displayName: 'Match',
+										name: 'match',
+										type: 'options',
+										options: [
+											{ name: 'Contains', value: 'contains' },
+											{ name: 'Exact', value: 'exact' },
+											{ name: 'Regex', value: 'regex' },
+										],
+										default: 'exact',
+									},
+									{
+										displayName: 'Pattern',
+										name: 'pattern',
+										type: 'string',
+										default: '',
+										placeholder: 'opening hours',
+									},
+									{
+										displayName: 'Reply Text',
+										name: 'replyText',
+										type: 'string',
+										typeOptions: { rows: 3 },
+										default: '',
+										displayOptions: { show: { action: ['reply'] } },
+									},
+								],
+							},
+						],
 					},
 					{
 						displayName: 'Mark as Read',

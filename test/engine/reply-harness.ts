@@ -85,7 +85,7 @@ export interface ReplyRun {
 	/** The Auto-Reply node's output items (first run, first output: Replies), [] when it failed. */
 	items: INodeExecutionData[];
 	out: IDataObject[];
-	/** Every output of the Auto-Reply node (first run): [Replies, Handoff]; [] when it failed. */
+	/** Every output of the Auto-Reply node (first run): [Replies, Handoff, Rule]; [] when it failed. */
 	outputs: INodeExecutionData[][];
 	/** The items on the Handoff output (the second): customers who asked for a person. */
 	handoff: INodeExecutionData[];

@@ -9,11 +9,11 @@ import { report } from './usage';
 
 const PER_ITEM = { pause: pause.execute, resume: resume.execute, status: status.execute, usage: report.execute } as const;
 
-/** Reply answers the items (outputs: Replies, Handoff); the conversation operations and the usage report run per item, output Replies. */
+/** Reply answers the items (outputs: Replies, Handoff, Rule); the conversation operations and the usage report run per item, output Replies. */
 export async function router(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const operation = ctx.getNodeParameter('operation', 0, 'reply') as ReplyOperation;
 	if (operation === 'reply') return await reply(ctx);
 	const run = PER_ITEM[operation];
 	const access = await storeFor(ctx);
-	return [await perItem(ctx, async (itemIndex) => await run(ctx, access, itemIndex)), []];
+	return [await perItem(ctx, async (itemIndex) => await run(ctx, access, itemIndex)), [], []];
 }

@@ -8,7 +8,7 @@ import { forgetContent, resolveContent } from '../../../shared/store/contentByRe
 import { stringOr } from '../../../shared/coerce';
 import { opaqueKey } from '../../../shared/crypto';
 import { isMessageRef, pseudonymOfRef } from '../../../shared/contact';
-import { aiSuppressed, canonicalOf, contactOf, keysOfSender, reachable, type Sender } from '../../../shared/store/people';
+import { aiSuppressed, canonicalOf, contactOf, keysOfSender, personOf, reachable, type Sender } from '../../../shared/store/people';
 import { cachedCredentials } from '../../../shared/credentialCache';
 import { storeFor, type StoreAccess } from '../../../shared/store/access';
 import { SCOPES } from '../../../shared/store/scopes';
@@ -23,7 +23,7 @@ import { baseMimeType, transcriptionExtensionFor } from '../../../shared/whatsap
 import { canSendTemplate, deliverTemplate, deliverText, prepareReply, RE_ENGAGEMENT } from './deliver';
 import { ReplyLedger, type ReplyOutcome } from '../../../shared/replyLedger';
 import { isTurn, otherMessageIds, turnContentRefs, turnMessages, turnText } from './turn';
-import { toReplyOptions, type ReplyOptions } from './options';
+import { matchingRule, toReplyOptions, type ReplyOptions } from './options';
 import { chatMessages, memoryTextOf } from './prompt';
 import { commandsIn, ConversationSettingsError, customerTexts, languageFor, outsideHours, silenceReason } from './conversation';
 import { forget, recall, remember, type MemoryTurn } from '../../../shared/conversation/memory';
@@ -383,7 +383,7 @@ async function personAnswered(json: IDataObject, options: ReplyOptions, svc: Ser
 async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INodeExecutionData, svc: Services): Promise<IDataObject> {
 	const started = Date.now();
 	const clock = performance.now();
-	const options = toReplyOptions(paramsOf(ctx, itemIndex));
+	const options = toReplyOptions(paramsOf(ctx, itemIndex), ctx.getNode());
 	const json = item.json;
 	if (json.kind === 'status') return await handleStatus(ctx, json, options, svc);
 	if (json.kind === 'standby' || json.standby === true) return heldByMetaAgent(json, options);
@@ -459,6 +459,9 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		// The number (or user id) to answer: the contact record's, else the one the message itself names.
 		const recipient = reachable(who.recipient) ? who.recipient : recipientFor(senderOf(message as unknown as IDataObject));
 		if (!reachable(recipient)) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'contact_unknown' });
+		// Allowed / Blocked Contacts: a barred person gets nothing at all, not even a handoff, reset or template message.
+		const barred = await contactBarred(svc, options, who.subject, recipient);
+		if (barred) return await finish({ status: 'skipped', graphMessageIds: [], reason: barred });
 
 		const ageMs = Date.now() - Number(json.timestampUnix ?? 0) * 1000;
 		const windowOpen = !json.timestampUnix || ageMs < WINDOW_MS;
@@ -496,6 +499,16 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 				const graphMessageIds = options.sendReply ? await send(conversationText('reset', language, { business: options.businessName })) : [];
 				return await finish({ status: 'replied', graphMessageIds, reason: 'memory_reset' });
 			}
+		}
+
+		// Keyword rules: before the disclosure, the hours and the model.
+		const ruleIndex = matchingRule(options.keywordRules, texts);
+		if (ruleIndex >= 0) {
+			const rule = options.keywordRules[ruleIndex];
+			if (rule.action === 'route') return await finish({ status: 'skipped', graphMessageIds: [], reason: 'routed_by_rule' }, { rule: ruleIndex + 1 });
+			const graphMessageIds = options.sendReply && rule.replyText ? await send(rule.replyText) : [];
+			const shownReply = options.includeReplyText ? { replies: [rule.replyText] } : { replyChars: rule.replyText.length };
+			return await finish({ status: options.sendReply ? 'replied' : 'output_only', graphMessageIds, reason: 'keyword_rule' }, { rule: ruleIndex + 1, ...shownReply });
 		}
 
 		// Texts that go before the reply: the first-contact disclosure, the away message.
@@ -614,6 +627,31 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 	}
 }
 
+/**
+ * Why the Allowed / Blocked Contacts lists keep the bot quiet for this person, if they do: compared by pseudonym
+ * (so items with contact references match the numbers listed), or by the number itself without the store's keys.
+ */
+async function contactBarred(svc: Services, options: ReplyOptions, subject: string, recipient: Recipient): Promise<'blocked_contact' | 'not_allowed' | undefined> {
+	if (!options.allowContacts.length && !options.denyContacts.length) return undefined;
+	const { store, keys } = svc.access;
+	const digits = (value: string) => value.replace(/\D/g, '');
+	const own = subject && keys ? subject : recipient.waId ? digits(recipient.waId) : '';
+	const idOf = async (entry: string): Promise<string> => {
+		if (subject && keys) return (await personOf(store, keys, entry))?.subject ?? '';
+		return digits(entry);
+	};
+	const listed = async (list: string[]) => {
+		for (const entry of list) {
+			const id = await idOf(entry);
+			if (id && id === own) return true;
+		}
+		return false;
+	};
+	if (await listed(options.denyContacts)) return 'blocked_contact';
+	if (options.allowContacts.length && !(await listed(options.allowContacts))) return 'not_allowed';
+	return undefined;
+}
+
 function paramsOf(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
 	const names = ['model', 'businessName', 'instructions', 'knowledge', 'sendReply', 'options', 'conversation'];
 	return {
@@ -627,10 +665,12 @@ export async function execute(ctx: IExecuteFunctions): Promise<INodeExecutionDat
 	const svc = await services(ctx);
 	const results: INodeExecutionData[] = [];
 	const handoffs: INodeExecutionData[] = [];
+	const routed: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const json = await replyToItem(ctx, itemIndex, items[itemIndex], svc);
-			(json.status === 'handoff' && json.reason === 'handoff_requested' ? handoffs : results).push({ json, pairedItem: { item: itemIndex } });
+			const output = json.status === 'handoff' && json.reason === 'handoff_requested' ? handoffs : json.reason === 'routed_by_rule' ? routed : results;
+			output.push({ json, pairedItem: { item: itemIndex } });
 		} catch (error) {
 			if (ctx.continueOnFail()) {
 				results.push({ json: { messageId: items[itemIndex].json.messageId, error: (error as Error).message }, pairedItem: { item: itemIndex } });
@@ -639,5 +679,5 @@ export async function execute(ctx: IExecuteFunctions): Promise<INodeExecutionDat
 			throw error;
 		}
 	}
-	return [results, handoffs];
+	return [results, handoffs, routed];
 }

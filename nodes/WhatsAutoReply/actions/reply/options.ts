@@ -1,9 +1,10 @@
-import type { IDataObject } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type INode } from 'n8n-workflow';
 
 import { booleanOr, numberOr, stringOr, trimmedOr } from '../../../shared/coerce';
 import type { MemorySettings } from '../../../shared/conversation/memory';
 import { DEFAULT_MEMORY_TTL_MS, DEFAULT_USAGE_RETENTION_MONTHS, HOUR_MS, MAX_MEMORY_TTL_MS, MAX_PAUSE_MS } from '../../../shared/store/scopes';
 import { usageRetentionMs } from '../../../shared/usage/ledger';
+import { normalizeText } from '../../../shared/privacy/commandDetection';
 
 export type TranscriptionModel = 'gpt-4o-mini-transcribe' | 'gpt-4o-transcribe' | 'whisper-1';
 
@@ -42,7 +43,72 @@ export interface ReplyOptions {
 	/** How long usage rows live (Usage Retention, in months of 31 days; 13 by default). */
 	usageRetentionMs: number;
 	conversation: ConversationOptions;
+	/** Keyword Rules, in order: the first that matches one of the customer's texts wins (before the model). */
+	keywordRules: KeywordRule[];
+	/** Allowed Contacts: numbers as written ([] = everyone). */
+	allowContacts: string[];
+	/** Blocked Contacts: numbers as written. */
+	denyContacts: string[];
 }
+
+export type KeywordMatch = 'exact' | 'contains' | 'regex';
+
+export interface KeywordRule {
+	match: KeywordMatch;
+	/** Normalised (exact, contains) or the regex's source. */
+	pattern: string;
+	action: 'reply' | 'route';
+	replyText: string;
+	regex?: RegExp;
+}
+
+export const MAX_RULE_REGEX_CHARS = 200;
+export const MAX_RULE_TEXT_CHARS = 1000;
+
+/** Keyword Rules as typed rules; a bad (or too long) regex fails with the rule's number. */
+export function toKeywordRules(value: unknown, node?: INode): KeywordRule[] {
+	const rows = ((value ?? {}) as IDataObject).rule;
+	const list = (Array.isArray(rows) ? rows : []) as IDataObject[];
+	const fail = (message: string): never => {
+		if (node) throw new NodeOperationError(node, message);
+		throw new Error(message);
+	};
+	return list.map((row, index) => {
+		const match: KeywordMatch = row.match === 'contains' || row.match === 'regex' ? row.match : 'exact';
+		const raw = stringOr(row.pattern);
+		const action = row.action === 'route' ? 'route' : 'reply';
+		const replyText = stringOr(row.replyText).trim();
+		if (match !== 'regex') return { match, pattern: normalizeText(raw.trim()), action, replyText };
+		if (raw.length > MAX_RULE_REGEX_CHARS) fail(`Keyword rule ${index + 1}: the regex is longer than ${MAX_RULE_REGEX_CHARS} characters.`);
+		let regex: RegExp | undefined;
+		try {
+			regex = new RegExp(raw, 'iu');
+		} catch (error) {
+			fail(`Keyword rule ${index + 1}: the regex is not valid (${(error as Error).message}).`);
+		}
+		return { match, pattern: raw, action, replyText, regex };
+	});
+}
+
+/** The 0-based index of the first rule matching any of the texts (rules in order, each on every text), else -1. */
+export function matchingRule(rules: readonly KeywordRule[], texts: readonly string[]): number {
+	const prepared = texts.map((text) => ({ raw: text.slice(0, MAX_RULE_TEXT_CHARS), norm: normalizeText(text.slice(0, MAX_RULE_TEXT_CHARS).trim()) }));
+	return rules.findIndex((rule) =>
+		prepared.some(({ raw, norm }) => {
+			if (rule.regex) return rule.regex.test(raw);
+			if (!rule.pattern) return false;
+			if (rule.match === 'exact') return norm === rule.pattern;
+			return norm.includes(rule.pattern);
+		}),
+	);
+}
+
+/** A list of numbers, comma or newline separated. */
+export const contactList = (value: unknown): string[] =>
+	stringOr(value)
+		.split(/[,\n\r]+/)
+		.map((entry) => entry.trim())
+		.filter(Boolean);
 
 /** The Conversation settings: all off unless added (the template adds them). Texts '' = the localised default. */
 export interface ConversationOptions {
@@ -93,7 +159,7 @@ export const parameterLines = (value: string): string[] =>
 		.filter(Boolean);
 
 /** The node's parameters for one item as one typed value, with the editor's defaults for what is missing. */
-export function toReplyOptions(parameters: IDataObject): ReplyOptions {
+export function toReplyOptions(parameters: IDataObject, node?: INode): ReplyOptions {
 	const options = (parameters.options ?? {}) as IDataObject;
 	const caps = (options.maxMediaMb ?? {}) as IDataObject;
 	const transcription = stringOr(options.transcriptionModel, 'gpt-4o-mini-transcribe') as TranscriptionModel;
@@ -139,6 +205,9 @@ export function toReplyOptions(parameters: IDataObject): ReplyOptions {
 		usageLedger: booleanOr(options.usageLedger, false),
 		usageRetentionMs: usageRetentionMs(numberOr(options.usageRetentionMonths, DEFAULT_USAGE_RETENTION_MONTHS)),
 		conversation: toConversationOptions((parameters.conversation ?? {}) as IDataObject, stringOr(parameters.timezone, 'UTC')),
+		keywordRules: toKeywordRules(options.keywordRules, node),
+		allowContacts: contactList(options.allowContacts),
+		denyContacts: contactList(options.denyContacts),
 	};
 }
 

@@ -488,17 +488,25 @@ export async function executeWorkflowCli(n8n: N8n, workflowId: string, timeoutMs
 		DB_TYPE: 'sqlite',
 		DB_SQLITE_VACUUM_ON_STARTUP: 'false',
 	});
-	const out = await new Promise<string>((resolve, reject) =>
+	const { out, failure } = await new Promise<{ out: string; failure?: string }>((resolve) =>
 		execFile(
 			nodeBinary(n8n.n8nDir),
 			[join(n8n.n8nDir, 'node_modules', 'n8n', 'bin', 'n8n'), 'execute', `--id=${workflowId}`, '--rawOutput'],
 			{ env, cwd: n8n.userFolder, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' },
-			(error, stdout, stderr) => (error ? reject(new Error(`n8n execute failed: ${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout)),
+			(error, stdout, stderr) =>
+				resolve({ out: stdout, failure: error ? `${error.message} (exit ${String(error.code)}, signal ${String(error.signal)})\n${stderr}` : undefined }),
 		),
 	);
 	const start = out.search(/^\{/m);
-	if (start < 0) throw new Error(`n8n execute printed no JSON:\n${out}`);
-	return JSON.parse(out.slice(start)) as Json;
+	if (start < 0) throw new Error(`n8n execute printed no JSON${failure ? ` and failed: ${failure}` : ''}:\n${out}`);
+	const run = JSON.parse(out.slice(start)) as Json;
+	// The run as n8n recorded it decides. n8n 2.41.1's CLI now and then exits non-zero while shutting down after a
+	// finished, successful run (seen once in CI, stderr empty): say so, but judge the run by what it printed.
+	if (failure) {
+		if (run.finished !== true || run.status !== 'success') throw new Error(`n8n execute failed: ${failure}\n${out}`);
+		process.stderr.write(`n8n execute exited abnormally after a successful run of ${workflowId}: ${failure.split('\n')[0]}\n`);
+	}
+	return run;
 }
 
 // ------------------------------------------------------------------------------------------ leak scans

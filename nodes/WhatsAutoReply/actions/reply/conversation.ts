@@ -11,11 +11,10 @@ import { conversationText } from '../../../shared/conversation/messages';
 import { pauseOf, SILENCE_REASONS } from '../../../shared/conversation/pause';
 import { languageNamed, languageOf, type Language } from '../../../shared/privacy/commandDetection';
 import type { StoreAccess } from '../../../shared/store/access';
-import { resolveContent } from '../../../shared/store/contentByReference';
 import { SCOPES } from '../../../shared/store/scopes';
 import type { InboundMessage } from '../../../shared/whatsapp';
 import type { BusinessHoursOptions, ReplyOptions } from './options';
-import { turnMessages } from './turn';
+import { turnMessages, turnTexts } from './turn';
 
 /** Why the AI must stay quiet for this person now, as the output's reason; undefined when it may answer. */
 export async function silenceReason(access: StoreAccess, subject: string, options: ReplyOptions): Promise<string | undefined> {
@@ -25,16 +24,8 @@ export async function silenceReason(access: StoreAccess, subject: string, option
 
 /** The text of each message the customer sent in this item (a turn's, in order), contents resolved. */
 export async function customerTexts(json: IDataObject, message: InboundMessage, access: StoreAccess): Promise<string[]> {
-	const messages = turnMessages(json);
-	if (messages.length === 0) return message.type === 'text' && message.text ? [message.text] : [];
-	const texts: string[] = [];
-	for (const m of messages) {
-		if (m.type !== 'text') continue;
-		let text: unknown = m.text;
-		if (typeof m.contentRef === 'string' && access.keys) text = (await resolveContent(access.store, access.keys, m))?.message.text;
-		if (typeof text === 'string' && text.trim()) texts.push(text);
-	}
-	return texts;
+	if (turnMessages(json).length === 0) return message.type === 'text' && message.text ? [message.text] : [];
+	return await turnTexts(json, access, (m) => m.type === 'text');
 }
 
 export interface Commands {

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 
 import { closeAllStores, openStore } from '../../nodes/shared/store/index';
-import type { WhatsAutoStore } from '../../nodes/shared/store/types';
+import type { CounterResult, WhatsAutoStore } from '../../nodes/shared/store/types';
 import type { ChildTask } from './helpers';
 
 function say(message: object): void {
@@ -56,6 +56,19 @@ async function appendAll(store: WhatsAutoStore, task: ChildTask): Promise<number
 	return appended;
 }
 
+async function addAll(store: WhatsAutoStore, task: ChildTask): Promise<CounterResult[]> {
+	const { key, amount, below, attempts, ttlMs } = task.counter!;
+	const adds: CounterResult[] = [];
+	let next = 0;
+	const worker = async () => {
+		while (next++ < attempts) {
+			adds.push(await store.addToCounter({ scope: task.scope ?? 'test', key, amount, below, expiresAt: new Date(Date.now() + ttlMs) }));
+		}
+	};
+	await Promise.all(Array.from({ length: task.concurrency ?? 1 }, worker));
+	return adds;
+}
+
 async function main(): Promise<void> {
 	const task = JSON.parse(process.env.WHATSAUTO_CHILD_TASK ?? '') as ChildTask;
 	if (task.mode === 'audit') {
@@ -83,6 +96,14 @@ async function main(): Promise<void> {
 			}
 		}
 		say({ won, contacts, started });
+	} else if (task.mode === 'counter') {
+		const store = await openStore(task.config);
+		await Promise.all(Array.from({ length: task.concurrency ?? 1 }, () => store.schemaVersion()));
+		say({ ready: true });
+		waitForGo(task);
+		const started = Date.now();
+		const adds = await addAll(store, task);
+		say({ adds, started });
 	} else if (task.mode === 'claim') {
 		const store = await openStore(task.config);
 		// Warm every pooled connection so the race starts with connections ready.

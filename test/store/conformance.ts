@@ -17,6 +17,7 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../nodes/shared/store/migr
 import type {
 	AuditEntry,
 	AuditEntryInput,
+	CounterInput,
 	RecordCursor,
 	StoreBackend,
 	StoreConfig,
@@ -170,8 +171,8 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				expect(await store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
 			});
 
-			it('is at version 7, the conversation gate inbox', async () => {
-				expect(await store.schemaVersion()).toBe(7);
+			it('is at version 8, the counters', async () => {
+				expect(await store.schemaVersion()).toBe(8);
 				expect((await options.migrationRows()).map((r) => [Number(r.version), r.name])).toEqual([
 					[1, 'claims and content'],
 					[2, 'records'],
@@ -180,6 +181,7 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 					[5, 'keyed audit log with subjects apart'],
 					[6, 'audit entries re-filed under a new id'],
 					[7, 'conversation gate inbox'],
+					[8, 'counters'],
 				]);
 			});
 
@@ -1556,6 +1558,229 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				for (const limit of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '10' as unknown as number]) {
 					await expect(store.listAudit({ limit })).rejects.toThrow(/limit/);
 				}
+			});
+		});
+
+		describe('counters', () => {
+			const later = (ms = 60_000) => new Date(Date.now() + ms);
+			const add = (key: string, amount: number, extra: Partial<CounterInput> = {}) =>
+				store.addToCounter({ scope: 'budget', key, amount, expiresAt: later(), ...extra });
+			/** A database of the counters block's own (purge and erasure counts exact, rows readable raw). */
+			let db: FreshDatabase;
+			let own: WhatsAutoStore;
+			let workDir: string;
+			const rows = async (scope: string) =>
+				(await db.rows('SELECT key, contact_key, value FROM counters WHERE scope = ? ORDER BY key', scope)).map((r) => ({
+					key: String(r.key),
+					contactKey: String(r.contact_key),
+					value: Number(r.value),
+				}));
+
+			beforeAll(async () => {
+				db = await options.freshDatabase();
+				own = await db.open();
+				workDir = makeTempDir(`whatsauto-counters-${name}-`);
+			});
+
+			afterAll(async () => {
+				await own?.close();
+				rmSync(workDir, { recursive: true, force: true });
+			});
+
+			it('starts at 0 and adds, negative amounts too; keys and scopes apart', async () => {
+				const key = unique('counter');
+				expect(await store.getCounter('budget', key)).toBe(0);
+				expect(await add(key, 5)).toEqual({ added: true, value: 5 });
+				expect(await add(key, 3)).toEqual({ added: true, value: 8 });
+				expect(await add(key, -10)).toEqual({ added: true, value: -2 });
+				expect(await add(key, 0)).toEqual({ added: true, value: -2 });
+				expect(await store.getCounter('budget', key)).toBe(-2);
+				expect(await store.getCounter('spend', key)).toBe(0);
+				expect(await store.getCounter('budget', unique('counter'))).toBe(0);
+				expect(await store.addToCounter({ scope: 'spend', key, amount: 1, expiresAt: later() })).toEqual({ added: true, value: 1 });
+				expect(await store.getCounter('budget', key)).toBe(-2);
+			});
+
+			it('with below, adds only while the value before is below it, and reports the value either way', async () => {
+				const key = unique('counter');
+				expect(await add(key, 4, { below: 10 })).toEqual({ added: true, value: 4 });
+				expect(await add(key, 4, { below: 10 })).toEqual({ added: true, value: 8 });
+				// 8 is below 10: the charge goes through, past the limit.
+				expect(await add(key, 4, { below: 10 })).toEqual({ added: true, value: 12 });
+				expect(await add(key, 1, { below: 10 })).toEqual({ added: false, value: 12 });
+				expect(await add(key, 1, { below: 12 })).toEqual({ added: false, value: 12 });
+				expect(await add(key, -5, { below: 12 })).toEqual({ added: false, value: 12 });
+				expect(await add(key, 1, { below: 13 })).toEqual({ added: true, value: 13 });
+				expect(await add(key, -5)).toEqual({ added: true, value: 8 });
+				expect(await add(key, 1, { below: 10 })).toEqual({ added: true, value: 9 });
+				expect(await store.getCounter('budget', key)).toBe(9);
+				// A missing counter is 0: refused at or below it.
+				const fresh = unique('counter');
+				expect(await add(fresh, 1, { below: 0 })).toEqual({ added: false, value: 0 });
+				expect(await add(fresh, 1, { below: -3 })).toEqual({ added: false, value: 0 });
+				expect(await store.getCounter('budget', fresh)).toBe(0);
+				expect(await add(fresh, 1, { below: 1 })).toEqual({ added: true, value: 1 });
+			});
+
+			it('counts an expired counter as 0; the next add restarts it with its own expiry and contact key', async () => {
+				const key = unique('counter');
+				const [first, second] = [unique('contact'), unique('contact')];
+				expect(await add(key, 12, { contactKey: first, expiresAt: later(400) })).toEqual({ added: true, value: 12 });
+				// A live counter keeps its expiry and contact key, whatever later adds bring.
+				expect(await add(key, 1, { contactKey: second, expiresAt: later(60_000) })).toEqual({ added: true, value: 13 });
+				expect(await add(key, 1, { below: 10, contactKey: second })).toEqual({ added: false, value: 13 });
+				await sleep(600);
+				expect(await store.getCounter('budget', key)).toBe(0);
+				expect(await add(key, 3, { below: 10, contactKey: second, expiresAt: later(60_000) })).toEqual({ added: true, value: 3 });
+				// Still there after the first expiry passed: it took the new one.
+				expect(await store.getCounter('budget', key)).toBe(3);
+				expect(await store.eraseContact(first)).toBe(0);
+				expect(await store.getCounter('budget', key)).toBe(3);
+				expect(await store.eraseContact(second)).toBe(1);
+				expect(await store.getCounter('budget', key)).toBe(0);
+			});
+
+			it('restarts an expired counter refused by below at 0, with its new expiry and contact key', async () => {
+				const scope = unique('cap');
+				const contactKey = unique('contact');
+				await own.addToCounter({ scope, key: 'k', amount: 5, contactKey: unique('old'), expiresAt: later(100) });
+				await sleep(250);
+				expect(await own.addToCounter({ scope, key: 'k', amount: 5, below: 0, contactKey, expiresAt: later() })).toEqual({ added: false, value: 0 });
+				expect(await rows(scope)).toEqual([{ key: 'k', contactKey, value: 0 }]);
+				expect(await own.getCounter(scope, 'k')).toBe(0);
+			});
+
+			it('purges expired counters and keeps the live ones', async () => {
+				const scope = unique('purge');
+				expect(await own.purgeExpired()).toBe(0);
+				await own.addToCounter({ scope, key: 'soon-1', amount: 1, expiresAt: later(100) });
+				await own.addToCounter({ scope, key: 'soon-2', amount: 2, contactKey: unique('contact'), expiresAt: later(100) });
+				await own.addToCounter({ scope, key: 'live', amount: 3, expiresAt: later() });
+				await sleep(250);
+				expect(await own.purgeExpired()).toBe(2);
+				expect(await own.purgeExpired()).toBe(0);
+				expect(await rows(scope)).toEqual([{ key: 'live', contactKey: '', value: 3 }]);
+				expect(await own.getCounter(scope, 'live')).toBe(3);
+			});
+
+			it("erases a contact's counters, expired or not, and nobody else's", async () => {
+				const scope = unique('erase');
+				const [mine, theirs] = [unique('contact'), unique('contact')];
+				await own.addToCounter({ scope, key: 'mine-1', amount: 1, contactKey: mine, expiresAt: later() });
+				await own.addToCounter({ scope, key: 'mine-2', amount: 2, contactKey: mine, expiresAt: later(50) });
+				await own.addToCounter({ scope, key: 'theirs', amount: 3, contactKey: theirs, expiresAt: later() });
+				await own.addToCounter({ scope, key: 'nobodys', amount: 4, expiresAt: later() });
+				await sleep(100);
+				expect(await own.eraseContact(mine)).toBe(2);
+				expect(await own.eraseContact(mine)).toBe(0);
+				expect(await rows(scope)).toEqual([
+					{ key: 'nobodys', contactKey: '', value: 4 },
+					{ key: 'theirs', contactKey: theirs, value: 3 },
+				]);
+				expect(await db.scan([mine])).toEqual([]);
+			});
+
+			it('moves counters to a person’s new id (rekeyContact), and erasure under it takes them', async () => {
+				const scope = unique('rekey');
+				const [old, now, other] = [unique('old'), unique('new'), unique('other')];
+				await own.addToCounter({ scope, key: 'a', amount: 1, contactKey: old, expiresAt: later() });
+				await own.addToCounter({ scope, key: 'b', amount: 2, contactKey: other, expiresAt: later() });
+				expect(await own.rekeyContact(old, now, AUDIT_KEY)).toBe(1);
+				expect(await db.scan([old])).toEqual([]);
+				expect(await rows(scope)).toEqual([
+					{ key: 'a', contactKey: now, value: 1 },
+					{ key: 'b', contactKey: other, value: 2 },
+				]);
+				// A live counter keeps the contact key it was moved to.
+				expect(await own.addToCounter({ scope, key: 'a', amount: 1, contactKey: old, expiresAt: later() })).toEqual({ added: true, value: 2 });
+				expect(await own.eraseContact(now)).toBe(1);
+				expect(await own.getCounter(scope, 'a')).toBe(0);
+				expect(await own.getCounter(scope, 'b')).toBe(2);
+			});
+
+			it('rejects invalid arguments, and a value that would leave the safe integers', async () => {
+				const key = unique('counter');
+				const long = 'x'.repeat(1025);
+				const bad = (input: Partial<Record<keyof CounterInput, unknown>>) =>
+					store.addToCounter({ scope: 'budget', key, amount: 1, expiresAt: later(), ...input } as CounterInput);
+				await expect(store.addToCounter(null as never)).rejects.toThrow(TypeError);
+				await expect(bad({ scope: '' })).rejects.toThrow(TypeError);
+				await expect(bad({ key: '' })).rejects.toThrow(TypeError);
+				await expect(bad({ key: long })).rejects.toThrow(TypeError);
+				await expect(bad({ contactKey: long })).rejects.toThrow(TypeError);
+				await expect(bad({ contactKey: 5 })).rejects.toThrow(TypeError);
+				await expect(bad({ expiresAt: new Date(Number.NaN) })).rejects.toThrow(TypeError);
+				await expect(bad({ expiresAt: Date.now() + 1000 })).rejects.toThrow(TypeError);
+				await expect(bad({ expiresAt: undefined })).rejects.toThrow(TypeError);
+				await expect(bad({ amount: '5' })).rejects.toThrow(TypeError);
+				await expect(bad({ amount: undefined })).rejects.toThrow(TypeError);
+				await expect(bad({ amount: 10n })).rejects.toThrow(TypeError);
+				await expect(bad({ below: '5' })).rejects.toThrow(TypeError);
+				await expect(bad({ below: null })).rejects.toThrow(TypeError);
+				for (const n of [1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, -(2 ** 53)]) {
+					await expect(bad({ amount: n })).rejects.toThrow(RangeError);
+					await expect(bad({ below: n })).rejects.toThrow(RangeError);
+				}
+				expect(await store.getCounter('budget', key)).toBe(0);
+				await expect(store.getCounter('', key)).rejects.toThrow(TypeError);
+				await expect(store.getCounter('budget', '')).rejects.toThrow(TypeError);
+				await expect(store.getCounter('budget', long)).rejects.toThrow(TypeError);
+				await expect(store.countRecords('')).rejects.toThrow(TypeError);
+
+				expect(await add(key, Number.MAX_SAFE_INTEGER - 1)).toEqual({ added: true, value: Number.MAX_SAFE_INTEGER - 1 });
+				expect(await add(key, 1)).toEqual({ added: true, value: Number.MAX_SAFE_INTEGER });
+				await expect(add(key, 1)).rejects.toThrow(RangeError);
+				expect(await store.getCounter('budget', key)).toBe(Number.MAX_SAFE_INTEGER);
+				expect(await add(key, -Number.MAX_SAFE_INTEGER)).toEqual({ added: true, value: 0 });
+			});
+
+			it('counts the unexpired records of a scope, and only those', async () => {
+				const scope = unique('conversations');
+				expect(await store.countRecords(scope)).toBe(0);
+				const put = (key: string, ms: number, s = scope) => store.putRecord({ scope: s, key, value: { open: true }, expiresAt: later(ms) });
+				await put('a', 60_000);
+				await put('b', 60_000);
+				await put('c', 300);
+				await put('gone', -1000);
+				await put('elsewhere', 60_000, unique('other'));
+				expect(await store.countRecords(scope)).toBe(3);
+				await sleep(500);
+				expect(await store.countRecords(scope)).toBe(2);
+				expect(await store.deleteRecord(scope, 'a')).toBe(true);
+				expect(await store.countRecords(scope)).toBe(1);
+			});
+
+			it('never overshoots a limit among concurrent callers in one process', async () => {
+				const key = unique('counter');
+				const results = await Promise.all(Array.from({ length: 40 }, () => add(key, 7, { below: 100 })));
+				const added = results.filter((r) => r.added);
+				const final = await store.getCounter('budget', key);
+				expect(final).toBe(added.length * 7);
+				expect(final).toBeGreaterThanOrEqual(100);
+				expect(final).toBeLessThan(100 + 7);
+				for (const r of added) expect(r.value - 7).toBeLessThan(100);
+				for (const r of results.filter((x) => !x.added)) expect(r.value).toBeGreaterThanOrEqual(100);
+			});
+
+			it('never overshoots a limit when several processes add at the same moment', async () => {
+				const script = buildChildScript(join(workDir, 'build'));
+				const scope = unique('race');
+				const [amount, below, attempts] = [7, 500, 50];
+				const task = { mode: 'counter' as const, config: db.config, scope, concurrency: 8, counter: { key: 'budget', amount, below, attempts, ttlMs: 600_000 } };
+				const results = await runChildren(script, workDir, [task, task, task, task]);
+				const adds = results.flatMap((r) => r.adds ?? []);
+				expect(results.map((r) => r.adds?.length)).toEqual([attempts, attempts, attempts, attempts]);
+				const added = adds.filter((r) => r.added);
+				const final = await own.getCounter(scope, 'budget');
+				// Every charge counted once, each made while the value before it was below the limit: it filled up, never past one charge.
+				expect(final).toBe(added.length * amount);
+				expect(final).toBeGreaterThanOrEqual(below);
+				expect(final).toBeLessThan(below + amount);
+				expect(added.filter((r) => r.value - amount >= below)).toEqual([]);
+				expect(adds.filter((r) => !r.added && r.value < below)).toEqual([]);
+				// The values the adds saw are all different (each add saw the one before it).
+				expect(new Set(added.map((r) => r.value)).size).toBe(added.length);
+				expect(await rows(scope)).toEqual([{ key: 'budget', contactKey: '', value: final }]);
 			});
 		});
 

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import * as ts from 'typescript';
 
 import type { AuditHashInput, AuditRow } from '../../nodes/shared/store/audit';
-import type { StoreConfig } from '../../nodes/shared/store/types';
+import type { CounterResult, StoreConfig } from '../../nodes/shared/store/types';
 
 export const REPO = join(__dirname, '..', '..');
 
@@ -84,8 +84,12 @@ export function legacyAuditRows(
 }
 
 export interface ChildTask {
-	/** claim: claims every id; migrate: opens the store; audit: appends one audit entry per id; lease: leases `scope`'s (a gate's) turns until none are left. */
-	mode: 'claim' | 'migrate' | 'audit' | 'lease';
+	/**
+	 * claim: claims every id; migrate: opens the store; audit: appends one audit entry per id; lease: leases `scope`'s
+	 * (a gate's) turns until none are left; counter: adds `counter.amount` (below `counter.below`) to the counter
+	 * (`scope`, `counter.key`), `counter.attempts` times.
+	 */
+	mode: 'claim' | 'migrate' | 'audit' | 'lease' | 'counter';
 	config: StoreConfig;
 	goFile: string;
 	barrierTimeoutMs: number;
@@ -95,6 +99,8 @@ export interface ChildTask {
 	concurrency?: number;
 	/** The audit key as hex (audit mode). */
 	auditKey?: string;
+	/** What to add, to which counter, how often (counter mode). */
+	counter?: { key: string; amount: number; below?: number; attempts: number; ttlMs: number };
 }
 
 export interface ChildResult {
@@ -103,6 +109,8 @@ export interface ChildResult {
 	contacts?: string[];
 	/** The seqs of the audit entries this child appended. */
 	appended?: number[];
+	/** What each of this child's addToCounter calls resolved (counter mode). */
+	adds?: CounterResult[];
 	started?: number;
 	version?: number;
 }

@@ -220,6 +220,7 @@ describe('PostgresStore specifics', () => {
 				'audit_subjects',
 				'claims',
 				'content',
+				'counters',
 				'inbox',
 				'records',
 				'whatsauto_migrations',

@@ -1,5 +1,6 @@
 import type {
 	ContentEntry,
+	CounterInput,
 	ListRecordsByStateOptions,
 	ListRecordsOptions,
 	RecordCursor,
@@ -332,4 +333,24 @@ export class PurgeTimer {
 		}
 		this.arm();
 	}
+}
+
+/** {@link CounterInput} checked: scope and key, safe-integer amount and bound, contact key ('' for none), expiry in ms. */
+export function prepareCounter(input: CounterInput): { scope: string; key: string; amount: number; below?: number; contactKey: string; expiresAt: number } {
+	if (input === null || typeof input !== 'object') throw new TypeError('WhatsAuto store: counter input required');
+	assertKey('scope', input.scope);
+	assertKey('key', input.key);
+	assertSafeInteger('counter amount', input.amount);
+	if (input.below !== undefined) assertSafeInteger('counter below', input.below);
+	const contactKey = input.contactKey ?? '';
+	if (contactKey !== '') assertKey('contactKey', contactKey);
+	if (!(input.expiresAt instanceof Date) || Number.isNaN(input.expiresAt.getTime())) {
+		throw new TypeError('WhatsAuto store: counter expiresAt must be a valid Date');
+	}
+	return { scope: input.scope, key: input.key, amount: input.amount, below: input.below, contactKey, expiresAt: input.expiresAt.getTime() };
+}
+
+function assertSafeInteger(what: string, value: unknown): asserts value is number {
+	if (typeof value !== 'number') throw new TypeError(`WhatsAuto store: ${what} must be a number`);
+	if (!Number.isSafeInteger(value)) throw new RangeError(`WhatsAuto store: ${what} must be a safe integer`);
 }

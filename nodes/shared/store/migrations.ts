@@ -276,13 +276,44 @@ export const MIGRATIONS: readonly Migration[] = [
 			'CREATE INDEX IF NOT EXISTS inbox_expires_at_idx ON {schema}.inbox (expires_at)',
 		],
 	},
+	{
+		version: 8,
+		name: 'counters',
+		// Integer counters under (scope, key) for budgets, caps and spend (usage/budgets.ts), added to in one
+		// atomic step (`addToCounter`). A counter past `expires_at` counts as 0 and starts afresh on the next add.
+		// `contact_key` is a keyed pseudonym, or '' for a counter that belongs to no contact.
+		sqlite: [
+			`CREATE TABLE IF NOT EXISTS counters (
+				scope TEXT NOT NULL,
+				key TEXT NOT NULL,
+				contact_key TEXT NOT NULL DEFAULT '',
+				value INTEGER NOT NULL,
+				expires_at INTEGER NOT NULL,
+				PRIMARY KEY (scope, key)
+			)`,
+			'CREATE INDEX IF NOT EXISTS counters_contact_key_idx ON counters (contact_key)',
+			'CREATE INDEX IF NOT EXISTS counters_expires_at_idx ON counters (expires_at)',
+		],
+		postgres: [
+			`CREATE TABLE IF NOT EXISTS {schema}.counters (
+				scope TEXT NOT NULL,
+				key TEXT NOT NULL,
+				contact_key TEXT NOT NULL DEFAULT '',
+				value BIGINT NOT NULL,
+				expires_at BIGINT NOT NULL,
+				PRIMARY KEY (scope, key)
+			)`,
+			'CREATE INDEX IF NOT EXISTS counters_contact_key_idx ON {schema}.counters (contact_key)',
+			'CREATE INDEX IF NOT EXISTS counters_expires_at_idx ON {schema}.counters (expires_at)',
+		],
+	},
 ];
 
 /**
  * Tables with an `expires_at` column (epoch ms); `purgeExpired` empties them of expired rows. Never the
  * audit log: it must outlive what it accounts for.
  */
-export const EXPIRING_TABLES: readonly string[] = ['claims', 'content', 'records', 'inbox'];
+export const EXPIRING_TABLES: readonly string[] = ['claims', 'content', 'records', 'inbox', 'counters'];
 
 /**
  * Tables with a `contact_key` column (keyed pseudonym); `eraseContact` deletes a person's rows from them and
@@ -290,7 +321,7 @@ export const EXPIRING_TABLES: readonly string[] = ['claims', 'content', 'records
  * `audit_subjects` links audit entries to their person: erasure unlinks them, the entries themselves stay
  * (the record that an erasure happened must survive it).
  */
-export const CONTACT_TABLES: readonly string[] = ['content', 'records', 'audit_subjects', 'inbox'];
+export const CONTACT_TABLES: readonly string[] = ['content', 'records', 'audit_subjects', 'inbox', 'counters'];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

@@ -40,6 +40,7 @@ import {
 	type ContentRow,
 	toCount,
 	toStoredRecord,
+	prepareCounter,
 } from './common';
 import { CONTACT_TABLES, EXPIRING_TABLES, MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './migrations';
 import { PERSON_KEYED_SCOPES } from './scopes';
@@ -49,6 +50,8 @@ import type {
 	AuditEntry,
 	AuditEntryInput,
 	ContentEntry,
+	CounterInput,
+	CounterResult,
 	InboxAdmission,
 	InboxSummary,
 	InboxTurn,
@@ -146,6 +149,11 @@ export class PostgresStore implements WhatsAutoStore {
 		auditPage: string;
 		auditList: (requestId: boolean, subject: boolean) => string;
 		version: string;
+		counterLock: string;
+		counterSet: string;
+		counterReset: string;
+		getCounter: string;
+		countRecords: string;
 		purge: string[];
 		vacuumContent: string;
 		contentDeadRows: string;
@@ -220,6 +228,17 @@ export class PostgresStore implements WhatsAutoStore {
 				return `SELECT ${AUDIT_COLUMNS} FROM ${schemaFrom(s)} WHERE ${where.join(' AND ')} ORDER BY a.seq LIMIT $${n}`;
 			},
 			version: `SELECT MAX(version) AS version FROM ${s}.${MIGRATIONS_TABLE}`,
+			// Creates the counter (at 0, with this call's contact key and expiry) or, when it exists, locks it (the
+			// no-op DO UPDATE locks the row, waiting for any other holder, and returns its latest committed version).
+			// Either way the row is this transaction's until it ends. Expiry by the clock once the row is ours.
+			counterLock: `INSERT INTO ${s}.counters AS c (scope, key, contact_key, value, expires_at) VALUES ($1, $2, $3, 0, $4::bigint)
+				ON CONFLICT (scope, key) DO UPDATE SET value = c.value
+				RETURNING value, expires_at > ${CLOCK_MS} AS live`,
+			counterSet: `UPDATE ${s}.counters SET value = $3::bigint WHERE scope = $1 AND key = $2`,
+			// A missing or expired counter starts afresh: value, contact key and expiry all new.
+			counterReset: `UPDATE ${s}.counters SET value = $3::bigint, contact_key = $4, expires_at = $5::bigint WHERE scope = $1 AND key = $2`,
+			getCounter: `SELECT value FROM ${s}.counters WHERE scope = $1 AND key = $2 AND expires_at > ${NOW_MS}`,
+			countRecords: `SELECT COUNT(*) AS n FROM ${s}.records WHERE scope = $1 AND expires_at > ${NOW_MS}`,
 			purge: EXPIRING_TABLES.map((t) => `DELETE FROM ${s}.${t} WHERE expires_at <= ${NOW_MS}`),
 			// SKIP_LOCKED: when another process is vacuuming it already, this one does not wait.
 			vacuumContent: `VACUUM (SKIP_LOCKED) ${s}.content`,
@@ -419,6 +438,7 @@ export class PostgresStore implements WhatsAutoStore {
 			moved += await count(`UPDATE ${s}.records SET contact_key = $1 WHERE contact_key = $2`, [to, from]);
 			moved += await count(`UPDATE ${s}.content SET contact_key = $1 WHERE contact_key = $2`, [to, from]);
 			moved += await count(`UPDATE ${s}.inbox SET contact_key = $1 WHERE contact_key = $2`, [to, from]);
+			moved += await count(`UPDATE ${s}.counters SET contact_key = $1 WHERE contact_key = $2`, [to, from]);
 			// Audit entries: re-filed under `to`, each with its MAC; entries from before the log was keyed are sealed first.
 			const { rows } = await client.query<{ seq: string; hash: string | null }>(
 				`SELECT s.seq, a.hash FROM ${s}.audit_subjects s LEFT JOIN ${s}.audit_log a ON a.seq = s.seq WHERE s.contact_key = $1`,
@@ -642,6 +662,40 @@ export class PostgresStore implements WhatsAutoStore {
 		return Object.fromEntries(result.rows.map((r) => [r.state, Number(r.n)]));
 	}
 
+	async addToCounter(input: CounterInput): Promise<CounterResult> {
+		this.assertOpen();
+		const c = prepareCounter(input);
+		return this.inTransaction(async (client) => {
+			// The row is locked from here to COMMIT: no other add, purge or erasure changes it in between, so
+			// `below` is checked against the value every earlier add committed and this one's charge follows it.
+			const params = [c.scope, c.key];
+			const row = (await client.query<{ value: string; live: boolean }>(this.sql.counterLock, [...params, c.contactKey, c.expiresAt])).rows[0];
+			if (!row) throw new Error('WhatsAuto store: counter row missing after upsert');
+			const before = row.live ? Number(row.value) : 0;
+			const added = c.below === undefined || before < c.below;
+			const value = added ? before + c.amount : before;
+			if (!Number.isSafeInteger(value)) throw new RangeError('WhatsAuto store: a counter must stay a safe integer');
+			if (!row.live) await client.query(this.sql.counterReset, [...params, value, c.contactKey, c.expiresAt]);
+			else if (value !== before) await client.query(this.sql.counterSet, [...params, value]);
+			return { added, value };
+		});
+	}
+
+	async getCounter(scope: string, key: string): Promise<number> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		assertKey('key', key);
+		const result = await this.pool.query<{ value: string }>(this.sql.getCounter, [scope, key]);
+		return Number(result.rows[0]?.value ?? 0);
+	}
+
+	async countRecords(scope: string): Promise<number> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		const result = await this.pool.query<{ n: string }>(this.sql.countRecords, [scope]);
+		return Number(result.rows[0]?.n ?? 0);
+	}
+
 	async schemaVersion(): Promise<number> {
 		this.assertOpen();
 		const result = await this.pool.query<{ version: number | null }>(this.sql.version);
@@ -721,3 +775,4 @@ async function migratePostgres(pool: Pool, schema: string, migrations: readonly 
 		}
 	});
 }
+

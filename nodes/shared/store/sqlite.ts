@@ -41,6 +41,7 @@ import {
 	type ContentRow,
 	toCount,
 	toStoredRecord,
+	prepareCounter,
 } from './common';
 import { CONTACT_TABLES, EXPIRING_TABLES, MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './migrations';
 import { PERSON_KEYED_SCOPES } from './scopes';
@@ -50,6 +51,8 @@ import type {
 	AuditEntry,
 	AuditEntryInput,
 	ContentEntry,
+	CounterInput,
+	CounterResult,
 	InboxAdmission,
 	InboxSummary,
 	InboxTurn,
@@ -127,6 +130,16 @@ export class SqliteStore implements WhatsAutoStore {
 	private readonly auditListStmts: Record<'' | 'r' | 's' | 'rs', StatementSync>;
 
 	private readonly versionStmt: StatementSync;
+
+	private readonly counterRowStmt: StatementSync;
+
+	private readonly counterSetStmt: StatementSync;
+
+	private readonly counterResetStmt: StatementSync;
+
+	private readonly getCounterStmt: StatementSync;
+
+	private readonly countRecordsStmt: StatementSync;
 
 	private readonly purgeStmts: StatementSync[];
 
@@ -219,6 +232,16 @@ export class SqliteStore implements WhatsAutoStore {
 			rs: auditList(' AND a.request_id = ? AND s.contact_key = ?'),
 		};
 		this.versionStmt = db.prepare(`SELECT MAX(version) AS version FROM ${MIGRATIONS_TABLE}`);
+		this.counterRowStmt = db.prepare('SELECT value, expires_at FROM counters WHERE scope = ? AND key = ?');
+		this.counterSetStmt = db.prepare('UPDATE counters SET value = ? WHERE scope = ? AND key = ?');
+		// A missing or expired counter starts afresh: value, contact key and expiry all new.
+		this.counterResetStmt = db.prepare(
+			`INSERT INTO counters (scope, key, contact_key, value, expires_at) VALUES (?, ?, ?, ?, ?)
+			 ON CONFLICT (scope, key) DO UPDATE SET contact_key = excluded.contact_key, value = excluded.value,
+			 expires_at = excluded.expires_at`,
+		);
+		this.getCounterStmt = db.prepare('SELECT value FROM counters WHERE scope = ? AND key = ? AND expires_at > ?');
+		this.countRecordsStmt = db.prepare('SELECT COUNT(*) AS n FROM records WHERE scope = ? AND expires_at > ?');
 		this.purgeStmts = EXPIRING_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE expires_at <= ?`));
 		this.eraseStmts = CONTACT_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE contact_key = ?`));
 		this.purgeTimer = new PurgeTimer(() => this.purgeExpired(), purgeIntervalOf(purge.purgeIntervalMs), purge.onPurgeError ?? logPurgeError);
@@ -395,6 +418,7 @@ export class SqliteStore implements WhatsAutoStore {
 			moved += toCount(db.prepare('UPDATE records SET contact_key = ? WHERE contact_key = ?').run(to, from).changes);
 			moved += toCount(db.prepare('UPDATE content SET contact_key = ? WHERE contact_key = ?').run(to, from).changes);
 			moved += toCount(db.prepare('UPDATE inbox SET contact_key = ? WHERE contact_key = ?').run(to, from).changes);
+			moved += toCount(db.prepare('UPDATE counters SET contact_key = ? WHERE contact_key = ?').run(to, from).changes);
 			// Audit entries: re-filed under `to`, each with its MAC; entries from before the log was keyed are sealed first.
 			const subjects = db
 				.prepare('SELECT s.seq AS seq, a.hash AS hash FROM audit_subjects s LEFT JOIN audit_log a ON a.seq = s.seq WHERE s.contact_key = ?')
@@ -587,6 +611,40 @@ export class SqliteStore implements WhatsAutoStore {
 		return Object.fromEntries(rows.map((r) => [r.state, toCount(r.n)]));
 	}
 
+	async addToCounter(input: CounterInput): Promise<CounterResult> {
+		this.assertOpen();
+		const c = prepareCounter(input);
+		// BEGIN IMMEDIATE takes the write lock before the read: every process reads the value the last add
+		// committed, checks `below` against it and writes before anyone else reads.
+		return this.inTransaction(() => {
+			const now = Date.now();
+			const row = this.counterRowStmt.get(c.scope, c.key) as { value: number; expires_at: number } | undefined;
+			const live = row !== undefined && Number(row.expires_at) > now;
+			const before = live ? Number(row.value) : 0;
+			const added = c.below === undefined || before < c.below;
+			const value = added ? before + c.amount : before;
+			if (!Number.isSafeInteger(value)) throw new RangeError('WhatsAuto store: a counter must stay a safe integer');
+			if (!live) this.counterResetStmt.run(c.scope, c.key, c.contactKey, value, c.expiresAt);
+			else if (value !== before) this.counterSetStmt.run(value, c.scope, c.key);
+			return { added, value };
+		});
+	}
+
+	async getCounter(scope: string, key: string): Promise<number> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		assertKey('key', key);
+		const row = this.getCounterStmt.get(scope, key, Date.now()) as { value: number } | undefined;
+		return toCount(row?.value);
+	}
+
+	async countRecords(scope: string): Promise<number> {
+		this.assertOpen();
+		assertKey('scope', scope);
+		const row = this.countRecordsStmt.get(scope, Date.now()) as { n: number } | undefined;
+		return toCount(row?.n);
+	}
+
 	async schemaVersion(): Promise<number> {
 		this.assertOpen();
 		const row = this.versionStmt.get() as { version: number | null } | undefined;
@@ -678,3 +736,4 @@ async function retryWhileBusy(fn: () => void): Promise<void> {
 		}
 	}
 }
+

@@ -147,6 +147,19 @@ export interface WhatsAutoStore {
 	/** Counts of `gate`'s inbox rows by state ('pending', 'leased', 'failed', 'expired'). */
 	inboxCounts(gate: string): Promise<Record<string, number>>;
 
+	/**
+	 * Adds `amount` (a safe integer, may be negative) to the counter (`scope`, `key`), atomically across every
+	 * process sharing the store: a missing or expired counter starts at 0 (and takes `expiresAt` and `contactKey`;
+	 * an existing one keeps its own). With `below`, the amount is added only when the value before it is below
+	 * `below` (a budget check and its charge in one step, so racing callers cannot all pass the same check).
+	 * Resolves the value after the call and whether the amount was added. Budgets, caps and spend (usage/budgets.ts).
+	 */
+	addToCounter(input: CounterInput): Promise<CounterResult>;
+	/** The value of the counter (`scope`, `key`): 0 when missing or expired. */
+	getCounter(scope: string, key: string): Promise<number>;
+	/** How many unexpired records `scope` holds (e.g. the conversations active now). */
+	countRecords(scope: string): Promise<number>;
+
 	/** Highest schema migration applied. */
 	schemaVersion(): Promise<number>;
 
@@ -154,6 +167,27 @@ export interface WhatsAutoStore {
 }
 
 export type StoreBackend = 'sqlite' | 'postgres';
+
+/** What {@link WhatsAutoStore.addToCounter} adds, to which counter. */
+export interface CounterInput {
+	scope: string;
+	key: string;
+	/** A safe integer (tokens, micro-dollars, replies); negative to give back what was reserved. */
+	amount: number;
+	/** Add only when the value before is below this (a safe integer); omit to add whatever the value. */
+	below?: number;
+	/** Keyed pseudonym of the contact the counter is about (erased with them); omit or '' for none. */
+	contactKey?: string;
+	/** When a counter created by this call expires (an existing counter keeps its expiry). */
+	expiresAt: Date;
+}
+
+export interface CounterResult {
+	/** Whether the amount was added (false only when `below` refused it). */
+	added: boolean;
+	/** The counter's value after the call. */
+	value: number;
+}
 
 /** One message for the conversation gate's inbox (the `inbox` table). */
 export interface InboxRow {

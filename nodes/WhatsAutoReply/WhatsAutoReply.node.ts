@@ -22,8 +22,8 @@ export class WhatsAutoReply implements INodeType {
 		inputs: ['main'],
 		// Replies, customers who asked for a person (a workflow tells the team), and messages a keyword rule routed.
 		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
-		outputs: ['main', 'main', 'main'],
-		outputNames: ['Replies', 'Handoff', 'Rule'],
+		outputs: ['main', 'main', 'main', 'main'],
+		outputNames: ['Replies', 'Handoff', 'Rule', 'Flagged'],
 		credentials: [
 			{ name: 'whatsAutoMetaApi', required: true, testedBy: 'whatsAutoMetaApiTest' },
 			{ name: 'whatsAutoOpenAiApi', required: true },

@@ -4,7 +4,7 @@ import type { WhatsAutoStore } from './store/types';
 
 /** What happened to one inbound message; metadata only, never what anyone wrote (stored: message ids as references). */
 export interface ReplyOutcome {
-	status: 'replied' | 'fallback' | 'template' | 'skipped' | 'output_only' | 'handoff' | 'away';
+	status: 'replied' | 'fallback' | 'template' | 'skipped' | 'output_only' | 'handoff' | 'away' | 'waitlisted';
 	graphMessageIds: string[];
 	reason?: string;
 	at: string;

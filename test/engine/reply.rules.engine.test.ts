@@ -99,7 +99,8 @@ describe.each<[ReplyStoreBackend]>([['sqlite'], ['postgres']])('guards on %s', (
 			const customer = newContact();
 			const options = { ...rules({ match: 'contains', pattern: 'complaint', action: 'route' }), usageLedger: true };
 			const result = await say(customer, 'I have a complaint about my delivery', options);
-			expect(result.outputs).toHaveLength(3);
+			expect(result.outputs).toHaveLength(4);
+			expect(result.outputs[3]).toEqual([]);
 			expect(result.out).toEqual([]);
 			expect(result.handoff).toEqual([]);
 			expect(result.outputs[2].map((item) => item.json)).toEqual([expect.objectContaining({ status: 'skipped', skipped: true, reason: 'routed_by_rule', rule: 1 })]);

@@ -20,7 +20,7 @@ import {
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { completionTokenLimit } from '../../nodes/WhatsAutoReply/actions/reply/execute';
+import { completionTokenLimit } from '../../nodes/WhatsAutoReply/actions/reply/model';
 import { DEFAULTS } from '../../nodes/WhatsAutoReply/actions/reply/options';
 import { samplePdf, samplePng, sampleAudio, sha256 } from '../../devkit/fakes/openai';
 import { envelope, msg, standbyChange, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';

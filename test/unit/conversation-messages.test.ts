@@ -3,7 +3,7 @@ import { CONVERSATION_TEXTS, conversationText, type ConversationTexts } from '..
 import { detectPrivacyCommand } from '../../nodes/shared/privacy/commandDetection';
 import { LANGUAGES, type Language } from '../../nodes/shared/privacy/messages';
 
-const KEYS: Array<keyof ConversationTexts> = ['reset', 'handoff', 'disclosure', 'away'];
+const KEYS: Array<keyof ConversationTexts> = ['reset', 'handoff', 'disclosure', 'away', 'capacity', 'back'];
 const QUOTED = /"([^"]+)"|«([^»]+)»|“([^”]+)”/g;
 const FSI = '\u2068';
 const PDI = '\u2069';

@@ -79,7 +79,7 @@ describe('aggregateUsage on a fixed ledger', () => {
 	});
 
 	it('counts every outcome, zero included', () => {
-		expect(report.outcomes).toEqual({ replied: 3, merged: 0, skipped: 4, fallback: 1, handoff: 1, failed: 0, template: 1, away: 0, output_only: 0 });
+		expect(report.outcomes).toEqual({ replied: 3, merged: 0, skipped: 4, fallback: 1, handoff: 1, failed: 0, template: 1, away: 0, output_only: 0, waitlisted: 0 });
 	});
 
 	it('sums tokens: cached is part of prompt, total is prompt + completion', () => {
@@ -146,7 +146,7 @@ describe('aggregateUsage edge cases', () => {
 			replies: 0,
 			mergedBursts: 0,
 			messagesMerged: 0,
-			outcomes: { replied: 0, merged: 0, skipped: 0, fallback: 0, handoff: 0, failed: 0, template: 0, away: 0, output_only: 0 },
+			outcomes: { replied: 0, merged: 0, skipped: 0, fallback: 0, handoff: 0, failed: 0, template: 0, away: 0, output_only: 0, waitlisted: 0 },
 			tokens: { prompt: 0, completion: 0, cached: 0, total: 0 },
 			modelCost: { totalUsd: 0, byModel: {}, unpricedModels: [] },
 			metaMessages: { total: 0, billable: 0, byCategory: {} },

@@ -1,13 +1,13 @@
 /**
  * Who owns the conversation: while a person answers (a handoff the customer asked for, a reply from the WhatsApp
- * Business app, an operator's pause), the AI sends that contact nothing. A pause is a record keyed by the
+ * Business app, an operator's pause, the loop guard), the AI sends that contact nothing. A pause is a record keyed by the
  * person's pseudonym; it ends on resume, or once the people answering have been silent for the reader's
  * silence setting (each new reply of theirs starts the silence again).
  */
 import { MAX_PAUSE_MS, SCOPES } from '../store/scopes';
 import type { WhatsAutoStore } from '../store/types';
 
-export type PauseReason = 'handoff' | 'human_reply' | 'operator';
+export type PauseReason = 'handoff' | 'human_reply' | 'operator' | 'loop';
 
 export interface PauseRecord {
 	reason: PauseReason;
@@ -55,4 +55,5 @@ export const SILENCE_REASONS: Record<PauseReason, string> = {
 	handoff: 'paused_by_handoff',
 	human_reply: 'paused_by_human_reply',
 	operator: 'paused_by_operator',
+	loop: 'paused_by_loop_guard',
 };

@@ -45,12 +45,15 @@ const LASTING_MS = 100 * 365 * DAY_MS;
 export interface StoreScope {
 	/** The scope as stored. */
 	name: string;
-	/** Claims are atomic "first one wins" markers; records hold a small JSON value (metadata, never content). */
-	table: 'claims' | 'records';
+	/**
+	 * Claims are atomic "first one wins" markers; records hold a small JSON value (metadata, never content);
+	 * counters a number added to atomically (budgets, caps).
+	 */
+	table: 'claims' | 'records' | 'counters';
 	holds: string;
 	/** How long an entry lives from when it is written. */
 	lifetimeMs: number;
-	/** Whether entries carry the contact's key (claims never do). */
+	/** Whether entries carry the contact's key (claims never do; counters of one person do). */
 	contactKeyed: boolean;
 	/**
 	 * Whether the record's key is the person's pseudonym itself: when the person moves to a new id
@@ -240,6 +243,72 @@ export const SCOPES = {
 			'The pricing Meta reported (category, billable, pricing model) for one message the Auto-Reply sent, from its first status webhook that carried pricing; keyed by a keyed hash of the message id. Same retention as `usage`.',
 		lifetimeMs: DEFAULT_USAGE_RETENTION_MS,
 		contactKeyed: true,
+	},
+	repliesContactHour: {
+		name: 'replies-contact-hour',
+		table: 'counters',
+		holds: 'How many messages the Auto-Reply sent a person in one clock hour (key: pseudonym and hour): the Replies per Hour cap.',
+		lifetimeMs: 2 * HOUR_MS,
+		contactKeyed: true,
+	},
+	repliesContactDay: {
+		name: 'replies-contact-day',
+		table: 'counters',
+		holds: 'How many messages the Auto-Reply sent a person in one day of the workflow\'s time zone (key: pseudonym and date): the Replies per Day cap.',
+		lifetimeMs: 2 * DAY_MS,
+		contactKeyed: true,
+	},
+	tokensContactDay: {
+		name: 'tokens-contact-day',
+		table: 'counters',
+		holds: 'Model tokens spent on a person\'s turns in one day (key: pseudonym and date), reserved before each call and corrected to what OpenAI reported.',
+		lifetimeMs: 2 * DAY_MS,
+		contactKeyed: true,
+	},
+	tokensAccountDay: {
+		name: 'tokens-account-day',
+		table: 'counters',
+		holds: 'Model tokens spent on everyone\'s turns in one day (key: date), for every Auto-Reply using this store.',
+		lifetimeMs: 2 * DAY_MS,
+		contactKeyed: false,
+	},
+	spendMonth: {
+		name: 'spend-month',
+		table: 'counters',
+		holds: 'Model spend in millionths of a US dollar in one calendar month (key: year-month), priced by the node\'s Budget Price Table.',
+		lifetimeMs: 32 * DAY_MS,
+		contactKeyed: false,
+	},
+	guardNotice: {
+		name: 'guard-notice',
+		table: 'claims',
+		holds: 'That a person was told once (or an item flagged once) that a cap, budget or loop stopped the bot, per period (keyed by an HMAC of person, guard and period).',
+		lifetimeMs: 2 * DAY_MS,
+		contactKeyed: false,
+	},
+	loopGuard: {
+		name: 'loop-guard',
+		table: 'records',
+		holds: 'A person\'s last few messages and our last replies as keyed fingerprints (HMACs of the normalised text, never the text) with their times, and how many turns in a row looked like another bot.',
+		lifetimeMs: HOUR_MS,
+		contactKeyed: true,
+		keyedByPerson: true,
+	},
+	activeConversation: {
+		name: 'active-conversation',
+		table: 'records',
+		holds: 'That a person\'s conversation is active (answered within the Capacity\'s active window): counted for load shedding.',
+		lifetimeMs: DAY_MS,
+		contactKeyed: true,
+		keyedByPerson: true,
+	},
+	waitlist: {
+		name: 'waitlist',
+		table: 'records',
+		holds: 'A person turned away at capacity, waiting to be told the bot is back: when they were added and last wrote (for the 24-hour window), their language and the WhatsApp number id to write from. Their number stays in the contact record. Lives as long as the Waitlist TTL.',
+		lifetimeMs: 7 * DAY_MS,
+		contactKeyed: true,
+		keyedByPerson: true,
 	},
 } as const satisfies Record<string, StoreScope>;
 

@@ -13,7 +13,7 @@ export type PricingRow = Awaited<ReturnType<typeof readUsage>>['pricing'][number
 export type UsageOutcome = UsageEntry['outcome'];
 
 /** Every outcome a turn can have: the report counts each, zero included, so a summary can name any of them. */
-export const USAGE_OUTCOMES: readonly UsageOutcome[] = ['replied', 'merged', 'skipped', 'fallback', 'handoff', 'failed', 'template', 'away', 'output_only'];
+export const USAGE_OUTCOMES: readonly UsageOutcome[] = ['replied', 'merged', 'skipped', 'fallback', 'handoff', 'failed', 'template', 'away', 'output_only', 'waitlisted'];
 
 /** The outcomes that sent the customer an answer: the model's, the fallback message or a template. */
 export const REPLY_OUTCOMES: readonly UsageOutcome[] = ['replied', 'fallback', 'template'];

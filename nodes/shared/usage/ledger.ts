@@ -10,7 +10,7 @@ import { DEFAULT_USAGE_RETENTION_MONTHS, MAX_USAGE_RETENTION_MONTHS, SCOPES, USA
 import type { StoredRecord, WhatsAutoStore } from '../store/types';
 
 /** What became of a turn: the Auto-Reply's outcome status (a turn with messages > 1 is a merged burst). */
-export type UsageOutcome = 'replied' | 'merged' | 'skipped' | 'fallback' | 'handoff' | 'failed' | 'template' | 'away' | 'output_only';
+export type UsageOutcome = 'replied' | 'merged' | 'skipped' | 'fallback' | 'handoff' | 'failed' | 'template' | 'away' | 'output_only' | 'waitlisted';
 
 export interface UsageTokens {
 	prompt: number;

@@ -5,6 +5,11 @@ import type { MemorySettings } from '../../../shared/conversation/memory';
 import { DEFAULT_MEMORY_TTL_MS, DEFAULT_USAGE_RETENTION_MONTHS, HOUR_MS, MAX_MEMORY_TTL_MS, MAX_PAUSE_MS } from '../../../shared/store/scopes';
 import { usageRetentionMs } from '../../../shared/usage/ledger';
 import { normalizeText } from '../../../shared/privacy/commandDetection';
+import type { CapSettings } from '../../../shared/usage/caps';
+import type { BudgetSettings } from '../../../shared/usage/budgets';
+import type { LoopGuardSettings } from '../../../shared/conversation/loopGuard';
+import type { CapacitySettings } from '../../../shared/conversation/capacity';
+import { DEFAULT_PRICES, parsePriceTable, PriceTableError } from '../../../shared/usage/aggregate';
 
 export type TranscriptionModel = 'gpt-4o-mini-transcribe' | 'gpt-4o-transcribe' | 'whisper-1';
 
@@ -49,7 +54,35 @@ export interface ReplyOptions {
 	allowContacts: string[];
 	/** Blocked Contacts: numbers as written. */
 	denyContacts: string[];
+	limits: LimitOptions;
 }
+
+/** The Limits settings: caps, loop guard, budgets, capacity; each off unless added (the template adds them). */
+export interface LimitOptions {
+	caps: CapSettings;
+	/** undefined: no loop guard. */
+	loop?: LoopGuardSettings;
+	budgets: BudgetSettings;
+	/** When a budget is used up: answer with the cheaper model, or send the fallback message once and stay silent. */
+	whenBudgetReached: 'cheaperModel' | 'fallback';
+	cheaperModel: string;
+	capacity: CapacitySettings;
+}
+
+export const LIMIT_DEFAULTS = {
+	repliesPerHour: 20,
+	repliesPerDay: 100,
+	loopStopAfter: 3,
+	loopRepeats: 3,
+	loopMaxMessagesPerMinute: 20,
+	contactTokensPerDay: 50_000,
+	accountTokensPerDay: 2_000_000,
+	monthlySpendUsd: 100,
+	cheaperModel: 'gpt-4o-mini',
+	maxActiveConversations: 100,
+	activeWindowMinutes: 30,
+	waitlistDays: 7,
+} as const;
 
 export type KeywordMatch = 'exact' | 'contains' | 'regex';
 
@@ -208,6 +241,54 @@ export function toReplyOptions(parameters: IDataObject, node?: INode): ReplyOpti
 		keywordRules: toKeywordRules(options.keywordRules, node),
 		allowContacts: contactList(options.allowContacts),
 		denyContacts: contactList(options.denyContacts),
+		limits: toLimitOptions((parameters.limits ?? {}) as IDataObject, stringOr(parameters.timezone, 'UTC'), node),
+	};
+}
+
+/** A whole number ≥ 0 of a Limits field that was added, else 0 (off). */
+const countOf = (limits: IDataObject, name: keyof typeof LIMIT_DEFAULTS): number =>
+	limits[name] === undefined ? 0 : Math.max(0, Math.floor(numberOr(limits[name], Number(LIMIT_DEFAULTS[name]))));
+
+export function toLimitOptions(limits: IDataObject, timezone: string, node?: INode): LimitOptions {
+	const has = (name: string) => limits[name] !== undefined;
+	const positive = (name: keyof typeof LIMIT_DEFAULTS) => Math.max(1, countOf(limits, name) || Number(LIMIT_DEFAULTS[name]));
+	let prices = DEFAULT_PRICES;
+	if (has('budgetPriceTable')) {
+		const raw = limits.budgetPriceTable;
+		try {
+			prices = parsePriceTable(typeof raw === 'string' ? (raw.trim() || '{}') : JSON.stringify(raw ?? {}));
+		} catch (error) {
+			const message = error instanceof PriceTableError ? `Budget Price Table: ${error.message}` : 'Budget Price Table is not valid JSON.';
+			if (node) throw new NodeOperationError(node, message);
+			throw new Error(message);
+		}
+	}
+	return {
+		caps: { repliesPerHour: countOf(limits, 'repliesPerHour'), repliesPerDay: countOf(limits, 'repliesPerDay'), timezone },
+		loop:
+			booleanOr(limits.loopGuard, false)
+				? {
+						stopAfter: positive('loopStopAfter'),
+						repeats: Math.max(2, positive('loopRepeats')),
+						maxMessagesPerMinute: positive('loopMaxMessagesPerMinute'),
+					}
+				: undefined,
+		budgets: {
+			contactTokensPerDay: countOf(limits, 'contactTokensPerDay'),
+			accountTokensPerDay: countOf(limits, 'accountTokensPerDay'),
+			monthlySpendUsd: has('monthlySpendUsd') ? Math.max(0, numberOr(limits.monthlySpendUsd, LIMIT_DEFAULTS.monthlySpendUsd)) : 0,
+			prices,
+			timezone,
+		},
+		whenBudgetReached: limits.whenBudgetReached === 'cheaperModel' ? 'cheaperModel' : 'fallback',
+		cheaperModel: trimmedOr(limits.cheaperModel, LIMIT_DEFAULTS.cheaperModel),
+		capacity: {
+			maxActiveConversations: countOf(limits, 'maxActiveConversations'),
+			activeWindowMs: Math.max(1, numberOr(limits.activeWindowMinutes, LIMIT_DEFAULTS.activeWindowMinutes)) * 60_000,
+			shedOnAccountBudget: booleanOr(limits.shedOnAccountBudget, false),
+			message: stringOr(limits.capacityMessage).trim(),
+			waitlistTtlMs: Math.min(30, Math.max(1, numberOr(limits.waitlistDays, LIMIT_DEFAULTS.waitlistDays))) * 24 * HOUR_MS,
+		},
 	};
 }
 

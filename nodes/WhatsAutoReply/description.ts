@@ -2,8 +2,10 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { pause, resume, status } from './actions/conversation';
 import { report } from './actions/usage';
+import { list, notify } from './actions/waitlist';
 import { forOperations } from './actions/conversation/fields';
-import { CONVERSATION_DEFAULTS, DEFAULTS } from './actions/reply/options';
+import { CONVERSATION_DEFAULTS, DEFAULTS, LIMIT_DEFAULTS } from './actions/reply/options';
+import { DEFAULT_PRICES } from '../shared/usage/aggregate';
 
 // Texts come from DEFAULTS, the one table the option parser also falls back on; the lint rule only sees literals.
 /* eslint-disable n8n-nodes-base/node-param-default-missing */
@@ -27,6 +29,18 @@ const operationField: INodeProperties = {
 			description: 'What the bot did and cost over a period: turns, replies, tokens, model cost, Meta pricing, latencies (metadata only)',
 		},
 		{
+			name: 'Get Waitlist',
+			value: 'waitlist',
+			action: 'Get the people on the waitlist',
+			description: 'The people turned away at capacity, longest waiting first (contact references, never numbers)',
+		},
+		{
+			name: 'Notify Waitlist',
+			value: 'notifyWaitlist',
+			action: 'Tell the people on the waitlist the bot is back',
+			description: 'As many people as there is room for get a “we’re back” message (a template once their 24-hour window closed)',
+		},
+		{
 			name: 'Pause AI',
 			value: 'pause',
 			action: 'Pause the AI for a contact',
@@ -46,6 +60,156 @@ const operationField: INodeProperties = {
 		},
 	],
 	default: 'reply',
+};
+
+const limitsField: INodeProperties = {
+	displayName: 'Limits',
+	name: 'limits',
+	type: 'collection',
+	placeholder: 'Add limit',
+	default: {},
+	description:
+		'Caps per person, the loop guard, token budgets, the monthly spend cap and load shedding with a waitlist. Each is off until added and needs the WhatsAuto: Store API credential; counts are kept in the store, so every worker shares them.',
+	options: [
+		{
+			displayName: 'Account Tokens per Day',
+			name: 'accountTokensPerDay',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: LIMIT_DEFAULTS.accountTokensPerDay,
+			description: 'Model tokens for everyone together per day (the workflow’s time zone), for every Auto-Reply using this store. 0: no budget.',
+		},
+		{
+			displayName: 'Active Window (Minutes)',
+			name: 'activeWindowMinutes',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: LIMIT_DEFAULTS.activeWindowMinutes,
+			description: 'A conversation counts as active this long after its last answered turn (for Max Active Conversations)',
+		},
+		{
+			displayName: 'Budget Price Table',
+			name: 'budgetPriceTable',
+			type: 'json',
+			default: JSON.stringify(DEFAULT_PRICES, null, 2),
+			description:
+				'Prices in USD per million tokens (inputPerMillion, cachedInputPerMillion, outputPerMillion) per model, for the Monthly Spend Cap: the same shape as the usage report’s Price Table. The defaults are OpenAI list prices: edit them to your contract.',
+		},
+		{
+			displayName: 'Capacity Message',
+			name: 'capacityMessage',
+			type: 'string',
+			default: '',
+			placeholder: 'Empty: a short message in the customer’s language',
+			description: 'Sent once to a new person turned away at capacity; they go on the waitlist',
+		},
+		{
+			displayName: 'Cheaper Model',
+			name: 'cheaperModel',
+			type: 'string',
+			default: LIMIT_DEFAULTS.cheaperModel,
+			description: 'The model that answers once a budget is used up, when When a Budget Is Reached says so',
+		},
+		{
+			displayName: 'Contact Tokens per Day',
+			name: 'contactTokensPerDay',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: LIMIT_DEFAULTS.contactTokensPerDay,
+			description: 'Model tokens one person’s turns may use per day (the workflow’s time zone). 0: no budget.',
+		},
+		{
+			displayName: 'Loop Guard',
+			name: 'loopGuard',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether to stop answering a person whose turns look like another bot’s (our own replies echoed back, the same text again and again, a pace no person keeps) after Loop Guard: Stop After turns in a row; the item leaves on the Flagged output and the AI is paused for them (Resume AI ends it)',
+		},
+		{
+			displayName: 'Loop Guard: Max Messages per Minute',
+			name: 'loopMaxMessagesPerMinute',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: LIMIT_DEFAULTS.loopMaxMessagesPerMinute,
+			description: 'More messages than this from one person within a minute looks like a bot',
+		},
+		{
+			displayName: 'Loop Guard: Repeats',
+			name: 'loopRepeats',
+			type: 'number',
+			typeOptions: { minValue: 2 },
+			default: LIMIT_DEFAULTS.loopRepeats,
+			description: 'The same text this many times within 10 minutes looks like a bot',
+		},
+		{
+			displayName: 'Loop Guard: Stop After',
+			name: 'loopStopAfter',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: LIMIT_DEFAULTS.loopStopAfter,
+			description: 'How many bot-like turns in a row stop the bot for that person',
+		},
+		{
+			displayName: 'Max Active Conversations',
+			name: 'maxActiveConversations',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: LIMIT_DEFAULTS.maxActiveConversations,
+			description:
+				'Capacity: with this many conversations active, a new person gets the capacity message once and goes on the waitlist; conversations under way go on. 0: no limit.',
+		},
+		{
+			displayName: 'Monthly Spend Cap (USD)',
+			name: 'monthlySpendUsd',
+			type: 'number',
+			typeOptions: { minValue: 0, numberPrecision: 2 },
+			default: LIMIT_DEFAULTS.monthlySpendUsd,
+			description: 'Model spend per calendar month, priced by the Budget Price Table. 0: no cap.',
+		},
+		{
+			displayName: 'Replies per Day',
+			name: 'repliesPerDay',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: LIMIT_DEFAULTS.repliesPerDay,
+			description: 'Turns answered per person per day (the workflow’s time zone); beyond it the bot stays silent and the first item over it leaves on the Flagged output. 0: no cap.',
+		},
+		{
+			displayName: 'Replies per Hour',
+			name: 'repliesPerHour',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: LIMIT_DEFAULTS.repliesPerHour,
+			description: 'Turns answered per person per clock hour. 0: no cap.',
+		},
+		{
+			displayName: 'Shed Load When Account Budget Is Used Up',
+			name: 'shedOnAccountBudget',
+			type: 'boolean',
+			default: true,
+			description: 'Whether new people are turned away (capacity message, waitlist) too while Account Tokens per Day is used up',
+		},
+		{
+			displayName: 'Waitlist TTL (Days)',
+			name: 'waitlistDays',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 30 },
+			default: LIMIT_DEFAULTS.waitlistDays,
+			description: 'How long a person stays on the waitlist without being notified',
+		},
+		{
+			displayName: 'When a Budget Is Reached',
+			name: 'whenBudgetReached',
+			type: 'options',
+			options: [
+				{ name: 'Send the Fallback Message Once, Then Stay Silent', value: 'fallback' },
+				{ name: 'Answer With the Cheaper Model', value: 'cheaperModel' },
+			],
+			default: 'fallback',
+			description: 'What happens to a turn once a token budget or the spend cap is used up (the first item over it leaves on the Flagged output)',
+		},
+	],
 };
 
 const conversationField: INodeProperties = {
@@ -565,10 +729,13 @@ export const replyProperties: INodeProperties[] = [
 				],
 			},
 			conversationField,
+			limitsField,
 		],
 	),
 	...pause.description,
 	...resume.description,
 	...status.description,
 	...report.description,
+	...list.description,
+	...notify.description,
 ];

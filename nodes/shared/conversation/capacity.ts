@@ -90,7 +90,7 @@ export async function joinWaitlist(
 		sealed,
 		addedAt,
 		lastMessageAt: now.toISOString(),
-		...(entry.language ? { language: entry.language } : {}),
+		...((entry.language ?? existing?.language) ? { language: entry.language ?? existing?.language } : {}),
 		phoneNumberId: entry.phoneNumberId,
 	};
 	await store.putRecord({

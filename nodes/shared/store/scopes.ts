@@ -294,6 +294,13 @@ export const SCOPES = {
 		contactKeyed: true,
 		keyedByPerson: true,
 	},
+	waitlistNotice: {
+		name: 'waitlist-notice',
+		table: 'claims',
+		holds: 'Notify Waitlist telling one person (keyed by an HMAC of the person): runs that overlap never message them twice.',
+		lifetimeMs: 5 * MINUTE_MS,
+		contactKeyed: false,
+	},
 	activeConversation: {
 		name: 'active-conversation',
 		table: 'records',
@@ -305,7 +312,7 @@ export const SCOPES = {
 	waitlist: {
 		name: 'waitlist',
 		table: 'records',
-		holds: 'A person turned away at capacity, waiting to be told the bot is back: when they were added and last wrote (for the 24-hour window), their language and the WhatsApp number id to write from. Their number stays in the contact record. Lives as long as the Waitlist TTL.',
+		holds: 'A person turned away at capacity, waiting to be told the bot is back: when they were added and last wrote (for the 24-hour window), their language, the WhatsApp number id to write from, and their number encrypted (the contact record lives only 24 h). Lives as long as the Waitlist TTL.',
 		lifetimeMs: 7 * DAY_MS,
 		contactKeyed: true,
 		keyedByPerson: true,

@@ -7,7 +7,7 @@ import type { StoreAccess } from '../../../shared/store/access';
 // Defaults come from CONVERSATION_DEFAULTS, the one table the option parser also falls back on; the lint rule only sees literals.
 /* eslint-disable n8n-nodes-base/node-param-default-missing */
 
-export type ReplyOperation = 'reply' | 'pause' | 'resume' | 'status' | 'usage';
+export type ReplyOperation = 'reply' | 'pause' | 'resume' | 'status' | 'usage' | 'waitlist' | 'notifyWaitlist';
 
 /** `fields` shown only for `operations`. */
 export function forOperations(operations: readonly ReplyOperation[], fields: INodeProperties[]): INodeProperties[] {

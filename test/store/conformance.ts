@@ -1587,6 +1587,24 @@ export function describeStoreConformance(name: string, options: ConformanceOptio
 				rmSync(workDir, { recursive: true, force: true });
 			});
 
+			it('lists a contact\'s unexpired counters, no one else\'s', async () => {
+				const person = unique('person');
+				const other = unique('person');
+				await add(`${person}:a`, 3, { contactKey: person });
+				await store.addToCounter({ scope: 'spend', key: `${person}:b`, amount: 7, contactKey: person, expiresAt: later() });
+				await add(`${person}:gone`, 1, { contactKey: person, expiresAt: new Date(Date.now() + 50) });
+				await add(`${other}:a`, 9, { contactKey: other });
+				await new Promise((resolve) => setTimeout(resolve, 80));
+				const listed = await store.listCounters(person);
+				expect(listed.map(({ scope, key, value }) => ({ scope, key, value }))).toEqual([
+					{ scope: 'budget', key: `${person}:a`, value: 3 },
+					{ scope: 'spend', key: `${person}:b`, value: 7 },
+				]);
+				expect(listed.every((counter) => counter.expiresAt.getTime() > Date.now())).toBe(true);
+				expect(await store.listCounters(unique('nobody'))).toEqual([]);
+				await expect(store.listCounters('')).rejects.toThrow(TypeError);
+			});
+
 			it('starts at 0 and adds, negative amounts too; keys and scopes apart', async () => {
 				const key = unique('counter');
 				expect(await store.getCounter('budget', key)).toBe(0);

@@ -118,7 +118,7 @@ export function accessDisclosure(operator: OperatorInfo, language?: Language): R
 			},
 			{
 				category: 'Conversation state and usage',
-				detail: `Whether the assistant is paused for you (you asked for a person, or staff are answering) and whether you were told you are talking to an AI; where the operator turns it on, one usage record per conversation turn (message types, outcome, model, token counts, timings, Meta's pricing category) — no message text — kept ${plural(usageMonths, 'month')}.`,
+				detail: `Whether the assistant is paused for you (you asked for a person, or staff are answering) and whether you were told you are talking to an AI; where the operator turns it on, one usage record per conversation turn (message types, outcome, model, token counts, timings, Meta's pricing category) — no message text — kept ${plural(usageMonths, 'month')}; where the operator sets limits, counts of replies and tokens per hour, day or month, keyed fingerprints (not the text) of your last messages and our replies for 1 hour to stop loops with other bots, and, if you were put on a waitlist while the service was at capacity, your number (encrypted) and when you wrote, until you are told it is back or for at most 30 days.`,
 			},
 			{
 				category: 'Privacy request history',

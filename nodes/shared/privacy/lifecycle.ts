@@ -42,7 +42,7 @@ const ALLOWED: Record<RequestState, readonly RequestState[]> = {
 export const OPEN_STATES: readonly RequestState[] = (Object.keys(ALLOWED) as RequestState[]).filter((state) => !TERMINAL_STATES.has(state));
 
 /** What a part of a request touched: a part of the store, or the WhatsApp delivery of an access export. */
-export type StoreName = 'content' | 'records' | 'content and records' | 'suppression list' | 'profile' | 'whatsapp delivery';
+export type StoreName = 'content' | 'records' | 'content and records' | 'suppression list' | 'profile' | 'counters' | 'whatsapp delivery';
 
 export interface StoreResult {
 	/** Which store or table this part of the request touched. */

@@ -17,7 +17,30 @@ export interface AccessExport {
 	replyHistory: Array<Record<string, unknown>>;
 	/** The usage ledger's rows about the person (metadata only: outcomes, types, tokens, times; pricing of what they were sent). */
 	usage: UsageRecords;
+	/** What the Limits keep about the person: counts (replies, tokens) per period, the loop guard's count, activity, the waitlist. */
+	limits: LimitsState;
 	privacyRequests: Array<Pick<PrivacyRequest, 'id' | 'type' | 'channel' | 'state' | 'receivedAt' | 'dueAt' | 'completedAt'>>;
+}
+
+export interface LimitsState {
+	counters: Array<{ counter: string; period: string; value: number; expiresAt: string }>;
+	loopGuard: { botLikeTurnsInARow: number; recentMessages: number; recentReplies: number } | null;
+	activeConversationSince: string | null;
+	waitlist: { addedAt: string; lastMessageAt: string; language?: string } | null;
+}
+
+async function limitsOf(desk: PrivacyDesk, subject: string): Promise<LimitsState> {
+	const counters = await desk.store.listCounters(subject);
+	const loop = (await desk.store.getRecord<{ strikes?: number; inbound?: unknown[]; replies?: unknown[] }>(SCOPES.loopGuard.name, subject))?.value;
+	const active = await desk.store.getRecord<{ at?: string }>(SCOPES.activeConversation.name, subject);
+	const waiting = (await desk.store.getRecord<{ addedAt: string; lastMessageAt: string; language?: string }>(SCOPES.waitlist.name, subject))?.value;
+	return {
+		// counter keys are `<pseudonym>:<period>`
+		counters: counters.map((c) => ({ counter: c.scope, period: c.key.startsWith(`${subject}:`) ? c.key.slice(subject.length + 1) : '', value: c.value, expiresAt: c.expiresAt.toISOString() })),
+		loopGuard: loop ? { botLikeTurnsInARow: loop.strikes ?? 0, recentMessages: loop.inbound?.length ?? 0, recentReplies: loop.replies?.length ?? 0 } : null,
+		activeConversationSince: active?.value.at ?? null,
+		waitlist: waiting ? { addedAt: waiting.addedAt, lastMessageAt: waiting.lastMessageAt, ...(waiting.language ? { language: waiting.language } : {}) } : null,
+	};
 }
 
 /** Everything the store holds about the person, readable (content decrypted), for an Art. 15 / CCPA export. */
@@ -38,6 +61,7 @@ export async function collectAccess(desk: PrivacyDesk, person: Person, requestId
 	const replies = await desk.store.listRecords<Record<string, unknown>>(SCOPES.reply.name, { contactKey: subject, limit: 1000 });
 	const requests = await desk.history(subject);
 	const usage = await usageOf(desk.store, subject);
+	const limits = await limitsOf(desk, subject);
 	const data: AccessExport = {
 		format: 'whatsauto-access-export/v1',
 		requestId,
@@ -52,6 +76,7 @@ export async function collectAccess(desk: PrivacyDesk, person: Person, requestId
 		conversationMemory,
 		replyHistory: replies.map((record) => ({ ...record.value, recordedAt: record.createdAt.toISOString() })),
 		usage,
+		limits,
 		privacyRequests: requests.map(({ id, type, channel, state, receivedAt, dueAt, completedAt }) => ({
 			id,
 			type,
@@ -67,6 +92,7 @@ export async function collectAccess(desk: PrivacyDesk, person: Person, requestId
 		results: [
 			{ store: 'content', outcome: 'done', count: conversationMemory.length },
 			{ store: 'records', outcome: 'done', count: replies.length + requests.length + usage.turns.length + usage.pricing.length },
+			{ store: 'counters', outcome: 'done', count: limits.counters.length },
 		],
 	};
 }

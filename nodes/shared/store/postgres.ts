@@ -51,6 +51,7 @@ import type {
 	AuditEntryInput,
 	ContentEntry,
 	CounterInput,
+	StoredCounter,
 	CounterResult,
 	InboxAdmission,
 	InboxSummary,
@@ -154,6 +155,7 @@ export class PostgresStore implements WhatsAutoStore {
 		counterReset: string;
 		getCounter: string;
 		countRecords: string;
+		listCounters: string;
 		purge: string[];
 		vacuumContent: string;
 		contentDeadRows: string;
@@ -238,6 +240,7 @@ export class PostgresStore implements WhatsAutoStore {
 			// A missing or expired counter starts afresh: value, contact key and expiry all new.
 			counterReset: `UPDATE ${s}.counters SET value = $3::bigint, contact_key = $4, expires_at = $5::bigint WHERE scope = $1 AND key = $2`,
 			getCounter: `SELECT value FROM ${s}.counters WHERE scope = $1 AND key = $2 AND expires_at > ${NOW_MS}`,
+			listCounters: `SELECT scope, key, value, expires_at FROM ${s}.counters WHERE contact_key = $1 AND expires_at > ${NOW_MS} ORDER BY scope, key LIMIT 1000`,
 			countRecords: `SELECT COUNT(*) AS n FROM ${s}.records WHERE scope = $1 AND expires_at > ${NOW_MS}`,
 			purge: EXPIRING_TABLES.map((t) => `DELETE FROM ${s}.${t} WHERE expires_at <= ${NOW_MS}`),
 			// SKIP_LOCKED: when another process is vacuuming it already, this one does not wait.
@@ -687,6 +690,13 @@ export class PostgresStore implements WhatsAutoStore {
 		assertKey('key', key);
 		const result = await this.pool.query<{ value: string }>(this.sql.getCounter, [scope, key]);
 		return Number(result.rows[0]?.value ?? 0);
+	}
+
+	async listCounters(contactKey: string): Promise<StoredCounter[]> {
+		this.assertOpen();
+		assertKey('contactKey', contactKey);
+		const result = await this.pool.query<{ scope: string; key: string; value: string; expires_at: string }>(this.sql.listCounters, [contactKey]);
+		return result.rows.map((row) => ({ scope: row.scope, key: row.key, value: Number(row.value), expiresAt: new Date(Number(row.expires_at)) }));
 	}
 
 	async countRecords(scope: string): Promise<number> {

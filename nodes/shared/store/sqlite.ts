@@ -52,6 +52,7 @@ import type {
 	AuditEntryInput,
 	ContentEntry,
 	CounterInput,
+	StoredCounter,
 	CounterResult,
 	InboxAdmission,
 	InboxSummary,
@@ -138,6 +139,7 @@ export class SqliteStore implements WhatsAutoStore {
 	private readonly counterResetStmt: StatementSync;
 
 	private readonly getCounterStmt: StatementSync;
+	private readonly listCountersStmt: StatementSync;
 
 	private readonly countRecordsStmt: StatementSync;
 
@@ -241,6 +243,7 @@ export class SqliteStore implements WhatsAutoStore {
 			 expires_at = excluded.expires_at`,
 		);
 		this.getCounterStmt = db.prepare('SELECT value FROM counters WHERE scope = ? AND key = ? AND expires_at > ?');
+		this.listCountersStmt = db.prepare('SELECT scope, key, value, expires_at FROM counters WHERE contact_key = ? AND expires_at > ? ORDER BY scope, key LIMIT 1000');
 		this.countRecordsStmt = db.prepare('SELECT COUNT(*) AS n FROM records WHERE scope = ? AND expires_at > ?');
 		this.purgeStmts = EXPIRING_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE expires_at <= ?`));
 		this.eraseStmts = CONTACT_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE contact_key = ?`));
@@ -636,6 +639,13 @@ export class SqliteStore implements WhatsAutoStore {
 		assertKey('key', key);
 		const row = this.getCounterStmt.get(scope, key, Date.now()) as { value: number } | undefined;
 		return toCount(row?.value);
+	}
+
+	async listCounters(contactKey: string): Promise<StoredCounter[]> {
+		this.assertOpen();
+		assertKey('contactKey', contactKey);
+		const rows = this.listCountersStmt.all(contactKey, Date.now()) as Array<{ scope: string; key: string; value: number; expires_at: number }>;
+		return rows.map((row) => ({ scope: row.scope, key: row.key, value: Number(row.value), expiresAt: new Date(Number(row.expires_at)) }));
 	}
 
 	async countRecords(scope: string): Promise<number> {

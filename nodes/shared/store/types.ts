@@ -157,6 +157,8 @@ export interface WhatsAutoStore {
 	addToCounter(input: CounterInput): Promise<CounterResult>;
 	/** The value of the counter (`scope`, `key`): 0 when missing or expired. */
 	getCounter(scope: string, key: string): Promise<number>;
+	/** Every unexpired counter kept for `contactKey` (for access requests), by scope and key. At most 1000. */
+	listCounters(contactKey: string): Promise<StoredCounter[]>;
 	/** How many unexpired records `scope` holds (e.g. the conversations active now). */
 	countRecords(scope: string): Promise<number>;
 
@@ -179,6 +181,14 @@ export interface CounterInput {
 	/** Keyed pseudonym of the contact the counter is about (erased with them); omit or '' for none. */
 	contactKey?: string;
 	/** When a counter created by this call expires (an existing counter keeps its expiry). */
+	expiresAt: Date;
+}
+
+/** A counter as {@link WhatsAutoStore.listCounters} reads it back. */
+export interface StoredCounter {
+	scope: string;
+	key: string;
+	value: number;
 	expiresAt: Date;
 }
 

@@ -16,6 +16,7 @@ import { canonicalOf } from '../../nodes/shared/store/people';
 import { DAY_MS, DEFAULT_USAGE_RETENTION_MS, SCOPES } from '../../nodes/shared/store/scopes';
 import type { WhatsAutoStore } from '../../nodes/shared/store';
 import { readUsage, recordPricing, recordTurn, usageOf, usageRetentionMs, type UsageEntry } from '../../nodes/shared/usage/ledger';
+import type { UsageReport } from '../../nodes/shared/usage/aggregate';
 
 jest.setTimeout(60_000);
 
@@ -216,6 +217,45 @@ describe.each<[ReplyStoreBackend]>([['sqlite'], ['postgres']])('usage ledger on 
 		expect(raw).not.toContain(customer);
 		// the turn row counts the reply as sent
 		expect((await usageOf(store, subject)).turns).toEqual([expect.objectContaining({ outcome: 'replied', sent: 1, messages: 1 })]);
+	});
+
+	it('Get Usage Report over real traffic equals what the fakes recorded: tokens, replies sent, skips, Meta pricing categories', async () => {
+		const from = new Date(Date.now() - 1000);
+		const report = async () => {
+			const run = await rig.runReply([{ json: {} }], {
+				parameters: { operation: 'usage', period: 'custom', from: from.toISOString(), to: new Date(Date.now() + 60_000).toISOString() },
+			});
+			expect(run.error).toBeUndefined();
+			return run.out[0] as unknown as UsageReport;
+		};
+		const start = await report();
+		const [first, second] = [newContact(), newContact()];
+		await answered(first, 'Do you deliver to Braga on Sundays?');
+		await answered(second, 'Is the oak table still available?');
+		await answered(first, 'And what does delivery cost there?');
+		// a reaction is skipped: a turn without a model call or a send
+		const reacted = await rig.runReply(rig.inbound([msg.reaction(second, 'wamid.any', '👍')]), { options: USAGE });
+		expect(reacted.out[0]).toMatchObject({ status: 'skipped', reason: 'reaction' });
+		const sends = rig.graph.sent.filter((sent) => sent.type === 'text');
+		expect(sends).toHaveLength(3);
+		// Meta prices two replies as service, and one (say, after a template) as utility
+		const categories = ['service', 'service', 'utility'];
+		await statusRun(sends.map((sent, index) => status(sent.id, sent.waId!, 'sent', { pricing: categories[index] === 'service' ? SERVICE_PRICING : templatePricing('utility') })));
+
+		const end = await report();
+		const calls = rig.ai.chatRequests.map((request) => request.usage!);
+		expect(calls).toHaveLength(3);
+		const sum = (pick: (usage: (typeof calls)[number]) => number) => calls.reduce((total, usage) => total + pick(usage), 0);
+		expect(end.tokens.prompt - start.tokens.prompt).toBe(sum((usage) => usage.prompt_tokens));
+		expect(end.tokens.completion - start.tokens.completion).toBe(sum((usage) => usage.completion_tokens));
+		expect(end.tokens.cached - start.tokens.cached).toBe(sum((usage) => usage.prompt_tokens_details.cached_tokens));
+		expect(end.turns - start.turns).toBe(4);
+		expect(end.replies - start.replies).toBe(sends.length);
+		expect(end.outcomes.skipped - start.outcomes.skipped).toBe(1);
+		const byCategory = (r: UsageReport, category: string) => r.metaMessages.byCategory[category]?.messages ?? 0;
+		expect(byCategory(end, 'service') - byCategory(start, 'service')).toBe(2);
+		expect(byCategory(end, 'utility') - byCategory(start, 'utility')).toBe(1);
+		expect(end.metaMessages.billable - start.metaMessages.billable).toBe(1);
 	});
 
 	it('is listed by the access export, holds no text, and is gone after an erasure', async () => {

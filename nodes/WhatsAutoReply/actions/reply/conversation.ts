@@ -14,7 +14,8 @@ import type { StoreAccess } from '../../../shared/store/access';
 import { SCOPES } from '../../../shared/store/scopes';
 import type { InboundMessage } from '../../../shared/whatsapp';
 import type { BusinessHoursOptions, ReplyOptions } from './options';
-import { turnMessages, turnTexts } from './turn';
+import { turnMessages } from './turn';
+import type { ContentReader } from './incoming';
 
 /** Why the AI must stay quiet for this person now, as the output's reason; undefined when it may answer. */
 export async function silenceReason(access: StoreAccess, subject: string, options: ReplyOptions): Promise<string | undefined> {
@@ -23,9 +24,9 @@ export async function silenceReason(access: StoreAccess, subject: string, option
 }
 
 /** The text of each message the customer sent in this item (a turn's, in order), contents resolved. */
-export async function customerTexts(json: IDataObject, message: InboundMessage, access: StoreAccess): Promise<string[]> {
+export async function customerTexts(json: IDataObject, message: InboundMessage, content: ContentReader): Promise<string[]> {
 	if (turnMessages(json).length === 0) return message.type === 'text' && message.text ? [message.text] : [];
-	return await turnTexts(json, access, (m) => m.type === 'text');
+	return await content.turnTexts(json, (m) => m.type === 'text');
 }
 
 export interface Commands {

@@ -24,7 +24,7 @@ import { charge, UnpricedModelError, type Tokens } from '../../../shared/usage/b
 import { chatMessages, memoryTextOf } from './prompt';
 import type { MemoryTurn } from '../../../shared/conversation/memory';
 import { handleStatus, heldByMetaAgent, personAnswered } from './events';
-import { incoming, turnEntries } from './incoming';
+import { ContentReader } from './incoming';
 import { type Answer, type Usage, answer, completionTokenLimit, mediaFor, transcribe } from './model';
 import { type Services, baseOutput, opaqueFor, recipientFor, senderOf, services, whoIs } from './services';
 import { type Stage, failureLabel, usageEntry } from './usageRow';
@@ -111,7 +111,8 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		const silence = who.subject ? await silenceReason(svc.access, who.subject, options) : undefined;
 		if (silence) return await finish({ status: 'skipped', graphMessageIds: [], reason: silence });
 
-		const { message, media: storedMedia, expired } = await incoming(item, svc.access);
+		const content = new ContentReader(svc.access);
+		const { message, media: storedMedia, expired } = await content.incoming(item);
 		if (expired || !message) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'content_expired' });
 		const skip = skipReason(message, options);
 		if (skip) return await finish({ status: 'skipped', graphMessageIds: [], reason: skip });
@@ -132,7 +133,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		}
 
 		const conversation = options.conversation;
-		const texts = await customerTexts(json, message, svc.access);
+		const texts = await customerTexts(json, message, content);
 		const commands = commandsIn(texts);
 		const language = languageFor(options, texts, commands.handoff ?? commands.reset);
 		const send = async (text: string) => {
@@ -258,7 +259,7 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 			});
 			understanding = await timed('understand', async () =>
 				turnMessages(json).length > 1
-					? await understandTurn(await turnEntries(item, svc.access, toolsFor), options)
+					? await understandTurn(await content.turnEntries(item, toolsFor), options)
 					: await understand(message, options, toolsFor(message, isTurn(json) ? 'data0' : 'data', storedMedia)),
 			);
 			const understood = understanding;

@@ -1,7 +1,5 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { StoreAccess } from '../../../shared/store/access';
-import { resolveContent } from '../../../shared/store/contentByReference';
 
 /**
  * A turn from the trigger's conversation gate (gate/turns.ts): one item for what a contact wrote before they
@@ -27,21 +25,4 @@ export function turnContentRefs(json: IDataObject): string[] {
 	return turnMessages(json)
 		.map((m) => m.contentRef)
 		.filter((ref): ref is string => typeof ref === 'string');
-}
-
-/** The texts of the turn's messages (those `include` accepts), in order, contents resolved by reference (expired ones left out). */
-export async function turnTexts(json: IDataObject, access: StoreAccess, include: (message: IDataObject) => boolean = () => true): Promise<string[]> {
-	const texts: string[] = [];
-	for (const m of turnMessages(json)) {
-		if (!include(m)) continue;
-		let text: unknown = m.text;
-		if (typeof m.contentRef === 'string' && access.keys) text = (await resolveContent(access.store, access.keys, m))?.message.text;
-		if (typeof text === 'string' && text.trim()) texts.push(text);
-	}
-	return texts;
-}
-
-/** The texts of the turn's messages joined, in order, contents resolved by reference (expired ones left out). */
-export async function turnText(json: IDataObject, access: StoreAccess): Promise<string> {
-	return (await turnTexts(json, access)).join('\n');
 }

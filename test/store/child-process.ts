@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 
 import { closeAllStores, openStore } from '../../nodes/shared/store/index';
 import type { CounterResult, WhatsAutoStore } from '../../nodes/shared/store/types';
+import { reserve } from '../../nodes/shared/usage/budgets';
 import type { ChildTask } from './helpers';
 
 function say(message: object): void {
@@ -69,6 +70,33 @@ async function addAll(store: WhatsAutoStore, task: ChildTask): Promise<CounterRe
 	return adds;
 }
 
+async function budgetTurns(store: WhatsAutoStore, task: ChildTask): Promise<{ actuals: number[]; refused: number }> {
+	const { settings, subject, model, estimate, turns, actualMin, actualMax, maxDelayMs } = task.budget!;
+	const actuals: number[] = [];
+	let refused = 0;
+	const turn = async (): Promise<boolean> => {
+		const admission = await reserve(store, settings, subject, model, estimate);
+		if (!admission.admitted) {
+			refused++;
+			return false;
+		}
+		await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * (maxDelayMs + 1))));
+		const total = actualMin + Math.floor(Math.random() * (actualMax - actualMin + 1));
+		const prompt = Math.min(estimate.prompt, total);
+		await admission.reservation.settle({ prompt, completion: total - prompt, cached: 0 });
+		actuals.push(total);
+		return true;
+	};
+	let next = 0;
+	const worker = async () => {
+		while (next++ < turns) await turn();
+	};
+	await Promise.all(Array.from({ length: task.concurrency ?? 1 }, worker));
+	// Then one at a time until refused: whatever turns the race left in flight, the budget ends up used.
+	for (let more = true; more; ) more = await turn();
+	return { actuals, refused };
+}
+
 async function main(): Promise<void> {
 	const task = JSON.parse(process.env.WHATSAUTO_CHILD_TASK ?? '') as ChildTask;
 	if (task.mode === 'audit') {
@@ -104,6 +132,14 @@ async function main(): Promise<void> {
 		const started = Date.now();
 		const adds = await addAll(store, task);
 		say({ adds, started });
+	} else if (task.mode === 'budget') {
+		const store = await openStore(task.config);
+		await Promise.all(Array.from({ length: task.concurrency ?? 1 }, () => store.schemaVersion()));
+		say({ ready: true });
+		waitForGo(task);
+		const started = Date.now();
+		const { actuals, refused } = await budgetTurns(store, task);
+		say({ actuals, refused, started });
 	} else if (task.mode === 'claim') {
 		const store = await openStore(task.config);
 		// Warm every pooled connection so the race starts with connections ready.

@@ -7,6 +7,7 @@ import * as ts from 'typescript';
 
 import type { AuditHashInput, AuditRow } from '../../nodes/shared/store/audit';
 import type { CounterResult, StoreConfig } from '../../nodes/shared/store/types';
+import type { BudgetSettings, Tokens } from '../../nodes/shared/usage/budgets';
 
 export const REPO = join(__dirname, '..', '..');
 
@@ -87,9 +88,10 @@ export interface ChildTask {
 	/**
 	 * claim: claims every id; migrate: opens the store; audit: appends one audit entry per id; lease: leases `scope`'s
 	 * (a gate's) turns until none are left; counter: adds `counter.amount` (below `counter.below`) to the counter
-	 * (`scope`, `counter.key`), `counter.attempts` times.
+	 * (`scope`, `counter.key`), `counter.attempts` times; budget: runs `budget.turns` model turns against the budgets
+	 * (usage/budgets.ts reserve, a short wait, settle), then one at a time until one is refused.
 	 */
-	mode: 'claim' | 'migrate' | 'audit' | 'lease' | 'counter';
+	mode: 'claim' | 'migrate' | 'audit' | 'lease' | 'counter' | 'budget';
 	config: StoreConfig;
 	goFile: string;
 	barrierTimeoutMs: number;
@@ -101,6 +103,11 @@ export interface ChildTask {
 	auditKey?: string;
 	/** What to add, to which counter, how often (counter mode). */
 	counter?: { key: string; amount: number; below?: number; attempts: number; ttlMs: number };
+	/**
+	 * The turns to run (budget mode): each reserves `estimate` for `subject` and `model`, waits up to `maxDelayMs`,
+	 * then settles a random actual use of `actualMin`–`actualMax` tokens (prompt up to the estimate's, the rest completion).
+	 */
+	budget?: { settings: BudgetSettings; subject: string; model: string; estimate: Tokens; turns: number; actualMin: number; actualMax: number; maxDelayMs: number };
 }
 
 export interface ChildResult {
@@ -111,6 +118,9 @@ export interface ChildResult {
 	appended?: number[];
 	/** What each of this child's addToCounter calls resolved (counter mode). */
 	adds?: CounterResult[];
+	/** The tokens each admitted turn settled, and how many turns were refused (budget mode). */
+	actuals?: number[];
+	refused?: number;
 	started?: number;
 	version?: number;
 }
@@ -130,6 +140,9 @@ export function buildChildScript(outDir: string): string {
 		...readdirSync(join(REPO, 'nodes/shared/store'))
 			.filter((f) => f.endsWith('.ts'))
 			.map((f) => `nodes/shared/store/${f}`),
+		// the budgets (budget mode) and the price arithmetic they charge with
+		'nodes/shared/usage/budgets.ts',
+		'nodes/shared/usage/aggregate.ts',
 		'test/store/child-process.ts',
 	];
 	for (const rel of sources) {

@@ -45,7 +45,7 @@ it('resolves each message of a turn once for the joined text, the commands and t
 	const texts = ['Hello there', 'do you open on Sunday', 'human'];
 	const messages: IDataObject[] = [];
 	for (const [index, text] of texts.entries()) {
-		messages.push(await keepByReference(store, keys, { kind: 'message', messageId: `wamid.reader-${index}`, type: 'text', contactKey: '34600000001', text }, 60_000));
+		messages.push((await keepByReference(store, keys, { kind: 'message', messageId: `wamid.reader-${index}`, type: 'text', contactKey: '34600000001', text }, 60_000)) as IDataObject);
 	}
 	const item = { json: { ...messages[2], kind: 'turn', messages } as IDataObject };
 	const seen = counting(store);
@@ -66,6 +66,6 @@ it('an expired message reads as expired, and is left out of the texts', async ()
 	const kept = await keepByReference(store, keys, { kind: 'message', messageId: 'wamid.reader-gone', type: 'text', contactKey: '34600000001', text: 'gone soon' }, 60_000);
 	await store.deleteContent(String(kept.contentRef));
 	const reader = new ContentReader({ store, keys });
-	expect(await reader.incoming({ json: kept })).toEqual({ expired: true });
-	expect(await reader.turnTexts({ kind: 'turn', messages: [kept] })).toEqual([]);
+	expect(await reader.incoming({ json: kept as IDataObject })).toEqual({ expired: true });
+	expect(await reader.turnTexts({ kind: 'turn', messages: [kept as IDataObject] })).toEqual([]);
 });

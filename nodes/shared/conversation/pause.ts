@@ -32,8 +32,9 @@ export async function pauseFor(store: WhatsAutoStore, subject: string, reason: P
 	return record;
 }
 
-/** Ends a pause at once; true when there was one. */
+/** Ends a pause at once (and the loop guard's count: a resumed person starts afresh); true when there was a pause. */
 export async function resume(store: WhatsAutoStore, subject: string): Promise<boolean> {
+	await store.deleteRecord(SCOPES.loopGuard.name, subject);
 	return await store.deleteRecord(SCOPE, subject);
 }
 

@@ -282,8 +282,8 @@ export const SCOPES = {
 	guardNotice: {
 		name: 'guard-notice',
 		table: 'claims',
-		holds: 'That a person was told once (or an item flagged once) that a cap, budget or loop stopped the bot, per period (keyed by an HMAC of person, guard and period).',
-		lifetimeMs: 2 * DAY_MS,
+		holds: 'That a person was told once (or an item flagged once) that a cap or budget stopped the bot, per period (keyed by an HMAC of person, guard and period); lives as long as the period at most (the longest: a month).',
+		lifetimeMs: 32 * DAY_MS,
 		contactKeyed: false,
 	},
 	loopGuard: {

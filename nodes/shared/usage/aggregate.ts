@@ -127,9 +127,14 @@ export function priceFor(prices: PriceTable, model: string): ModelPrice | undefi
 
 /** USD for these tokens: cached prompt tokens at the cached price, the rest of the prompt at the input price. */
 export function modelCostUsd(price: ModelPrice, tokens: { prompt: number; completion: number; cached: number }): number {
+	return modelCostMicroUsd(price, tokens) / 1e6;
+}
+
+/** The same in millionths of a dollar (tokens × USD per million tokens), without dividing: budgets count these. */
+export function modelCostMicroUsd(price: ModelPrice, tokens: { prompt: number; completion: number; cached: number }): number {
 	const cached = Math.min(tokens.cached, tokens.prompt);
 	const uncached = tokens.prompt - cached;
-	return (uncached * price.inputPerMillion + cached * price.cachedInputPerMillion + tokens.completion * price.outputPerMillion) / 1e6;
+	return uncached * price.inputPerMillion + cached * price.cachedInputPerMillion + tokens.completion * price.outputPerMillion;
 }
 
 /** Nearest-rank percentile (`p` in 0–100) of ascending `sorted`; null when empty. */

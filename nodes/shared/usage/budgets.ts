@@ -10,7 +10,7 @@ import { DateTime } from 'luxon';
 
 import { SCOPES, expiryOf, type StoreScope } from '../store/scopes';
 import type { WhatsAutoStore } from '../store/types';
-import { modelCostUsd, priceFor, type PriceTable } from './aggregate';
+import { modelCostMicroUsd, priceFor, type PriceTable } from './aggregate';
 
 export type BudgetName = 'contact_tokens_day' | 'account_tokens_day' | 'monthly_spend';
 
@@ -63,7 +63,8 @@ const MICRO = 1_000_000;
 function spendOf(prices: PriceTable, model: string, tokens: Tokens): number {
 	const price = priceFor(prices, model);
 	if (!price) throw new UnpricedModelError(model);
-	return Math.ceil(modelCostUsd(price, tokens) * MICRO);
+	// rounded to a billionth first: prices like 0.15 are not exact in binary, and a float error must not round up to a whole micro-dollar
+	return Math.ceil(Math.round(modelCostMicroUsd(price, tokens) * 1000) / 1000);
 }
 
 const allTokens = (tokens: Tokens): number => tokens.prompt + tokens.completion;

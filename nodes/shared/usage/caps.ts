@@ -10,7 +10,7 @@ import { SCOPES, expiryOf, type StoreScope } from '../store/scopes';
 import type { WhatsAutoStore } from '../store/types';
 
 export interface CapSettings {
-	/** Replies per person per clock hour; 0: no cap. */
+	/** Replies per person per clock hour (the time zone's clock: some zones are half an hour off UTC); 0: no cap. */
 	repliesPerHour: number;
 	/** Replies per person per day; 0: no cap. */
 	repliesPerDay: number;
@@ -24,7 +24,7 @@ export type CapCheck = { ok: true; giveBack: () => Promise<void> } | { ok: false
 export async function takeReplySlot(store: WhatsAutoStore, subject: string, settings: CapSettings, now: Date = new Date()): Promise<CapCheck> {
 	const local = DateTime.fromJSDate(now, { zone: settings.timezone });
 	const caps: Array<{ name: CapName; scope: StoreScope; period: string; limit: number }> = [];
-	if (settings.repliesPerHour > 0) caps.push({ name: 'replies_per_hour', scope: SCOPES.repliesContactHour, period: now.toISOString().slice(0, 13), limit: settings.repliesPerHour });
+	if (settings.repliesPerHour > 0) caps.push({ name: 'replies_per_hour', scope: SCOPES.repliesContactHour, period: local.toFormat("yyyy-LL-dd'T'HH"), limit: settings.repliesPerHour });
 	if (settings.repliesPerDay > 0) caps.push({ name: 'replies_per_day', scope: SCOPES.repliesContactDay, period: local.toISODate() ?? '', limit: settings.repliesPerDay });
 	const taken: typeof caps = [];
 	const add = async (cap: (typeof caps)[number], amount: number, below?: number) =>

@@ -10,7 +10,7 @@ import { takeReplySlot, type CapCheck } from '../../../shared/usage/caps';
 import { checkTurn, fingerprintOf, noteReplies, type LoopVerdict } from '../../../shared/conversation/loopGuard';
 import { atCapacity, isActive, joinWaitlist, leaveWaitlist, markActive } from '../../../shared/conversation/capacity';
 import { pauseFor } from '../../../shared/conversation/pause';
-import { SCOPES } from '../../../shared/store/scopes';
+import { DAY_MS, HOUR_MS, SCOPES } from '../../../shared/store/scopes';
 import type { ContentKeys } from '../../../shared/store/contentByReference';
 import type { Sender } from '../../../shared/store/people';
 import type { WhatsAutoStore } from '../../../shared/store/types';
@@ -75,6 +75,16 @@ export async function shed(scope: GuardScope, recipient: Sender, language: strin
 	return { tell };
 }
 
+/** How long a notice holds: its period at most (a day's notice outlives the day by a day, harmlessly: the next day's key differs). */
+const NOTICE_MS: Record<Flag['guard'], number> = {
+	loop_guard: DAY_MS,
+	replies_per_hour: 2 * HOUR_MS,
+	replies_per_day: 2 * DAY_MS,
+	contact_tokens_day: 2 * DAY_MS,
+	account_tokens_day: 2 * DAY_MS,
+	monthly_spend: SCOPES.guardNotice.lifetimeMs,
+};
+
 /**
  * Whether a notice about `flag` is the first for its period: a flag on the output per person (for everyone, for the
  * account's budgets), or with `toPerson`, the message telling this person.
@@ -83,7 +93,7 @@ export async function firstNotice(scope: GuardScope, flag: Flag, toPerson = fals
 	const accountWide = flag.guard === 'account_tokens_day' || flag.guard === 'monthly_spend';
 	const whose = toPerson ? `person:${scope.subject}` : accountWide ? 'account' : scope.subject;
 	const key = scope.keys.pseudonymise(`guard-notice:${whose}:${flag.guard}:${flag.period ?? ''}`);
-	return await scope.store.claim(SCOPES.guardNotice.name, key, SCOPES.guardNotice.lifetimeMs);
+	return await scope.store.claim(SCOPES.guardNotice.name, key, NOTICE_MS[flag.guard]);
 }
 
 /**

@@ -6,10 +6,10 @@ import { DEFAULT_MEMORY_TTL_MS, DEFAULT_USAGE_RETENTION_MONTHS, HOUR_MS, MAX_MEM
 import { usageRetentionMs } from '../../../shared/usage/ledger';
 import { normalizeText } from '../../../shared/privacy/commandDetection';
 import type { CapSettings } from '../../../shared/usage/caps';
-import type { BudgetSettings } from '../../../shared/usage/budgets';
+import { UnpricedModelError, type BudgetSettings } from '../../../shared/usage/budgets';
 import type { LoopGuardSettings } from '../../../shared/conversation/loopGuard';
 import type { CapacitySettings } from '../../../shared/conversation/capacity';
-import { DEFAULT_PRICES, parsePriceTable, PriceTableError } from '../../../shared/usage/aggregate';
+import { DEFAULT_PRICES, parsePriceTable, priceFor, PriceTableError } from '../../../shared/usage/aggregate';
 
 export type TranscriptionModel = 'gpt-4o-mini-transcribe' | 'gpt-4o-transcribe' | 'whisper-1';
 
@@ -193,6 +193,17 @@ export const parameterLines = (value: string): string[] =>
 
 /** The node's parameters for one item as one typed value, with the editor's defaults for what is missing. */
 export function toReplyOptions(parameters: IDataObject, node?: INode): ReplyOptions {
+	const parsed = parseReplyOptions(parameters, node);
+	// A spend cap that cannot price the model is no cap: said before anything reaches the customer (no read receipt, no "typing…").
+	if (parsed.limits.budgets.monthlySpendUsd > 0 && !priceFor(parsed.limits.budgets.prices, parsed.model)) {
+		const message = new UnpricedModelError(parsed.model).message;
+		if (node) throw new NodeOperationError(node, message);
+		throw new Error(message);
+	}
+	return parsed;
+}
+
+function parseReplyOptions(parameters: IDataObject, node?: INode): ReplyOptions {
 	const options = (parameters.options ?? {}) as IDataObject;
 	const caps = (options.maxMediaMb ?? {}) as IDataObject;
 	const transcription = stringOr(options.transcriptionModel, 'gpt-4o-mini-transcribe') as TranscriptionModel;

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 
 import { conversationText } from '../../nodes/shared/conversation/messages';
 import { deriveKeys, pseudonymise } from '../../nodes/shared/crypto';
-import { DEFAULTS } from '../../nodes/WhatsAutoReply/actions/reply/options';
+import { DEFAULTS, LIMIT_DEFAULTS } from '../../nodes/WhatsAutoReply/actions/reply/options';
+import { GATE_DEBOUNCE_SECONDS } from '../../nodes/WhatsAutoTrigger/gate/settings';
 import type { SentRecord } from '../../devkit/fakes/graph-api';
 import { samplePdf, samplePng, sampleAudio } from '../../devkit/fakes/openai';
 import { echo, echoesChange, msg, type WebhookMessage } from '../../devkit/fakes/webhook-payloads';
@@ -692,6 +693,143 @@ describe('template: WhatsApp GPT-4 auto-responder, in real n8n', () => {
 			expect(hasDisclosure(textOf(answer))).toBe(false);
 			expect(textOf(answer)).not.toContain(old);
 			expect(memoryOf(wa)).toHaveLength(1);
+		});
+	});
+
+	describe('limits: the loop guard stops another bot answering ours', () => {
+		/** The conversation gate's debounce plus time to answer: a reply not sent by then is not coming. */
+		const QUIET_MS = GATE_DEBOUNCE_SECONDS * 1000 + 8_000;
+		/** The most messages a bot sends here. */
+		const ROUNDS = 8;
+		const AUTO_REPLY = 'Thank you for your message. This is an automated reply.';
+		/** The template's Limits collection, with the node's defaults for what it leaves out. */
+		const loopSettings = () => {
+			const limits = env.templates.autoResponder.nodes.find((n) => n.type === 'n8n-nodes-whatsauto.whatsAutoReply')!.parameters.limits as Json;
+			return {
+				on: limits.loopGuard === true,
+				stopAfter: Number(limits.loopStopAfter ?? LIMIT_DEFAULTS.loopStopAfter),
+				repeats: Number(limits.loopRepeats ?? LIMIT_DEFAULTS.loopRepeats),
+				perMinute: Number(limits.loopMaxMessagesPerMinute ?? LIMIT_DEFAULTS.loopMaxMessagesPerMinute),
+			};
+		};
+		const pauseOf = (wa: string) => {
+			const [row] = env.store('SELECT value FROM records WHERE scope = ? AND key = ?', 'conversation-pause', subjectOf(wa));
+			return row ? (JSON.parse(String(row.value)) as Json) : undefined;
+		};
+		/** The usage ledger's turn rows for the person (kept under their pseudonym). */
+		const usageOf = (wa: string) => env.store('SELECT value FROM records WHERE scope = ? AND contact_key = ?', 'usage', subjectOf(wa)).map((r) => JSON.parse(String(r.value)) as Json);
+		const notAnswered = { status: 'skipped', graphMessageIds: [] };
+
+		/**
+		 * A bot writing from `wa`: it sends `first`, then, each time a reply of ours reaches the fake Graph API, what
+		 * `answer` makes of it (signed deliveries, as Meta's), ROUNDS messages at most. It stops when a message of its
+		 * got no reply: the Auto-Reply recorded that message's outcome (which it does after sending) with nothing sent.
+		 */
+		async function bot(wa: string, first: string, answer: (reply: string) => string): Promise<{ messages: WebhookMessage[]; texts: string[] }> {
+			const messages: WebhookMessage[] = [];
+			const texts: string[] = [];
+			let text = first;
+			for (let round = 1; round <= ROUNDS; round++) {
+				const before = env.sentTo(wa).length;
+				const message = msg.text(wa, text);
+				await deliver(message);
+				messages.push(message);
+				texts.push(text);
+				const reply = await waitUntil(
+					`our reply to bot message ${round} from ${wa}, or its outcome`,
+					() => env.sentTo(wa)[before] ?? (env.replyOutcome(message.id) ? null : undefined),
+					REPLY_TIMEOUT,
+				);
+				if (!reply) break;
+				text = answer(textOf(reply));
+			}
+			return { messages, texts };
+		}
+
+		/** The bot's last message was the one the guard stopped at; those before it were answered, one reply each. */
+		async function stoppedAtLast(wa: string, messages: WebhookMessage[]) {
+			const last = messages.at(-1)!;
+			expect(await waitForOutcome(last.id)).toMatchObject({ ...notAnswered, reason: 'loop_detected' });
+			for (const m of messages.slice(0, -1)) expect(await waitForOutcome(m.id)).toMatchObject({ status: 'replied' });
+			expect(env.sentTo(wa)).toHaveLength(messages.length - 1);
+			// no read receipt for it either: the bot is not told it was seen
+			expect(env.graph.readReceipts.filter((r) => r.messageId === last.id)).toEqual([]);
+			// the AI is paused for the person, reason loop (the key is their pseudonym)
+			expect(pauseOf(wa)).toMatchObject({ reason: 'loop' });
+		}
+
+		/** The usage ledger: one row for the turn the guard stopped, the later ones as paused. */
+		async function usageSays(wa: string, paused: number) {
+			await env.waitForDrained(WF);
+			const usage = await waitUntil(`the usage rows of ${wa}`, () => {
+				const rows = usageOf(wa);
+				return rows.filter((u) => u.reason === 'loop_detected').length > 0 && rows;
+			});
+			expect(usage.filter((u) => u.reason === 'loop_detected')).toEqual([expect.objectContaining({ outcome: 'skipped', sent: 0 })]);
+			expect(usage.filter((u) => u.reason === 'paused_by_loop_guard')).toHaveLength(paused);
+		}
+
+		it('a loop bot is stopped within the configured count', async () => {
+			const { on, stopAfter } = loopSettings();
+			expect({ on, stopAfter }).toEqual({ on: true, stopAfter: 3 });
+			const wa = customer();
+			const before = env.lastExecutionId();
+			const opening = marker('LOOPHELLO');
+			// an echo bot: each reply of ours comes straight back as its next message
+			const { messages, texts } = await bot(wa, `Hello, do you sell ${opening}?`, (reply) => reply);
+			const replies = env.sentTo(wa);
+			expect(replies.length).toBeGreaterThanOrEqual(1);
+			expect(replies.length).toBeLessThanOrEqual(stopAfter);
+			expect(texts.slice(1)).toEqual(replies.map(textOf));
+			await stoppedAtLast(wa, messages);
+
+			// after the stop: neither the echo once more nor a new question gets a reply, a read receipt or a model call
+			const question = marker('AFTERLOOP');
+			const later = [msg.text(wa, textOf(replies.at(-1)!)), msg.text(wa, `Are you still there? ${question}`)];
+			for (const m of later) {
+				await deliver(m);
+				expect(await waitForOutcome(m.id)).toMatchObject({ ...notAnswered, reason: 'paused_by_loop_guard' });
+			}
+			await sleep(QUIET_MS);
+			expect(env.sentTo(wa)).toHaveLength(replies.length);
+			expect(env.graph.readReceipts.filter((r) => later.some((m) => m.id === r.messageId))).toEqual([]);
+			expect(env.ai.allReceivedText()).not.toContain(question);
+			expect(pauseOf(wa)).toMatchObject({ reason: 'loop' });
+			await usageSays(wa, later.length);
+			for (const run of env.executionRows(WF).filter((r) => r.id > before)) expect(['error', 'crashed']).not.toContain(run.status);
+		});
+
+		it('a fixed auto-responder gets Repeats − 1 + Stop After replies at most, while a person writing at the same time is answered', async () => {
+			const { repeats, stopAfter, perMinute } = loopSettings();
+			expect({ repeats, stopAfter, perMinute }).toEqual({ repeats: 3, stopAfter: 3, perMinute: 20 });
+			const wa = customer();
+			const person = customer();
+			const before = env.lastExecutionId();
+			// a person asking "Hello?" twice (a repeat, not yet Repeats times) and then a question: three replies, no pause
+			const talk = async () => {
+				const topic = marker('NOTABOT');
+				for (const text of ['Hello?', 'Hello?', `Do you deliver ${topic}?`]) {
+					const m = msg.text(person, text);
+					await deliver(m);
+					expect(await waitForOutcome(m.id)).toMatchObject({ status: 'replied' });
+				}
+				expect(env.sentTo(person)).toHaveLength(3);
+				expect(textOf(env.sentTo(person)[2])).toContain(topic);
+			};
+			// the bot's first message is not its fixed text (the worst case: one more reply before the repeats count)
+			const [{ messages, texts }] = await Promise.all([bot(wa, `Hi! ${marker('AUTOHELLO')}`, () => AUTO_REPLY), talk()]);
+			const replies = env.sentTo(wa);
+			expect(replies.length).toBeGreaterThanOrEqual(1);
+			expect(replies.length).toBeLessThanOrEqual(repeats - 1 + stopAfter);
+			expect(texts.slice(1).every((t) => t === AUTO_REPLY)).toBe(true);
+			await stoppedAtLast(wa, messages);
+
+			await sleep(QUIET_MS);
+			expect(env.sentTo(wa)).toHaveLength(replies.length);
+			await usageSays(wa, 0);
+			expect(pauseOf(person)).toBeUndefined();
+			expect(env.sentTo(person)).toHaveLength(3);
+			for (const run of env.executionRows(WF).filter((r) => r.id > before)) expect(['error', 'crashed']).not.toContain(run.status);
 		});
 	});
 });

@@ -14,6 +14,8 @@ import { activeConversations, isActive, joinWaitlist, markActive, onWaitlist } f
 import { conversationText } from '../../nodes/shared/conversation/messages';
 import { contactRef, pseudonymOf } from '../../nodes/shared/contact';
 import { SCOPES } from '../../nodes/shared/store/scopes';
+import { usageOf } from '../../nodes/shared/usage/ledger';
+import { SERVICE_PRICING, status } from '../../devkit/fakes/webhook-payloads';
 import type { WhatsAutoStore } from '../../nodes/shared/store';
 
 jest.setTimeout(60_000);
@@ -203,6 +205,17 @@ describe.each<[ReplyStoreBackend]>([['sqlite'], ['postgres']])('waitlist on %s',
 			// their place is kept for the Active Window, so the next run does not give it away again
 			expect(await isActive(store, subjectOf(spanish))).toBe(true);
 			expect(await activeConversations(store)).toBe(2);
+		});
+
+		it('files what it sent like a reply: Meta\'s pricing of it reaches the usage ledger', async () => {
+			const waId = await waiting(HOUR_MS);
+			const result = await notify();
+			expect(result.error).toBeUndefined();
+			const [sent] = sentTo(waId);
+			expect(sent).toBeDefined();
+			const priced = await rig.runReply(rig.statusItems(rig.statusEnvelope([status(sent.id, waId, 'sent', { pricing: SERVICE_PRICING })])), { options: { usageLedger: true } });
+			expect(priced.error).toBeUndefined();
+			expect((await usageOf(store, subjectOf(waId))).pricing).toEqual([expect.objectContaining({ category: 'service', billable: false, contactKey: subjectOf(waId) })]);
 		});
 
 		it('sends your Message instead, {business} filled in', async () => {

@@ -4,6 +4,7 @@ import { booleanOr, numberOr, stringOr, trimmedOr } from '../../../shared/coerce
 import { activeConversations, leaveWaitlist, markActive, onWaitlist, waitlistPage, type WaitlistEntry } from '../../../shared/conversation/capacity';
 import { conversationText } from '../../../shared/conversation/messages';
 import { messageRef } from '../../../shared/contact';
+import { ReplyLedger } from '../../../shared/replyLedger';
 import { cachedCredentials } from '../../../shared/credentialCache';
 import { resolveLanguage } from '../../../shared/privacy/messages';
 import type { StoreAccess } from '../../../shared/store/access';
@@ -200,6 +201,14 @@ async function notifyOne(s: Sending, entry: WaitlistEntry, now: number): Promise
 			}
 			wamids = [await sendTemplate(s.http, creds, recipient, s.settings.template)];
 		}
+		// Filed like a reply (its sent-message links): Meta's pricing of it reaches the usage ledger, a late 131047 the template fallback.
+		const ledger = new ReplyLedger(store, entry.subject, s.keys.pseudonymise);
+		await ledger.finish(ledger.key(creds.phoneNumberId, `waitlist:${entry.addedAt}`), {
+			status: status === 'template' ? 'template' : 'replied',
+			graphMessageIds: wamids,
+			reason: 'waitlist_notified',
+			at: new Date(now).toISOString(),
+		});
 		await leaveWaitlist(store, entry.subject);
 		if (s.settings.holdMs > 0) await markActive(store, entry.subject, s.settings.holdMs);
 		// Meta's message ids encode the number: the output shows keyed references (m:…), as the Reply does for pseudonymous items.

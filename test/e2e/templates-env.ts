@@ -397,7 +397,22 @@ export async function startTemplatesEnv(options: StartOptions = {}): Promise<Tem
 			},
 			sentTo,
 			async waitForSent(waId, count = 1, timeoutMs = 60_000) {
-				return await waitUntil(`${count} message(s) sent to ${waId}`, () => (sentTo(waId).length >= count ? sentTo(waId) : undefined), timeoutMs);
+				try {
+					return await waitUntil(`${count} message(s) sent to ${waId}`, () => (sentTo(waId).length >= count ? sentTo(waId) : undefined), timeoutMs);
+				} catch (error) {
+					// what the store and n8n say happened, as labels only (outcomes, reasons, states): a failure here must be diagnosable from CI's log
+					const labels = (sql: string) => {
+						try {
+							return store(sql);
+						} catch (failure) {
+							return (failure as Error).message;
+						}
+					};
+					const usage = labels("SELECT json_extract(value, '$.outcome') AS outcome, json_extract(value, '$.reason') AS reason, json_extract(value, '$.messages') AS messages FROM records WHERE scope = 'usage' ORDER BY created_at DESC LIMIT 12");
+					const inbox = labels('SELECT state, attempts, count(*) AS n FROM inbox GROUP BY state, attempts');
+					const executions = executionRows().slice(-12).map((r) => `${r.id}:${r.status}`);
+					throw new Error(`${(error as Error).message}; usage rows (newest first): ${JSON.stringify(usage)}; inbox: ${JSON.stringify(inbox)}; executions: ${executions.join(' ')}`);
+				}
 			},
 			holdModel() {
 				let release!: () => void;

@@ -626,3 +626,48 @@ export function storeOccurrences(env: TemplatesEnv, needle: string): Array<{ fil
 	}
 	return out;
 }
+
+/** The template with its one Schedule Trigger (named `scheduleName`) swapped for a Manual Trigger: same name, same connections. */
+export function runByHand(template: Template, scheduleName: string): Template {
+	const copy = JSON.parse(JSON.stringify(template)) as Template;
+	const schedule = copy.nodes.filter((n) => n.type === 'n8n-nodes-base.scheduleTrigger');
+	expect(schedule.map((n) => n.name)).toEqual([scheduleName]);
+	Object.assign(schedule[0], { type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} });
+	return { ...copy, name: `${copy.name} (run by hand)` };
+}
+
+/** A scheduled template running in a real n8n: the fakes, n8n, and the template as read from workflows/. */
+export interface ScheduledTemplateEnv {
+	graph: FakeGraphApi;
+	ai: FakeOpenAi;
+	n8n: N8n;
+	template: Template;
+}
+
+/**
+ * Starts, for the suite, the fakes (the model is not expected to be called: `modelNote` says why in its answer) and an
+ * n8n with the template as shipped (settings included: no execution data saved; credential references bound by id),
+ * published as `ids.template`, and a copy run by hand (`runByHand`) as `ids.manual`, to run with executeWorkflowCli.
+ */
+export function useScheduledTemplate(file: string, options: { scheduleName: string; ids: { template: string; manual: string }; modelNote: string }): ScheduledTemplateEnv {
+	const env = {} as ScheduledTemplateEnv;
+	beforeAll(async () => {
+		env.template = JSON.parse(readFileSync(join(repoRoot, 'workflows', file), 'utf8')) as Template;
+		env.graph = await startFakeGraphApi({ ...ACCOUNT });
+		env.ai = await startFakeOpenAi({ apiKey: OPENAI_KEY, responder: () => options.modelNote });
+		const credentials = templateCredentials(env.graph, env.ai);
+		env.n8n = await startN8n({
+			credentials,
+			workflows: [
+				{ ...bindCredentials(env.template, credentials), id: options.ids.template },
+				{ ...bindCredentials(runByHand(env.template, options.scheduleName), credentials), id: options.ids.manual },
+			],
+			activate: [options.ids.template],
+		});
+	}, 600_000);
+	afterAll(async () => {
+		await env.n8n?.stop();
+		await Promise.allSettled([env.graph?.close(), env.ai?.close()]);
+	});
+	return env;
+}

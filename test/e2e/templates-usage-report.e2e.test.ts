@@ -16,16 +16,12 @@
  * name and wiring, every other node as shipped (as templates-web-form.e2e.test.ts runs the deadline monitor). The
  * template itself is imported and published next to it, its schedule registered.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { startFakeGraphApi, type FakeGraphApi } from '../../devkit/fakes/graph-api';
-import { startFakeOpenAi, type FakeOpenAi } from '../../devkit/fakes/openai';
-import { repoRoot, startN8n, type N8n } from '../../devkit/n8n';
 import { openStore } from '../../nodes/shared/store';
 import { DEFAULT_PRICES, modelCostUsd } from '../../nodes/shared/usage/aggregate';
 import { recordPricing, recordTurn, usageRetentionMs, type PricingEntry, type UsageEntry } from '../../nodes/shared/usage/ledger';
-import { ACCOUNT, bindCredentials, executeWorkflowCli, OPENAI_KEY, templateCredentials, type Json, type Template } from './templates-env';
+import { executeWorkflowCli, useScheduledTemplate, type Json } from './templates-env';
 
 jest.setTimeout(600_000);
 
@@ -39,44 +35,11 @@ type RunData = {
 	data: { resultData: { error?: unknown; lastNodeExecuted?: string; runData: Record<string, Array<{ data: { main: Array<Array<{ json: Json }>> } }>> } };
 };
 
-/** The template with its Schedule Trigger swapped for a Manual Trigger (same name, same connections). */
-function runByHand(template: Template): Template {
-	const copy = JSON.parse(JSON.stringify(template)) as Template;
-	const schedule = copy.nodes.filter((n) => n.type === 'n8n-nodes-base.scheduleTrigger');
-	expect(schedule.map((n) => n.name)).toEqual(['Every Monday 08:00']);
-	Object.assign(schedule[0], { type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} });
-	return { ...copy, name: `${copy.name} (run by hand)` };
-}
-
 describe('template: weekly usage report in a real n8n', () => {
-	let graph: FakeGraphApi | undefined;
-	let ai: FakeOpenAi | undefined;
-	let n8n: N8n | undefined;
-	let template: Template;
-
-	beforeAll(async () => {
-		template = JSON.parse(readFileSync(join(repoRoot, 'workflows', 'whatsapp-weekly-usage-report.json'), 'utf8')) as Template;
-		graph = await startFakeGraphApi({ ...ACCOUNT });
-		ai = await startFakeOpenAi({ apiKey: OPENAI_KEY, responder: () => 'not expected: the usage report calls no model' });
-		const credentials = templateCredentials(graph, ai);
-		n8n = await startN8n({
-			credentials,
-			// as shipped (settings included: no execution data saved), credential references bound by id
-			workflows: [
-				{ ...bindCredentials(template, credentials), id: TEMPLATE_ID },
-				{ ...bindCredentials(runByHand(template), credentials), id: MANUAL_ID },
-			],
-			activate: [TEMPLATE_ID],
-		});
-	}, 600_000);
-
-	afterAll(async () => {
-		await n8n?.stop();
-		await Promise.allSettled([graph?.close(), ai?.close()]);
-	});
+	const env = useScheduledTemplate('whatsapp-weekly-usage-report.json', { scheduleName: 'Every Monday 08:00', ids: { template: TEMPLATE_ID, manual: MANUAL_ID }, modelNote: 'not expected: the usage report calls no model' });
 
 	it('sums up the last 7 days of the ledger (older rows left out) and writes the summary', async () => {
-		const started = n8n!;
+		const started = env.n8n;
 		// the store credential's SQLite path is empty: the documented default next to n8n's own data
 		const storePath = join(started.userFolder, '.n8n', 'whatsauto.sqlite');
 		const now = Date.now();
@@ -230,7 +193,7 @@ describe('template: weekly usage report in a real n8n', () => {
 
 		// the old row's numbers appear nowhere; the report called neither Meta nor OpenAI
 		expect(JSON.stringify(run)).not.toContain('99999');
-		expect(graph!.sent).toHaveLength(0);
-		expect(ai!.chatRequests).toHaveLength(0);
+		expect(env.graph.sent).toHaveLength(0);
+		expect(env.ai.chatRequests).toHaveLength(0);
 	});
 });

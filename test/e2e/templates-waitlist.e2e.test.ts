@@ -16,12 +16,8 @@
  * scheduled run between filling the waitlist and the run by hand would notify the people first. So the test fills
  * the waitlist only when the next quarter hour is far enough away (waiting past it otherwise).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { startFakeGraphApi, type FakeGraphApi } from '../../devkit/fakes/graph-api';
-import { startFakeOpenAi, type FakeOpenAi } from '../../devkit/fakes/openai';
-import { repoRoot, startN8n, type N8n } from '../../devkit/n8n';
 import { LIMIT_DEFAULTS } from '../../nodes/WhatsAutoReply/actions/reply/options';
 import { contactRef, pseudonymOf } from '../../nodes/shared/contact';
 import { isActive, joinWaitlist, onWaitlist } from '../../nodes/shared/conversation/capacity';
@@ -31,16 +27,13 @@ import { type Language } from '../../nodes/shared/privacy/messages';
 import { toContentKeys } from '../../nodes/shared/store/access';
 import {
 	ACCOUNT,
-	bindCredentials,
 	BUSINESS_NAME,
 	executeWorkflowCli,
-	OPENAI_KEY,
 	sentText,
 	sleep,
 	STORE_SECRET,
-	templateCredentials,
+	useScheduledTemplate,
 	type Json,
-	type Template,
 } from './templates-env';
 
 jest.setTimeout(600_000);
@@ -62,15 +55,6 @@ type RunData = {
 	data: { resultData: { error?: unknown; lastNodeExecuted?: string; runData: Record<string, Array<{ data: { main: Array<Array<{ json: Json }>> } }>> } };
 };
 
-/** The template with its Schedule Trigger swapped for a Manual Trigger (same name, same connections). */
-function runByHand(template: Template): Template {
-	const copy = JSON.parse(JSON.stringify(template)) as Template;
-	const schedule = copy.nodes.filter((n) => n.type === 'n8n-nodes-base.scheduleTrigger');
-	expect(schedule.map((n) => n.name)).toEqual([TRIGGER]);
-	Object.assign(schedule[0], { type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} });
-	return { ...copy, name: `${copy.name} (run by hand)` };
-}
-
 /**
  * Waits, if need be, until the published template's next scheduled run is at least `quietMs` away: past the coming
  * quarter hour plus the schedule's random second (≤ 59 s) and a few seconds for that run to finish.
@@ -84,34 +68,10 @@ async function awayFromSchedule(quietMs: number): Promise<void> {
 }
 
 describe('template: waitlist notifier in a real n8n', () => {
-	let graph: FakeGraphApi | undefined;
-	let ai: FakeOpenAi | undefined;
-	let n8n: N8n | undefined;
-	let template: Template;
-
-	beforeAll(async () => {
-		template = JSON.parse(readFileSync(join(repoRoot, 'workflows', 'whatsapp-waitlist-notifier.json'), 'utf8')) as Template;
-		graph = await startFakeGraphApi({ ...ACCOUNT });
-		ai = await startFakeOpenAi({ apiKey: OPENAI_KEY, responder: () => 'not expected: notifying the waitlist calls no model' });
-		const credentials = templateCredentials(graph, ai);
-		n8n = await startN8n({
-			credentials,
-			// as shipped (settings included: no execution data saved), credential references bound by id
-			workflows: [
-				{ ...bindCredentials(template, credentials), id: TEMPLATE_ID },
-				{ ...bindCredentials(runByHand(template), credentials), id: MANUAL_ID },
-			],
-			activate: [TEMPLATE_ID],
-		});
-	}, 600_000);
-
-	afterAll(async () => {
-		await n8n?.stop();
-		await Promise.allSettled([graph?.close(), ai?.close()]);
-	});
+	const env = useScheduledTemplate('whatsapp-waitlist-notifier.json', { scheduleName: TRIGGER, ids: { template: TEMPLATE_ID, manual: MANUAL_ID }, modelNote: 'not expected: notifying the waitlist calls no model' });
 
 	it('is set up as documented: room-bound, the Auto-Reply’s default capacity, no template, no execution data', () => {
-		const notify = template.nodes.find((n) => n.name === NOTIFY)!;
+		const notify = env.template.nodes.find((n) => n.name === NOTIFY)!;
 		expect(notify.type).toBe('n8n-nodes-whatsauto.whatsAutoReply');
 		expect(notify.parameters).toMatchObject({
 			operation: 'notifyWaitlist',
@@ -122,12 +82,12 @@ describe('template: waitlist notifier in a real n8n', () => {
 			message: '',
 			templateName: '',
 		});
-		expect(template.settings).toMatchObject({ saveDataSuccessExecution: 'none', saveDataErrorExecution: 'none', saveManualExecutions: false, saveExecutionProgress: false });
+		expect(env.template.settings).toMatchObject({ saveDataSuccessExecution: 'none', saveDataErrorExecution: 'none', saveManualExecutions: false, saveExecutionProgress: false });
 	});
 
 	it('tells the two people inside the 24-hour window the bot is back and leaves the third waiting, numbers nowhere in the items', async () => {
-		const started = n8n!;
-		const fake = graph!;
+		const started = env.n8n;
+		const fake = env.graph;
 		// the store credential's SQLite path is empty: the documented default next to n8n's own data
 		const storePath = join(started.userFolder, '.n8n', 'whatsauto.sqlite');
 		const keys = toContentKeys({ secretKey: STORE_SECRET })!;
@@ -180,7 +140,7 @@ describe('template: waitlist notifier in a real n8n', () => {
 			expect(sentText(sent)).toBe(conversationText('back', person.language, { business: BUSINESS_NAME }));
 		}
 		expect(conversationText('back', 'es', { business: BUSINESS_NAME })).not.toBe(conversationText('back', 'en', { business: BUSINESS_NAME }));
-		expect(ai!.chatRequests).toHaveLength(0);
+		expect(env.ai.chatRequests).toHaveLength(0);
 
 		// one item per person looked at, longest waiting first, by contact reference
 		const items = out(NOTIFY);

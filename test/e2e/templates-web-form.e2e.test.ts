@@ -10,6 +10,7 @@ import { openDb } from '../../devkit/n8n/sqlite';
 import {
 	executeWorkflowCli,
 	loadTemplate,
+	runByHand,
 	sentText,
 	STORE_SECRET,
 	useTemplatesEnv,
@@ -49,12 +50,7 @@ function quickTimeoutForm(): Template {
  * The deadline monitor as it is, but started by hand: `n8n execute` runs only workflows that start with a Manual
  * (or Execute Workflow) Trigger, and the template's Schedule Trigger fires at 9:00. Same name, same connections.
  */
-function manualMonitor(): Template {
-	const workflow = loadTemplate('deadlineMonitor');
-	const schedule = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.scheduleTrigger')!;
-	Object.assign(schedule, { type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} });
-	return { ...workflow, name: `${workflow.name} (run by hand)` };
-}
+const manualMonitor = (): Template => runByHand(loadTemplate('deadlineMonitor'), 'Every Morning');
 
 const REQUEST_ID = /PR-\d{8}-[A-Z2-9]{6}/;
 const keys = deriveKeys(STORE_SECRET);

@@ -542,3 +542,26 @@ export function customerBlocks(text: string): { inside: string[]; outside: strin
 	outside += text.slice(cursor);
 	return { inside, outside };
 }
+
+/**
+ * For a describe block of one backend: moves the rig's store credential there before its tests (checking the store
+ * and its database are on it) and hands both to `ready`.
+ */
+export function onBackend(rig: () => ReplyRig, backend: ReplyStoreBackend, ready: (store: WhatsAutoStore, db: StoreDatabase) => void): void {
+	beforeAll(async () => {
+		await rig().useBackend(backend);
+		const store = await rig().store();
+		const db = rig().database();
+		expect(rig().backend).toBe(backend);
+		expect(store.backend).toBe(backend);
+		expect(db.backend).toBe(backend);
+		ready(store, db);
+	}, RIG_START_TIMEOUT_MS);
+}
+
+/** Words no other test uses, without digits (nothing for the personal-data masking to touch): `word` + backend + a counter. */
+export function markers(backend: ReplyStoreBackend): (word: string) => string {
+	let marks = 0;
+	const letter = (n: number) => 'abcdefghijklmnopqrstuvwxyz'[n % 26];
+	return (word) => `${word}${backend}${letter(marks)}${letter(Math.floor(marks++ / 26))}`;
+}

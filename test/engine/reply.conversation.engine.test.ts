@@ -8,7 +8,6 @@
  */
 import {
 	ACCOUNT,
-	RIG_START_TIMEOUT_MS,
 	sentTexts,
 	startReplyRig,
 	type ReplyRig,
@@ -16,6 +15,8 @@ import {
 	type ReplyStoreBackend,
 	type RunOptions,
 	type StoreDatabase,
+	markers,
+	onBackend,
 } from './reply-harness';
 import { itemsOf, PrivacyRig, type StoreHandle } from './privacy-harness';
 
@@ -93,17 +94,12 @@ describe.each<[ReplyStoreBackend]>([['sqlite'], ['postgres']])('conversation on 
 	/** A customer of the test's own: the store remembers things per person across tests. */
 	const newContact = () => `3465550${backend === 'sqlite' ? 1 : 2}${String(++contacts).padStart(3, '0')}`;
 	/** A word no other test uses (no digits: nothing for the personal-data masking to touch). */
-	let marks = 0;
-	const mark = (word: string) => `${word}${backend}${'abcdefghijklmnopqrstuvwxyz'[marks % 26]}${'abcdefghijklmnopqrstuvwxyz'[Math.floor(marks++ / 26) % 26]}`;
+	const mark = markers(backend);
 
-	beforeAll(async () => {
-		await rig.useBackend(backend);
-		store = await rig.store();
-		db = rig.database();
-		expect(rig.backend).toBe(backend);
-		expect(store.backend).toBe(backend);
-		expect(db.backend).toBe(backend);
-	}, RIG_START_TIMEOUT_MS);
+	onBackend(() => rig, backend, (s, d) => {
+		store = s;
+		db = d;
+	});
 
 	beforeEach(() => {
 		rig.resetFakes();

@@ -8,7 +8,6 @@
 import {
 	expectNothingFromMetaAtOpenAi,
 	expectSafeChatRequests,
-	RIG_START_TIMEOUT_MS,
 	sentTexts,
 	startReplyRig,
 	type ReplyRig,
@@ -16,6 +15,8 @@ import {
 	type ReplyStoreBackend,
 	type RunOptions,
 	type StoreDatabase,
+	markers,
+	onBackend,
 } from './reply-harness';
 import { itemsOf } from './privacy-harness';
 
@@ -75,20 +76,17 @@ describe.each<[ReplyStoreBackend]>([['sqlite'], ['postgres']])('limits on %s', (
 	const newContact = () => `3465559${backend === 'sqlite' ? 1 : 2}${String(++contacts).padStart(3, '0')}`;
 	/** Words no other test uses (no digits: nothing for the personal-data masking to touch), for the raw-row checks. */
 	const MARKS: string[] = [];
-	let marks = 0;
+	const newMark = markers(backend);
 	const mark = (word: string) => {
-		const made = `${word}${backend}${'abcdefghijklmnopqrstuvwxyz'[marks % 26]}${'abcdefghijklmnopqrstuvwxyz'[Math.floor(marks++ / 26) % 26]}`;
+		const made = newMark(word);
 		MARKS.push(made);
 		return made;
 	};
 
-	beforeAll(async () => {
-		await rig.useBackend(backend);
-		store = await rig.store();
-		db = rig.database();
-		expect(store.backend).toBe(backend);
-		expect(db.backend).toBe(backend);
-	}, RIG_START_TIMEOUT_MS);
+	onBackend(() => rig, backend, (s, d) => {
+		store = s;
+		db = d;
+	});
 
 	beforeEach(() => {
 		rig.resetFakes();

@@ -6,7 +6,7 @@
  * a place for each person told. People are put on the waitlist with capacity.ts's joinWaitlist, as the Reply does;
  * what reached WhatsApp is read from the fake Graph API.
  */
-import { ACCOUNT, RIG_START_TIMEOUT_MS, sentTexts, startReplyRig, type ReplyRig, type ReplyRun, type ReplyStoreBackend, type RunOptions, type StoreDatabase } from './reply-harness';
+import { ACCOUNT, sentTexts, startReplyRig, type ReplyRig, type ReplyRun, type ReplyStoreBackend, type RunOptions, type StoreDatabase, onBackend } from './reply-harness';
 
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
@@ -49,13 +49,10 @@ describe.each<[ReplyStoreBackend]>([['sqlite'], ['postgres']])('waitlist on %s',
 	};
 	const subjectOf = (waId: string) => pseudonymOf(rig.storeKeys().pseudonymise, { kind: 'phone', waId });
 
-	beforeAll(async () => {
-		await rig.useBackend(backend);
-		store = await rig.store();
-		db = rig.database();
-		expect(store.backend).toBe(backend);
-		expect(db.backend).toBe(backend);
-	}, RIG_START_TIMEOUT_MS);
+	onBackend(() => rig, backend, (s, d) => {
+		store = s;
+		db = d;
+	});
 
 	beforeEach(async () => {
 		rig.resetFakes();

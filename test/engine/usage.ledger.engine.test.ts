@@ -4,7 +4,7 @@
  * pricing row per message we sent from its first status carrying `pricing`; listed by the access export, gone after
  * an erasure, never any text; and `readUsage` reading a period page by page.
  */
-import { ACCOUNT, RIG_START_TIMEOUT_MS, sentTexts, startReplyRig, REPLY_TYPE, type ReplyRig, type ReplyStoreBackend, type StoreDatabase } from './reply-harness';
+import { ACCOUNT, sentTexts, startReplyRig, REPLY_TYPE, type ReplyRig, type ReplyStoreBackend, type StoreDatabase, onBackend } from './reply-harness';
 import { itemsOf, PrivacyRig, type StoreHandle } from './privacy-harness';
 import { startTrigger, until, type RunningTrigger } from './gate-harness';
 
@@ -68,12 +68,10 @@ describe.each<[ReplyStoreBackend]>([['sqlite'], ['postgres']])('usage ledger on 
 	let contacts = 0;
 	const newContact = () => `3465557${backend === 'sqlite' ? 1 : 2}${String(++contacts).padStart(3, '0')}`;
 
-	beforeAll(async () => {
-		await rig.useBackend(backend);
-		store = await rig.store();
-		db = rig.database();
-		expect(store.backend).toBe(backend);
-	}, RIG_START_TIMEOUT_MS);
+	onBackend(() => rig, backend, (s, d) => {
+		store = s;
+		db = d;
+	});
 
 	beforeEach(() => rig.resetFakes());
 

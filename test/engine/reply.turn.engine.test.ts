@@ -51,6 +51,23 @@ describe('a turn (conversation gate)', () => {
 		expect(sentTexts(rig.graph)).toEqual([]);
 	});
 
+	it('ending in a reaction is still answered, quoting the last message that gets an answer; a turn of reactions only is skipped', async () => {
+		const question = msg.text(WA, 'are the blue mugs back in stock?');
+		const burst = [question, msg.reaction(WA, question.id, '👍')];
+		const { out } = await rig.runReply([turnItem(rig.inbound(burst), WA)], { options: { quoteMessage: true } });
+		expect(out[0]).toMatchObject({ status: 'replied' });
+		expect(rig.ai.chatRequests).toHaveLength(1);
+		expect(sentTexts(rig.graph)).toEqual([MODEL_ANSWER]);
+		expect(rig.graph.sent[0].body.context).toEqual({ message_id: question.id });
+
+		rig.resetFakes();
+		const reactions = [msg.reaction(WA, question.id, '👍'), msg.reaction(WA, question.id, '❤️')];
+		const only = await rig.runReply([turnItem(rig.inbound(reactions), WA)]);
+		expect(only.out[0]).toMatchObject({ status: 'skipped', reason: 'reaction' });
+		expect(rig.ai.chatRequests).toHaveLength(0);
+		expect(rig.graph.sent).toEqual([]);
+	});
+
 	it('looks at every message of the turn, media included: one model call with the image, the transcript and the text in order', async () => {
 		const image = rig.graph.addMedia({ bytes: samplePng(2, 2), mimeType: 'image/png' });
 		const ogg = sampleAudio('ogg', 2, 7);

@@ -88,6 +88,18 @@ export function describeInboxConformance(
 			expect(await store().inboxCounts(gate)).toEqual({ leased: 3 });
 		});
 
+		it('keeps the order given for messages sent within the same second (one delivery of many)', async () => {
+			const gate = unique('g');
+			const sentAt = Math.floor(Date.now() / 1000) * 1000 - 2000;
+			// the ids are keyed hashes in real use: random, so they cannot be what orders the turn
+			const labels = Array.from({ length: 12 }, (_, i) => `same-second-${String(i).padStart(2, '0')}`);
+			await admit(labels.map((label) => row(gate, 'bob', sentAt, label)));
+			const turns = await lease(gate);
+			expect(turns).toHaveLength(1);
+			expect(turns[0].messages.map((m) => m.data.toString())).toEqual(labels);
+			expect(new Set(turns[0].messages.map((m) => m.receivedAt)).size).toBe(labels.length);
+		});
+
 		it('keeps a debounce reset by each message, capped after the first', async () => {
 			const gate = unique('g');
 			await admit([row(gate, 'bob', Date.now())]);

@@ -562,13 +562,14 @@ export class PostgresStore implements WhatsAutoStore {
 		const s = quoteIdent(this.schema);
 		return this.inTransaction(async (client) => {
 			const won: boolean[] = [];
-			for (const { claimKey, row } of entries) {
+			for (const [index, { claimKey, row }] of entries.entries()) {
 				const claimed = ((await client.query(this.sql.claim, [scope, claimKey, ttl])).rowCount ?? 0) > 0;
 				if (claimed && row) {
+					// a millisecond apart in the order given, the last now: messages sent within the same second keep their order
 					await client.query(
 						`INSERT INTO ${s}.inbox (id, gate, contact_key, sent_at, received_at, data, expires_at)
-						 VALUES ($1, $2, $3, $4::bigint, ${NOW_MS}, $5, $6::bigint) ON CONFLICT (id) DO NOTHING`,
-						[row.id, row.gate, row.contactKey, row.sentAt, row.data, row.expiresAt.getTime()],
+						 VALUES ($1, $2, $3, $4::bigint, ${NOW_MS} - $7::bigint, $5, $6::bigint) ON CONFLICT (id) DO NOTHING`,
+						[row.id, row.gate, row.contactKey, row.sentAt, row.data, row.expiresAt.getTime(), entries.length - 1 - index],
 					);
 				}
 				won.push(claimed);

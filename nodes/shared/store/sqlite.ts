@@ -515,9 +515,10 @@ export class SqliteStore implements WhatsAutoStore {
 		);
 		return this.inTransaction(() => {
 			const now = Date.now();
-			return entries.map(({ claimKey, row }) => {
+			return entries.map(({ claimKey, row }, index) => {
 				const won = this.claimStmt.get(scope, claimKey, now + ttl, now) !== undefined;
-				if (won && row) insert.run(row.id, row.gate, row.contactKey, row.sentAt, now, row.data, row.expiresAt.getTime());
+				// a millisecond apart in the order given, the last now: messages sent within the same second keep their order
+				if (won && row) insert.run(row.id, row.gate, row.contactKey, row.sentAt, now - (entries.length - 1 - index), row.data, row.expiresAt.getTime());
 				return won;
 			});
 		});

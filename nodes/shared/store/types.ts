@@ -115,7 +115,8 @@ export interface WhatsAutoStore {
 	/**
 	 * Claims `claimKey`s in `scope` for `ttlMs` (as {@link claim}) and, for every claim won that names an inbox
 	 * row, stores that row, all in one transaction: a message is either claimed and in the inbox, or neither.
-	 * Resolves, in order, whether each claim was won. The conversation gate's durable inbox (gate/inbox.ts).
+	 * Resolves, in order, whether each claim was won. Rows are received a millisecond apart in the order given (the last one now), so
+	 * messages Meta timestamps within the same second are leased in that order. The conversation gate's durable inbox (gate/inbox.ts).
 	 */
 	admitInbox(scope: string, ttlMs: number, entries: readonly InboxAdmission[]): Promise<boolean[]>;
 	/**

@@ -112,10 +112,16 @@ async function replyToItem(ctx: IExecuteFunctions, itemIndex: number, item: INod
 		if (silence) return await finish({ status: 'skipped', graphMessageIds: [], reason: silence });
 
 		const content = new ContentReader(svc.access);
-		const { message, media: storedMedia, expired } = await content.incoming(item);
-		if (expired || !message) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'content_expired' });
-		const skip = skipReason(message, options);
-		if (skip) return await finish({ status: 'skipped', graphMessageIds: [], reason: skip });
+		const { message: last, media: storedMedia, expired } = await content.incoming(item);
+		if (expired || !last) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'content_expired' });
+		let message: InboundMessage = last;
+		const skip = skipReason(last, options);
+		if (skip) {
+			// a turn is skipped only when none of its messages gets an answer (one ending in a reaction is still answered)
+			const answerable = turnMessages(json).length > 1 ? await content.lastAnswerable(item, (m) => !skipReason(m, options)) : undefined;
+			if (!answerable) return await finish({ status: 'skipped', graphMessageIds: [], reason: skip });
+			message = answerable;
+		}
 		// The number (or user id) to answer: the contact record's, else the one the message itself names.
 		const recipient = reachable(who.recipient) ? who.recipient : recipientFor(senderOf(message as unknown as IDataObject));
 		if (!reachable(recipient)) return await finish({ status: 'skipped', graphMessageIds: [], reason: 'contact_unknown' });

@@ -70,6 +70,21 @@ export class ContentReader {
 	}
 
 	/**
+	 * The turn answered as its last message that `answerable` accepts, with everything the contact wrote in it as the
+	 * text: a turn that ends in a reaction (or another message that gets no answer of its own) is still answered.
+	 */
+	async lastAnswerable(item: INodeExecutionData, answerable: (message: InboundMessage) => boolean): Promise<InboundMessage | undefined> {
+		const messages = turnMessages(item.json);
+		for (let index = messages.length - 1; index >= 0; index--) {
+			const { message } = await this.message(messages[index]);
+			if (!message || !answerable(message)) continue;
+			const text = (await this.turnTexts(item.json)).join('\n');
+			return text ? ({ ...message, text } as InboundMessage) : message;
+		}
+		return undefined;
+	}
+
+	/**
 	 * Each message of a turn, with tools fetching its own media: the turn item's binary data `data<i>` (the trigger
 	 * downloaded it), else the store's copy or Meta's.
 	 */
